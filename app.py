@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""CDK app: one stack per model YAML in the `model_configs` directory, plus a shared stack.
+
+`build_app()` is what `cdk synth` runs and what the tests reuse.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lmi_constructs.config import ConfigError, load_configs
+
+
+def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> Any:
+    """Validate every config first (so a bad file writes nothing), then build the App."""
+    from aws_cdk import (
+        App,
+        Environment,
+    )  # after validation: jsii start-up costs seconds
+
+    from lmi_constructs.nag import add_nag_packs
+    from stacks.model_stack import ModelStack
+    from stacks.shared_stack import SharedStack
+
+    app = App(context=dict(context) if context is not None else None, outdir=outdir)
+    config_dir = str(app.node.try_get_context("model_configs") or "model_configs")
+    configs = load_configs([Path(config_dir)])
+    for loaded_config in configs:
+        for warning in loaded_config.warnings:
+            print(warning, file=sys.stderr)
+
+    account = app.node.try_get_context("account")
+    region = app.node.try_get_context("region")
+    env = Environment(account=account, region=region) if (account or region) else None
+    shared = SharedStack(
+        app,
+        "lmi-shared",
+        env=env,
+        description="LMI serving: shared key, buckets and alarm topic",
+    )
+    for loaded in configs:
+        config = loaded.model
+        stack = ModelStack(
+            app,
+            f"lmi-{config.name}",
+            config=config,
+            shared=shared.resources,
+            env=env,
+            description=f"LMI {config.kind} model {config.name} ({loaded.path.name})",
+        )
+        stack.add_stack_dependency(shared)
+    add_nag_packs(app)
+    return app
+
+
+def main() -> int:
+    try:
+        app = build_app()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        print(
+            f"{len(exc.issues)} error(s) in model configs; nothing was synthesized.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        app.synth()
+    except RuntimeError as exc:  # cdk-nag findings arrive as a jsii error: show them, not a traceback
+        if "ValidationFailed" not in str(exc):
+            raise
+        print(str(exc).replace("ValidationFailed: ", "", 1), file=sys.stderr)
+        print("cdk-nag: unacknowledged findings above; fix them or acknowledge each with a reason.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Config problems, reported together as one-line messages: `file:line: field: message`."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    file: str
+    line: int  # 0 when unknown
+    field: str  # dotted path, "" for the whole document
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.field}:" if self.field else ""
+        prefix = " warning:" if self.severity == "warning" else ""
+        return f"{where}:{prefix}{field} {self.message}"
+
+
+class ConfigError(Exception):
+    """Every error of every file, raised once after all files were read."""
+
+    def __init__(self, issues: Iterable[Issue]):
+        self.issues = sorted(issues)
+        super().__init__("\n".join(str(issue) for issue in self.issues))
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """`" (did you mean 'x'?)"` or "" when nothing is close."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

@@ -1,0 +1,87 @@
+"""The LMI container image: its URI in any region, and pull access for a role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
+from constructs import Construct
+
+from lmi_constructs.facts import image_registry
+
+_MAPPING_ID = "LmiImageAccounts"
+
+
+@dataclass(frozen=True)
+class ImageProps:
+    flavour: str | None  # lmi | tensorrtllm | neuronx | cpu; None with a full uri
+    tag: str | None
+    uri: str | None = None
+
+
+def _accounts_mapping(stack: Stack) -> CfnMapping:
+    """One region -> account mapping per stack, shared by every image in it."""
+    existing = stack.node.try_find_child(_MAPPING_ID)
+    if isinstance(existing, CfnMapping):
+        return existing
+    return CfnMapping(
+        stack,
+        _MAPPING_ID,
+        mapping={region: {"account": account} for region, account in sorted(image_registry.IMAGE_ACCOUNTS.items())},
+    )
+
+
+class LmiImage(Construct):
+    """Resolves the djl-inference image URI.
+
+    A stack with a concrete region gets a literal URI from the table; a region-agnostic
+    stack gets Fn::FindInMap over a CfnMapping, so one template deploys to any region.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: ImageProps) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.tag = props.tag or (props.uri or "").rsplit(":", 1)[-1]
+        if props.uri is not None:
+            self.image_uri = props.uri
+            registry, _, repository_and_tag = props.uri.partition("/")
+            account, region = (
+                registry.split(".")[0],
+                registry.split(".")[3] if registry.count(".") >= 3 else Aws.REGION,
+            )
+            repository = repository_and_tag.split(":")[0].split("@")[0]
+        elif not Token.is_unresolved(stack.region):
+            region = stack.region
+            if region not in image_registry.IMAGE_ACCOUNTS:
+                raise ValueError(f"no LMI image registry known for region {region}")
+            account = image_registry.IMAGE_ACCOUNTS[region]
+            repository = image_registry.REPOSITORY
+            self.image_uri = image_registry.image_uri(region, props.tag or "")
+        else:
+            region = Aws.REGION
+            account = _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
+            repository = image_registry.REPOSITORY
+            self.image_uri = Fn.join(
+                "",
+                [
+                    account,
+                    ".dkr.ecr.",
+                    Aws.REGION,
+                    ".",
+                    Aws.URL_SUFFIX,
+                    f"/{repository}:{props.tag}",
+                ],
+            )
+        self.repository_arn = Fn.join(
+            "",
+            [
+                "arn:",
+                Aws.PARTITION,
+                ":ecr:",
+                region,
+                ":",
+                account,
+                ":repository/",
+                repository,
+            ],
+        )

@@ -1,0 +1,1 @@
+"""Thin stacks: compose constructs, wire grants, emit outputs."""

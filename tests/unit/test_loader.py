@@ -1,0 +1,96 @@
+"""The loader: every error of every file at once, with file, line, field and what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from lmi_constructs.config import ConfigError, load_configs
+from tests.conftest import EXAMPLES, MINIMAL
+
+
+def test_examples_load() -> None:
+    names = [c.model.name for c in load_configs([EXAMPLES])]
+    assert names == sorted(names) and len(names) >= 3
+
+
+def test_all_errors_of_all_files_at_once(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    directory = config_dir(
+        {
+            "a.yaml": MINIMAL.replace("count: 1", "count: 1, typ: x").replace("name: m1", "name: a1"),
+            "b.yaml": MINIMAL.replace("kind: realtime", "kind: realtim").replace("name: m1", "name: b1"),
+            "c.yaml": MINIMAL.replace("name: m1", "name: c1").replace("ml.g5.2xlarge", "ml.g5.2xlarg"),
+        }
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_configs([directory])
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 3
+    assert lines[0] == (
+        f"{directory}/a.yaml:6: instance.typ: unknown key (did you mean 'type'?) "
+        "(allowed: type, count, startup_health_check_timeout, model_data_download_timeout, volume_size_gb)"
+    )
+    assert lines[1].startswith(f"{directory}/b.yaml:2: kind: 'realtim' is not a kind (did you mean 'realtime'?)")
+    assert lines[2].startswith(f"{directory}/c.yaml:6: instance.type: 'ml.g5.2xlarg' is not in the instance catalog")
+
+
+def test_duplicate_names_across_files(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    directory = config_dir({"one.yaml": MINIMAL, "two.yaml": MINIMAL})
+    with pytest.raises(ConfigError, match=r"two\.yaml:1: name: 'm1' is already used by .*one\.yaml"):
+        load_configs([directory])
+
+
+def test_unique_names_pass(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    directory = config_dir({"one.yaml": MINIMAL, "two.yaml": MINIMAL.replace("name: m1", "name: m2")})
+    assert [c.model.name for c in load_configs([directory])] == ["m1", "m2"]
+
+
+def test_duplicate_yaml_key_is_an_error(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    directory = config_dir({"one.yaml": MINIMAL + "name: m9\n"})
+    with pytest.raises(ConfigError, match=r"one\.yaml:7: name: duplicate key"):
+        load_configs([directory])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: [unclosed\n", "is not valid YAML"),
+        ("", "must be a YAML mapping"),
+        ("- a\n- b\n", "must be a YAML mapping"),
+    ],
+)
+def test_unparseable_files(config_dir: Callable[[dict[str, str]], Path], text: str, expected: str) -> None:
+    directory = config_dir({"bad.yaml": text})
+    with pytest.raises(ConfigError, match=expected):
+        load_configs([directory])
+
+
+def test_missing_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_configs([tmp_path / "nope"])
+
+
+def test_empty_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"holds no model configs"):
+        load_configs([tmp_path])
+
+
+def test_serving_errors_reported_even_when_structure_is_broken(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    text = MINIMAL.replace("count: 1", "count: one") + "serving_passthrough: []\n"
+    text = text.replace("option.tensor_parallel_degree: 1", "option.tensor_parallel_degree: 1, option.dtpye: fp16")
+    with pytest.raises(ConfigError) as caught:
+        load_configs([config_dir({"m.yaml": text})])
+    message = str(caught.value)
+    assert "instance.count: Input should be a valid integer" in message
+    assert "serving.option.dtpye: unknown LMI option (did you mean 'option.dtype'?)" in message
+
+
+def test_every_message_is_one_line_naming_the_file(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    directory = config_dir({"x.yaml": "name: X\nkind: 3\nmodel: 4\n"})
+    with pytest.raises(ConfigError) as caught:
+        load_configs([directory])
+    for issue in caught.value.issues:
+        assert "\n" not in str(issue)
+        assert str(issue).startswith(f"{directory}/x.yaml")

@@ -1,0 +1,283 @@
+"""Every config rule, tested both ways: a compliant config passes, a non-compliant one fails
+with a message naming the field and what is allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.unit.helpers import DELETE, errors_for
+
+# id, compliant patch, non-compliant patch, expected "field: message" fragment
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
+    ("name-pattern", {"name": "ok-name-1"}, {"name": "Bad_Name"}, "name: String should match pattern"),
+    ("name-length", {"name": "a" * 40}, {"name": "a" * 41}, "name: String should have at most 40 characters"),
+    (
+        "kind-known",
+        {"kind": "realtime"},
+        {"kind": "realtme"},
+        "kind: 'realtme' is not a kind (did you mean 'realtime'?)",
+    ),
+    ("kind-required", {}, {"kind": DELETE}, "kind: is required (allowed: realtime, serverless, async, batch)"),
+    (
+        "unknown-key-suggests",
+        {"instance": {"count": 1}},
+        {"instance": {"cuont": 1}},
+        "instance.cuont: unknown key (did you mean 'count'?)",
+    ),
+    (
+        "top-level-typo",
+        {"tags": {"a": "b"}},
+        {"tag": {"a": "b"}},
+        "tag: unknown key (did you mean 'tags'?)",
+    ),
+    (
+        "wrong-kind-block",
+        {},
+        {"serverless": {"memory_mb": 2048, "max_concurrency": 1}},
+        "serverless: block is only allowed for kind serverless, not for kind realtime",
+    ),
+    (
+        "wrong-type",
+        {"instance": {"count": 2}},
+        {"instance": {"count": "two"}},
+        "instance.count: Input should be a valid integer",
+    ),
+    (
+        "timeout-range-low",
+        {"instance": {"startup_health_check_timeout": 60}},
+        {"instance": {"startup_health_check_timeout": 59}},
+        "instance.startup_health_check_timeout: 59 is out of range (allowed: 60..3600)",
+    ),
+    (
+        "timeout-range-high",
+        {"instance": {"model_data_download_timeout": 3600}},
+        {"instance": {"model_data_download_timeout": 3601}},
+        "instance.model_data_download_timeout: 3601 is out of range (allowed: 60..3600)",
+    ),
+    (
+        "s3-prefix-not-file",
+        {"model": {"id": "s3://bucket/models/x/"}},
+        {"model": {"id": "s3://bucket/models/x/model.tar.gz"}},
+        "model.id: points at a file; LMI needs an uncompressed S3 prefix",
+    ),
+    (
+        "s3-prefix-trailing-slash",
+        {"model": {"id": "s3://bucket/models/x/"}},
+        {"model": {"id": "s3://bucket/models/x"}},
+        "model.id: must be an S3 prefix ending in '/'",
+    ),
+    (
+        "hf-id-shape",
+        {"model": {"id": "meta-llama/Llama-3.1-8B-Instruct"}},
+        {"model": {"id": "llama-3-8b"}},
+        "model.id: is neither an S3 prefix nor a Hugging Face id",
+    ),
+    (
+        "image-or-uri",
+        {"container": {"image": "lmi", "tag": "0.33.0-lmi15.0.0-cu128"}},
+        {"container": {"uri": "1.dkr.ecr.us-east-1.amazonaws.com/x:1"}},
+        "container: give either `uri`, or `image` and `tag`, but not both",
+    ),
+    (
+        "image-flavour",
+        {"container": {"image": "lmi", "tag": "0.33.0-lmi15.0.0-cu128"}},
+        {"container": {"image": "lmi", "tag": "0.33.0-tensorrtllm0.21.0-cu128"}},
+        "container.tag: '0.33.0-tensorrtllm0.21.0-cu128' is not a lmi image tag",
+    ),
+    (
+        "image-tag-pinned",
+        {},
+        {"container": {"image": "lmi", "tag": "latest"}},
+        "container: the image tag must be pinned",
+    ),
+    (
+        "instance-catalog",
+        {"instance": {"type": "ml.g5.12xlarge"}},
+        {"instance": {"type": "ml.g5.12xlarg"}},
+        "instance.type: 'ml.g5.12xlarg' is not in the instance catalog (did you mean 'ml.g5.12xlarge'?)",
+    ),
+    (
+        "gpu-image-needs-gpu",
+        {"instance": {"type": "ml.g5.xlarge"}},
+        {"instance": {"type": "ml.m5.xlarge"}},
+        "instance.type: ml.m5.xlarge has no GPU; the lmi image needs one",
+    ),
+    (
+        "tp-divides-gpus",
+        {"instance": {"type": "ml.g5.12xlarge"}, "serving": {"option.tensor_parallel_degree": 4}},
+        {"instance": {"type": "ml.g5.12xlarge"}, "serving": {"option.tensor_parallel_degree": 8}},
+        "serving.option.tensor_parallel_degree: 8 does not divide the 4 GPUs of ml.g5.12xlarge (allowed: 1, 2, 4)",
+    ),
+    (
+        "tp-max-allowed",
+        {"serving": {"option.tensor_parallel_degree": "max"}},
+        {"serving": {"option.tensor_parallel_degree": "all"}},
+        "serving.option.tensor_parallel_degree: 'all' must be a positive integer or 'max'",
+    ),
+    (
+        "tp-g5-48xlarge",
+        {"instance": {"type": "ml.g5.48xlarge"}, "serving": {"option.tensor_parallel_degree": 8}},
+        {"instance": {"type": "ml.g5.48xlarge"}, "serving": {"option.tensor_parallel_degree": 3}},
+        "3 does not divide the 8 GPUs of ml.g5.48xlarge (allowed: 1, 2, 4, 8)",
+    ),
+    (
+        "no-volume-on-nvme",
+        {
+            "instance": {"type": "ml.m5.xlarge", "volume_size_gb": 100},
+            "container": {"image": "cpu", "tag": "0.29.0-cpu-full"},
+        },
+        {"instance": {"volume_size_gb": 100}},
+        "instance.volume_size_gb: ml.g5.2xlarge has 450 GB local NVMe and SageMaker rejects VolumeSizeInGB",
+    ),
+    (
+        "startup-covers-loading",
+        {"instance": {"startup_health_check_timeout": 2400}, "serving": {"option.model_loading_timeout": 2400}},
+        {"instance": {"startup_health_check_timeout": 1200}, "serving": {"option.model_loading_timeout": 2400}},
+        "instance.startup_health_check_timeout: 1200s is shorter than option.model_loading_timeout (2400s)",
+    ),
+    (
+        "removed-s3url",
+        {},
+        {"serving": {"option.s3url": "s3://bucket/x/"}},
+        "serving.option.s3url:",
+    ),
+    (
+        "removed-deepspeed",
+        {"serving": {"engine": "Python"}},
+        {"serving": {"engine": "DeepSpeed"}},
+        "serving.engine: 'DeepSpeed'",
+    ),
+    (
+        "removed-lmi-dist",
+        {"serving": {"option.rolling_batch": "vllm"}},
+        {"serving": {"option.rolling_batch": "lmi-dist"}},
+        "serving.option.rolling_batch: 'lmi-dist'",
+    ),
+    (
+        "removed-scheduler",
+        {"serving": {"option.rolling_batch": "vllm"}},
+        {"serving": {"option.rolling_batch": "scheduler"}},
+        "serving.option.rolling_batch: 'scheduler'",
+    ),
+    (
+        "unknown-serving-key",
+        {"serving": {"option.max_rolling_batch_size": 16}},
+        {"serving": {"option.max_rolling_batch_sise": 16}},
+        "serving.option.max_rolling_batch_sise: unknown LMI option (did you mean 'option.max_rolling_batch_size'?)",
+    ),
+    (
+        "serving-passthrough",
+        {"serving": {"option.brand_new_flag": 1}, "serving_passthrough": ["option.brand_new_flag"]},
+        {"serving": {"option.brand_new_flag": 1}},
+        "serving.option.brand_new_flag: unknown LMI option",
+    ),
+    (
+        "serving-int-key",
+        {"serving": {"option.max_rolling_batch_size": 16}},
+        {"serving": {"option.max_rolling_batch_size": "lots"}},
+        "serving.option.max_rolling_batch_size: must be an integer",
+    ),
+    (
+        "model-id-from-model",
+        {},
+        {"serving": {"option.model_id": "s3://bucket/x/"}},
+        "serving.option.model_id: comes from model.id; set model.id instead",
+    ),
+    (
+        "rolling-batch-image",
+        {"serving": {"option.rolling_batch": "vllm"}},
+        {"serving": {"option.rolling_batch": "trtllm"}},
+        "serving.option.rolling_batch: trtllm needs the tensorrtllm image, not lmi",
+    ),
+    (
+        "fp8-on-ampere",
+        {"serving": {"option.quantize": "awq"}},
+        {"serving": {"option.quantize": "fp8"}},
+        "serving.option.quantize: fp8 needs an Ada or Hopper GPU; ml.g5.2xlarge has A10G",
+    ),
+    (
+        "autoscaling-min-le-max",
+        {"autoscaling": {"min": 1, "max": 2, "target_invocations_per_instance": 5}},
+        {"autoscaling": {"min": 3, "max": 2, "target_invocations_per_instance": 5}},
+        "autoscaling: min (3) must be <= max (2)",
+    ),
+    (
+        "realtime-no-scale-to-zero",
+        {"autoscaling": {"min": 1, "max": 2, "target_invocations_per_instance": 5}},
+        {"autoscaling": {"min": 0, "max": 2, "target_invocations_per_instance": 5}},
+        "autoscaling.min: a real-time endpoint cannot scale to zero",
+    ),
+    (
+        "realtime-target-required",
+        {"autoscaling": {"min": 1, "max": 2, "target_invocations_per_instance": 5}},
+        {"autoscaling": {"min": 1, "max": 2}},
+        "autoscaling.target_invocations_per_instance: is required for kind realtime",
+    ),
+    (
+        "count-within-scaling",
+        {"instance": {"count": 2}, "autoscaling": {"min": 1, "max": 2, "target_invocations_per_instance": 5}},
+        {"instance": {"count": 3}, "autoscaling": {"min": 1, "max": 2, "target_invocations_per_instance": 5}},
+        "instance.count: 3 is outside autoscaling min..max (1..2)",
+    ),
+    (
+        "sampling-percent",
+        {"data_capture": {"sampling_percent": 100}},
+        {"data_capture": {"sampling_percent": 101}},
+        "data_capture.sampling_percent: 101 is out of range (allowed: 0..100)",
+    ),
+    (
+        "capture-mode",
+        {"data_capture": {"mode": "Input"}},
+        {"data_capture": {"mode": "Both"}},
+        "data_capture.mode: 'Both' is not allowed (allowed: 'Input', 'Output', 'InputAndOutput')",
+    ),
+    (
+        "kind-not-built-yet",
+        {"kind": "realtime"},
+        {
+            "kind": "serverless",
+            "instance": DELETE,
+            "container": {"image": "cpu", "tag": "0.29.0-cpu-full"},
+            "serverless": {"memory_mb": 4096, "max_concurrency": 5},
+        },
+        "kind: 'serverless' is not yet supported by this version (supported: realtime)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "good", "bad", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_rule_both_ways(tmp_path: Path, case: str, good: dict[str, Any], bad: dict[str, Any], expected: str) -> None:
+    assert errors_for(tmp_path, good) == [], f"{case}: compliant config was rejected"
+    errors = errors_for(tmp_path, bad)
+    assert any(expected in error for error in errors), f"{case}: expected {expected!r} in {errors}"
+
+
+def test_removed_options_name_their_replacement(tmp_path: Path) -> None:
+    errors = errors_for(
+        tmp_path,
+        {"serving": {"option.s3url": "s3://b/x/", "engine": "DeepSpeed", "option.rolling_batch": "lmi-dist"}},
+    )
+    by_field = {e.split(":")[0]: e for e in errors}
+    assert "model_id" in by_field["serving.option.s3url"]
+    assert "vllm" in by_field["serving.engine"].lower() or "python" in by_field["serving.engine"].lower()
+    assert "vllm" in by_field["serving.option.rolling_batch"].lower()
+
+
+def test_other_kinds_parse_their_fields(tmp_path: Path) -> None:
+    """Not-yet-built kinds still validate their blocks: a bad field is reported next to 'not yet supported'."""
+    errors = errors_for(
+        tmp_path,
+        {
+            "kind": "batch",
+            "batch": {
+                "input": "s3://bkt/in/",
+                "output": "s3://bkt/out/",
+                "max_payload_mb": 60,
+                "max_concurrent_transforms": 2,
+            },
+        },
+    )
+    assert errors == ["batch: max_concurrent_transforms x max_payload_mb = 120, SageMaker allows at most 100"]

@@ -12,12 +12,15 @@ from typing import Any
 
 from constructs import Construct
 
-from lmi_constructs.config.models import AnyModel, RealtimeModel
+from lmi_constructs.async_endpoint import AsyncEndpoint, AsyncEndpointProps, BacklogScalingProps
+from lmi_constructs.batch import JOB_NAME_PREFIX_LENGTH, BatchTransform, BatchTransformProps, TransformProps
+from lmi_constructs.config.models import AnyModel, AsyncModel, BatchModel, RealtimeModel, ServerlessModel
 from lmi_constructs.endpoint import CaptureProps, InstanceProps, ScalingProps
 from lmi_constructs.image import ImageProps
-from lmi_constructs.model import LmiModelProps
+from lmi_constructs.model import LmiModelProps, VpcProps
 from lmi_constructs.realtime import RealtimeEndpoint, RealtimeEndpointProps
-from lmi_constructs.shared import CAPTURE_BUCKET_NAME, SharedServingResources
+from lmi_constructs.serverless import ProvisionedScalingProps, ServerlessEndpoint, ServerlessEndpointProps
+from lmi_constructs.shared import ASYNC_BUCKET_NAME, CAPTURE_BUCKET_NAME, SharedServingResources
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,19 @@ class ServingOutputs:
     outputs: dict[str, str]  # output name -> value (may be a token)
 
 
-def model_props(config: AnyModel) -> LmiModelProps:
+def model_props(config: AnyModel, log_group: str | None = None) -> LmiModelProps:
     container = config.container
+    vpc = getattr(config, "vpc", None)
+    serving = dict(config.serving)
+    if config.model.task is not None:
+        serving.setdefault("option.task", config.model.task)
     return LmiModelProps(
         name=config.name,
         model_id=config.model.id,
         image=ImageProps(flavour=container.image, tag=container.tag, uri=container.uri),
-        serving=dict(config.serving),
-        log_groups=(f"/aws/sagemaker/Endpoints/{config.name}",),
+        serving=serving,
+        log_groups=(log_group or f"/aws/sagemaker/Endpoints/{config.name}",),
+        vpc=None if vpc is None else VpcProps(tuple(vpc.subnet_ids), tuple(vpc.security_group_ids)),
     )
 
 
@@ -85,9 +93,106 @@ def build_realtime(scope: Construct, config: RealtimeModel, shared: SharedServin
     )
 
 
+def build_serverless(scope: Construct, config: ServerlessModel, shared: SharedServingResources) -> ServingOutputs:
+    scaling = config.autoscaling
+    endpoint = ServerlessEndpoint(
+        scope,
+        "Serving",
+        props=ServerlessEndpointProps(
+            model=model_props(config),
+            memory_mb=config.serverless.memory_mb,
+            max_concurrency=config.serverless.max_concurrency,
+            storage_key=shared.key,
+            provisioned_concurrency=config.serverless.provisioned_concurrency,
+            scaling=None
+            if scaling is None
+            else ProvisionedScalingProps(
+                min=scaling.min,
+                max=scaling.max,
+                target_utilization=scaling.target_utilization or 0.5,
+                scale_in_cooldown=scaling.scale_in_cooldown,
+                scale_out_cooldown=scaling.scale_out_cooldown,
+            ),
+        ),
+    )
+    return ServingOutputs(endpoint, {"EndpointName": endpoint.endpoint_name, "EndpointArn": endpoint.endpoint_arn})
+
+
+def build_async(scope: Construct, config: AsyncModel, shared: SharedServingResources) -> ServingOutputs:
+    scaling = config.autoscaling
+    endpoint = AsyncEndpoint(
+        scope,
+        "Serving",
+        props=AsyncEndpointProps(
+            model=model_props(config),
+            instance=instance_props(config),
+            key=shared.key,
+            payload_bucket_name_template=ASYNC_BUCKET_NAME,
+            max_concurrent_invocations_per_instance=config.async_.max_concurrent_invocations_per_instance,
+            notifications=config.async_.notifications,
+            scaling=None
+            if scaling is None
+            else BacklogScalingProps(
+                min=scaling.min,
+                max=scaling.max,
+                target_backlog_per_instance=scaling.target_backlog_per_instance or 1,
+                scale_in_cooldown=scaling.scale_in_cooldown,
+                scale_out_cooldown=scaling.scale_out_cooldown,
+            ),
+            capture=capture_props(config, shared),
+        ),
+    )
+    outputs = {
+        "EndpointName": endpoint.endpoint_name,
+        "EndpointArn": endpoint.endpoint_arn,
+        "InputUri": endpoint.input_uri,
+        "OutputUri": endpoint.output_uri,
+        "FailureUri": endpoint.failure_uri,
+    }
+    if endpoint.success_topic is not None and endpoint.error_topic is not None:
+        outputs["SuccessTopicArn"] = endpoint.success_topic.topic_arn
+        outputs["ErrorTopicArn"] = endpoint.error_topic.topic_arn
+    return ServingOutputs(endpoint, outputs)
+
+
+def build_batch(scope: Construct, config: BatchModel, shared: SharedServingResources) -> ServingOutputs:
+    batch = BatchTransform(
+        scope,
+        "Serving",
+        props=BatchTransformProps(
+            model=model_props(
+                config, log_group=f"/aws/sagemaker/TransformJobs/{config.name[:JOB_NAME_PREFIX_LENGTH]}-"
+            ),
+            transform=TransformProps(
+                input_uri=config.batch.input,
+                output_uri=config.batch.output,
+                strategy=config.batch.strategy,
+                split_type=config.batch.split_type,
+                max_payload_mb=config.batch.max_payload_mb,
+                max_concurrent_transforms=config.batch.max_concurrent_transforms,
+                instance_type=config.instance.type,
+                instance_count=config.instance.count,
+            ),
+            key=shared.key,
+            capture=capture_props(config, shared),
+        ),
+    )
+    return ServingOutputs(
+        batch,
+        {
+            "StateMachineArn": batch.state_machine.state_machine_arn,
+            "FailureTopicArn": batch.failure_topic.topic_arn,
+            "ModelName": batch.model.model_name,
+        },
+    )
+
+
 Builder = Callable[[Construct, Any, SharedServingResources], ServingOutputs]
 BUILDERS: dict[str, Builder] = {
     "realtime": build_realtime,
+    "serverless": build_serverless,
+    "async": build_async,
+    "batch": build_batch,
 }
 
 

@@ -26,13 +26,20 @@ from lmi_constructs.policy import Arn, ScopedPolicy
 
 
 @dataclass(frozen=True)
+class VpcProps:
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LmiModelProps:
     name: str
     model_id: str  # S3 prefix, Hugging Face id, or a CloudFormation token (AOT output)
     image: ImageProps
     serving: Mapping[str, ServingValue] = field(default_factory=dict)
     environment: Mapping[str, str] = field(default_factory=dict)
-    log_groups: tuple[str, ...] = ()  # CloudWatch log groups the container writes, e.g. /aws/sagemaker/Endpoints/x
+    log_groups: tuple[str, ...] = ()
+    vpc: VpcProps | None = None  # CloudWatch log groups the container writes, e.g. /aws/sagemaker/Endpoints/x
 
 
 class LmiModel(Construct):
@@ -109,6 +116,18 @@ class LmiModel(Construct):
                 reason=f"SageMaker names one log stream per instance at run time, inside the log group {log_group}.",
             )
 
+        if props.vpc is not None:
+            self.policy.allow(
+                [
+                    "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                    "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+                ],
+                ["*"],
+                reason="SageMaker creates the model's network interfaces in the configured subnets; EC2 names them at "
+                "run time and its Describe* calls have no resource-level scope.",
+            )  # fmt: skip
+
         environment = dict(props.environment)
         if model_id_is_token:
             environment["OPTION_MODEL_ID"] = props.model_id
@@ -120,6 +139,11 @@ class LmiModel(Construct):
                 image=self.image.image_uri,
                 model_data_url=self.bundle.s3_object_url,
                 environment=environment or None,
+            ),
+            vpc_config=None
+            if props.vpc is None
+            else sagemaker.CfnModel.VpcConfigProperty(
+                subnets=list(props.vpc.subnet_ids), security_group_ids=list(props.vpc.security_group_ids)
             ),
         )
         # SageMaker checks the role's permissions when it creates the model.

@@ -18,6 +18,7 @@ from lmi_constructs.nag import acknowledge
 # per model) and IAM findings stay readable. Account and region keep the name globally unique.
 CAPTURE_BUCKET_NAME = "lmi-data-capture-{account}-{region}"
 ACCESS_LOG_BUCKET_NAME = "lmi-access-logs-{account}-{region}"
+ASYNC_BUCKET_NAME = "lmi-async-payloads-{account}-{region}"
 
 
 def bucket_name(template: str) -> str:
@@ -27,6 +28,7 @@ def bucket_name(template: str) -> str:
 @dataclass(frozen=True)
 class SharedResourcesProps:
     capture_retention_days: int = 90
+    async_retention_days: int = 30
     log_retention_days: int = 365
 
 
@@ -80,7 +82,27 @@ class SharedServingResources(Construct):
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )
-        for bucket in (self.access_log_bucket, self.capture_bucket):
+        self.async_bucket = s3.Bucket(
+            self,
+            "AsyncPayloads",
+            bucket_name=bucket_name(ASYNC_BUCKET_NAME),
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            enforce_ssl=True,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            server_access_logs_bucket=self.access_log_bucket,
+            server_access_logs_prefix="async-payloads/",
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(props.async_retention_days),
+                    noncurrent_version_expiration=Duration.days(1),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for bucket in (self.access_log_bucket, self.capture_bucket, self.async_bucket):
             for pack in ("HIPAA.Security", "NIST.800.53.R5"):
                 acknowledge(
                     bucket,
@@ -101,3 +123,17 @@ class SharedServingResources(Construct):
         )
         # CloudWatch alarms publish to the encrypted topic only if they may use the key.
         self.key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
+        # Encrypted log groups (batch state machines) need CloudWatch Logs to use the key,
+        # limited to this account's log groups.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*"
+                    }
+                },
+            )
+        )

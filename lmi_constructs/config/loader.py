@@ -17,6 +17,15 @@ from lmi_constructs.config.models import KIND_MODELS, AnyModel, ModelConfig
 from lmi_constructs.config.rules import check_model, check_project, check_serving
 
 _ADAPTER: TypeAdapter[AnyModel] = TypeAdapter(ModelConfig)
+# Blocks a kind cannot have, with the reason (a plain "unknown key" would not say why).
+WHY_NOT = {
+    (
+        "serverless",
+        "instance",
+    ): "serverless endpoints have no instances to choose (set memory_mb and max_concurrency in serverless:)",
+    ("serverless", "data_capture"): "serverless endpoints do not support data capture (use kind realtime or async)",
+    ("serverless", "vpc"): "serverless endpoints cannot run in a VPC (use kind realtime or async)",
+}
 KIND_ONLY_BLOCKS = {
     "instance": "realtime, async, batch",
     "serverless": "serverless",
@@ -158,10 +167,10 @@ def _message(error: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
     if error_type == "extra_forbidden":
         key = str(loc[-1])
         parent = _model_at(kind_model, loc[:-1])
+        if len(loc) == 1 and (kind or "", key) in WHY_NOT:
+            return WHY_NOT[(kind or "", key)]
         if len(loc) == 1 and key in KIND_ONLY_BLOCKS:
             return f"block is only allowed for kind {KIND_ONLY_BLOCKS[key]}, not for kind {kind}"
-        if len(loc) == 1 and key in {"data_capture"}:
-            return f"is not available for kind {kind} (allowed for realtime, async, batch)"
         if parent is None:
             return "unknown key"
         allowed = _allowed_keys(parent)

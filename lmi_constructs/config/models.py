@@ -95,6 +95,27 @@ class Instance(Strict):
     )
 
 
+class Vpc(Strict):
+    subnet_ids: list[str] = Field(min_length=1, max_length=16, description="Private subnets for the model containers.")
+    security_group_ids: list[str] = Field(min_length=1, max_length=5)
+
+    @field_validator("subnet_ids")
+    @classmethod
+    def _subnets(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not re.fullmatch(r"subnet-[0-9a-f]{8,17}", v)]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} are not subnet ids (allowed: subnet-0123abcd...)")
+        return value
+
+    @field_validator("security_group_ids")
+    @classmethod
+    def _security_groups(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not re.fullmatch(r"sg-[0-9a-f]{8,17}", v)]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} are not security group ids (allowed: sg-0123abcd...)")
+        return value
+
+
 class Serverless(Strict):
     memory_mb: int = Field(ge=1024, le=6144, multiple_of=1024, description="1024..6144, in 1024 MB steps.")
     max_concurrency: int = Field(ge=1, le=200)
@@ -114,6 +135,12 @@ class Autoscaling(Strict):
     max: int = Field(ge=1, le=100)
     target_invocations_per_instance: int | None = Field(default=None, ge=1, description="realtime target tracking")
     target_backlog_per_instance: int | None = Field(default=None, ge=1, description="async target tracking")
+    target_utilization: float | None = Field(
+        default=None,
+        ge=0.1,
+        le=1.0,
+        description="serverless: provisioned-concurrency utilization to track (default 0.5)",
+    )
     scale_in_cooldown: int = Field(default=600, ge=0, le=3600, description="Seconds.")
     scale_out_cooldown: int = Field(default=300, ge=0, le=3600, description="Seconds.")
 
@@ -186,6 +213,7 @@ class _ModelBase(Strict):
 
 
 class RealtimeModel(_ModelBase):
+    vpc: Vpc | None = None
     kind: Literal["realtime"]
     instance: Instance
     data_capture: DataCapture | None = None
@@ -197,6 +225,7 @@ class ServerlessModel(_ModelBase):
 
 
 class AsyncModel(_ModelBase):
+    vpc: Vpc | None = None
     kind: Literal["async"]
     instance: Instance
     async_: Async = Field(default_factory=Async, alias="async")
@@ -206,6 +235,7 @@ class AsyncModel(_ModelBase):
 
 
 class BatchModel(_ModelBase):
+    vpc: Vpc | None = None
     kind: Literal["batch"]
     instance: Instance
     batch: Batch

@@ -26,7 +26,7 @@ Finding = tuple[str, str, Severity]
 Rule = Callable[[Any], Iterator[Finding]]
 
 # Kinds whose constructs exist. The others parse, then stop here with a clear message.
-SUPPORTED_KINDS = ("realtime",)
+SUPPORTED_KINDS = ("realtime", "serverless", "async", "batch")
 SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 FP8_FAMILIES = frozenset({"g6", "g6e", "p5"})  # Ada / Hopper; A10G (g5) and A100 have no FP8
 
@@ -345,16 +345,48 @@ def serverless_has_no_gpu_features(model: AnyModel) -> Iterator[Finding]:
             "serving.option.tensor_parallel_degree",
             "serverless endpoints have no GPUs to shard over (allowed: 1)",
         )
-    if model.autoscaling is not None and model.serverless.provisioned_concurrency is None:
-        yield error(
-            "autoscaling",
-            "serverless autoscaling scales provisioned concurrency; set serverless.provisioned_concurrency",
-        )
+    scaling = model.autoscaling
+    if scaling is not None:
+        if model.serverless.provisioned_concurrency is None:
+            yield error(
+                "autoscaling",
+                "serverless autoscaling scales provisioned concurrency; set serverless.provisioned_concurrency",
+            )
+        if scaling.min < 1:
+            yield error("autoscaling.min", "provisioned concurrency scales between 1 and serverless.max_concurrency")
+        if scaling.max > model.serverless.max_concurrency:
+            yield error(
+                "autoscaling.max",
+                f"{scaling.max} exceeds serverless.max_concurrency ({model.serverless.max_concurrency})",
+            )
+        for field in ("target_invocations_per_instance", "target_backlog_per_instance"):
+            if getattr(scaling, field) is not None:
+                yield error(f"autoscaling.{field}", "is not for kind serverless (allowed: target_utilization)")
     if model.aot is not None:
         yield error(
             "aot",
             "ahead-of-time preparation targets GPU instances; serverless has none",
         )
+
+
+@rule
+def batch_settings(model: AnyModel) -> Iterator[Finding]:
+    if not isinstance(model, BatchModel):
+        return
+    if model.autoscaling is not None:
+        yield error("autoscaling", "transform jobs do not autoscale; set instance.count instead")
+    if model.batch.output.startswith(model.batch.input):
+        yield error(
+            "batch.output",
+            "is inside batch.input: every result would start another transform job (use a sibling prefix)",
+        )
+
+
+@rule
+def target_fields_match_kind(model: AnyModel) -> Iterator[Finding]:
+    scaling = model.autoscaling
+    if scaling is not None and scaling.target_utilization is not None and not isinstance(model, ServerlessModel):
+        yield error("autoscaling.target_utilization", "is for kind serverless only")
 
 
 @rule

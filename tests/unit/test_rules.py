@@ -235,15 +235,16 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "data_capture.mode: 'Both' is not allowed (allowed: 'Input', 'Output', 'InputAndOutput')",
     ),
     (
-        "kind-not-built-yet",
-        {"kind": "realtime"},
-        {
-            "kind": "serverless",
-            "instance": DELETE,
-            "container": {"image": "cpu", "tag": "0.29.0-cpu-full"},
-            "serverless": {"memory_mb": 4096, "max_concurrency": 5},
-        },
-        "kind: 'serverless' is not yet supported by this version (supported: realtime)",
+        "aot-not-built-yet",
+        {},
+        {"aot": {"mode": "quantize-awq", "instance_type": "ml.g5.2xlarge"}},
+        "aot: ahead-of-time preparation is not yet supported by this version",
+    ),
+    (
+        "vpc-ids",
+        {"vpc": {"subnet_ids": ["subnet-0123abcd"], "security_group_ids": ["sg-0123abcd"]}},
+        {"vpc": {"subnet_ids": ["my-subnet"], "security_group_ids": ["sg-0123abcd"]}},
+        "vpc.subnet_ids: my-subnet are not subnet ids",
     ),
 ]
 

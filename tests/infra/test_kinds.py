@@ -1,0 +1,206 @@
+"""Template assertions for the serverless, async and batch kinds (synthesized examples)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk.assertions import Match, Template
+
+from tests.conftest import Synth
+
+
+def of_type(template: dict[str, Any], type_name: str) -> list[dict[str, Any]]:
+    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == type_name]
+
+
+# ---------------------------------------------------------------- serverless
+
+
+def test_serverless_config_without_instance_type(examples: Synth) -> None:
+    template = examples.templates["lmi-smollm2-serverless"]
+    (config,) = of_type(template, "AWS::SageMaker::EndpointConfig")
+    (variant,) = config["ProductionVariants"]
+    assert variant["ServerlessConfig"] == {"MemorySizeInMB": 6144, "MaxConcurrency": 10, "ProvisionedConcurrency": 1}
+    assert "InstanceType" not in variant and "InitialInstanceCount" not in variant
+    assert "DataCaptureConfig" not in config
+    (model,) = of_type(template, "AWS::SageMaker::Model")
+    assert "djl-inference:0.29.0-cpu-full" in json.dumps(model["PrimaryContainer"]["Image"])
+    assert "VpcConfig" not in model
+
+
+def test_serverless_provisioned_concurrency_autoscaling(examples: Synth) -> None:
+    template = Template.from_stack(examples.stack("lmi-smollm2-serverless"))
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        {
+            "ScalableDimension": "sagemaker:variant:DesiredProvisionedConcurrency",
+            "ResourceId": "endpoint/smollm2-serverless/variant/AllTraffic",
+            "MinCapacity": 1,
+            "MaxCapacity": 4,
+        },
+    )
+    template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+        {
+            "TargetTrackingScalingPolicyConfiguration": Match.object_like(
+                {
+                    "PredefinedMetricSpecification": {
+                        "PredefinedMetricType": "SageMakerVariantProvisionedConcurrencyUtilization"
+                    },
+                    "TargetValue": 0.6,
+                }
+            )
+        },
+    )
+
+
+# ---------------------------------------------------------------- async
+
+
+def test_async_inference_config(examples: Synth) -> None:
+    template = examples.templates["lmi-llama3-8b-async"]
+    (config,) = of_type(template, "AWS::SageMaker::EndpointConfig")
+    async_config = config["AsyncInferenceConfig"]
+    output = async_config["OutputConfig"]
+    assert "/async/llama3-8b-async/output/" in json.dumps(output["S3OutputPath"])
+    assert "/async/llama3-8b-async/failure/" in json.dumps(output["S3FailurePath"])
+    assert "KmsKeyId" in output
+    assert set(output["NotificationConfig"]) >= {"SuccessTopic", "ErrorTopic"}
+    assert async_config["ClientConfig"] == {"MaxConcurrentInvocationsPerInstance": 8}
+    assert config["ProductionVariants"][0]["InstanceType"] == "ml.g5.2xlarge"
+    assert config["DataCaptureConfig"]["InitialSamplingPercentage"] == 10
+
+
+def test_async_topics_are_encrypted_and_tls_only(examples: Synth) -> None:
+    template = Template.from_stack(examples.stack("lmi-llama3-8b-async"))
+    template.resource_count_is("AWS::SNS::Topic", 2)
+    assert all("KmsMasterKeyId" in t for t in of_type(examples.templates["lmi-llama3-8b-async"], "AWS::SNS::Topic"))
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+
+
+def test_async_scale_to_zero_on_backlog(examples: Synth) -> None:
+    template = examples.templates["lmi-llama3-8b-async"]
+    (target,) = of_type(template, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 3)
+    policies = of_type(template, "AWS::ApplicationAutoScaling::ScalingPolicy")
+    tracking = [p for p in policies if p["PolicyType"] == "TargetTrackingScaling"]
+    step = [p for p in policies if p["PolicyType"] == "StepScaling"]
+    (tracking_policy,) = tracking
+    metric = tracking_policy["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]
+    assert metric["MetricName"] == "ApproximateBacklogSizePerInstance"
+    assert metric["Namespace"] == "AWS/SageMaker"
+    assert metric["Dimensions"] == [{"Name": "EndpointName", "Value": "llama3-8b-async"}]  # EndpointName only
+    assert tracking_policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 5
+    (step_policy,) = step
+    adjustments = step_policy["StepScalingPolicyConfiguration"]["StepAdjustments"]
+    assert adjustments == [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]
+    alarms = of_type(template, "AWS::CloudWatch::Alarm")
+    (wake,) = [a for a in alarms if a["MetricName"] == "HasBacklogWithoutCapacity"]
+    assert wake["Dimensions"] == [{"Name": "EndpointName", "Value": "llama3-8b-async"}]
+    assert wake["AlarmActions"], "the alarm must fire the step policy"
+
+
+def test_async_does_not_use_invocations_per_instance(examples: Synth) -> None:
+    text = json.dumps(examples.templates["lmi-llama3-8b-async"])
+    assert "InvocationsPerInstance" not in text.replace("MaxConcurrentInvocationsPerInstance", "")
+
+
+def test_async_outputs_expose_payload_locations(examples: Synth) -> None:
+    outputs = examples.templates["lmi-llama3-8b-async"]["Outputs"]
+    assert {"EndpointName", "InputUri", "OutputUri", "FailureUri", "SuccessTopicArn", "ErrorTopicArn"} <= set(outputs)
+
+
+def test_async_payload_bucket_in_shared_stack(examples: Synth) -> None:
+    buckets = of_type(examples.templates["lmi-shared"], "AWS::S3::Bucket")
+    names = [json.dumps(b.get("BucketName")) for b in buckets]
+    assert any("lmi-async-payloads-" in n for n in names)
+
+
+# ---------------------------------------------------------------- batch
+
+
+def _batch(examples: Synth) -> dict[str, Any]:
+    return examples.templates["lmi-qwen25-7b-batch"]
+
+
+def _definition(template: dict[str, Any]) -> str:
+    (machine,) = of_type(template, "AWS::StepFunctions::StateMachine")
+    return json.dumps(machine["DefinitionString"])
+
+
+def test_batch_state_machine_runs_transform_job_sync(examples: Synth) -> None:
+    definition = _definition(_batch(examples))
+    assert "states:::sagemaker:createTransformJob.sync" in definition
+    for fragment in (
+        '\\"BatchStrategy\\":\\"MultiRecord\\"',
+        '\\"MaxPayloadInMB\\":6',
+        '\\"MaxConcurrentTransforms\\":8',
+        '\\"SplitType\\":\\"Line\\"',
+        '\\"InstanceType\\":\\"ml.g5.2xlarge\\"',
+        '\\"InstanceCount\\":1',
+        "DataCaptureConfig",
+        "States.Format('qwen25-7b-batch-{}', States.UUID())",
+    ):
+        assert fragment in definition, fragment
+    assert "VolumeKmsKeyId" not in definition  # g5 has NVMe
+
+
+def test_batch_job_name_fits_63_chars() -> None:
+    from lmi_constructs.batch import JOB_NAME_PREFIX_LENGTH
+
+    assert JOB_NAME_PREFIX_LENGTH + 1 + 36 == 63
+
+
+def test_batch_logging_tracing_and_no_model_endpoint(examples: Synth) -> None:
+    template = _batch(examples)
+    (machine,) = of_type(template, "AWS::StepFunctions::StateMachine")
+    assert machine["TracingConfiguration"] == {"Enabled": True}
+    assert machine["LoggingConfiguration"]["Level"] == "ALL"
+    assert machine["LoggingConfiguration"]["IncludeExecutionData"] is True
+    (log_group,) = of_type(template, "AWS::Logs::LogGroup")
+    assert "KmsKeyId" in log_group and log_group["RetentionInDays"] == 365
+    assert of_type(template, "AWS::SageMaker::Endpoint") == []
+    assert len(of_type(template, "AWS::SageMaker::Model")) == 1
+
+
+def test_batch_eventbridge_rule_on_new_input(examples: Synth) -> None:
+    (rule,) = of_type(_batch(examples), "AWS::Events::Rule")
+    pattern = rule["EventPattern"]
+    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"] == {
+        "bucket": {"name": ["my-batch-data"]},
+        "object": {"key": [{"prefix": "summaries/input/"}]},
+    }
+    (target,) = rule["Targets"]
+    assert "input_uri" in json.dumps(target["InputTransformer"])
+
+
+def test_batch_failures_reach_sns(examples: Synth) -> None:
+    definition = _definition(_batch(examples))
+    assert "states:::sns:publish" in definition and "States.ALL" in definition
+    assert len(of_type(_batch(examples), "AWS::SNS::Topic")) == 1
+
+
+def test_batch_model_role_reads_input_writes_output(examples: Synth) -> None:
+    statements = [
+        s for p in of_type(_batch(examples), "AWS::IAM::ManagedPolicy") for s in p["PolicyDocument"]["Statement"]
+    ]
+    text = json.dumps(statements)
+    assert "my-batch-data/summaries/input/*" in text and "my-batch-data/summaries/output/*" in text
+    writes = [s for s in statements if s["Action"] == "s3:PutObject" or "s3:PutObject" in s["Action"]]
+    assert not any("summaries/input" in json.dumps(s["Resource"]) for s in writes)
+
+
+def test_no_inline_policies_anywhere(examples: Synth) -> None:
+    for name, template in examples.templates.items():
+        assert of_type(template, "AWS::IAM::Policy") == [], name

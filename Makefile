@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CDK := cdk --no-notices --no-version-reporting
 PIP_INSTALL := $(PY) -m pip install --quiet --no-input
 
-.PHONY: help install install-runtime synth test test-fast lint typecheck schema snapshot-update bench clean
+.PHONY: help install install-runtime synth test validate test-fast lint typecheck schema snapshot-update bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,10 +34,13 @@ install-runtime: $(VENV)/.runtime node_modules/.installed  ## venv + pinned runt
 
 install: install-runtime $(VENV)/.dev  ## everything, including test and lint tools
 
-synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (DIR=... for another directory)
+synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (DIR=..., STAGE=prod, STRICT=1)
 	rm -rf cdk.out
-	$(CDK) synth --quiet $(if $(DIR),-c model_configs=$(DIR))
+	$(CDK) synth --quiet $(if $(DIR),-c model_configs=$(DIR)) $(if $(STAGE),-c stage=$(STAGE)) $(if $(STRICT),-c strict_warnings=true)
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
+
+validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1)
+	$(PY) -m lmi_constructs.validate $(or $(FILES),model_configs) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict)
 
 lint: install  ## ruff, ruff format --check, mypy
 	$(VENV)/bin/ruff check .
@@ -57,8 +60,9 @@ schema: install-runtime  ## regenerate schema/model-config.schema.json
 snapshot-update: install  ## rewrite syrupy snapshots after a reviewed change
 	$(PY) -m pytest tests/snapshots --snapshot-update
 
-bench: install  ## synth time and peak memory for 1, 10 and 50 models
+bench: install  ## synth time + peak memory (1, 10, 50 models) and validate time (50 files)
 	$(PY) bench/synth_bench.py
+	$(PY) bench/validate_bench.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -27,7 +27,9 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
 
     app = App(context=dict(context) if context is not None else None, outdir=outdir)
     config_dir = str(app.node.try_get_context("model_configs") or "model_configs")
-    configs = load_configs([Path(config_dir)])
+    stage = str(app.node.try_get_context("stage") or "dev")
+    strict = str(app.node.try_get_context("strict_warnings") or "false").lower() == "true"
+    configs = load_configs([Path(config_dir)], stage=stage, strict=strict)
     for loaded_config in configs:
         for warning in loaded_config.warnings:
             print(warning, file=sys.stderr)

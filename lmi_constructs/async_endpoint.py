@@ -46,6 +46,8 @@ class AsyncEndpointProps:
     notifications: bool
     scaling: BacklogScalingProps | None = None
     capture: CaptureProps | None = None
+    output_uri: str | None = None  # own s3://bucket/prefix/ for results instead of the shared bucket
+    failure_uri: str | None = None
 
 
 class AsyncEndpoint(Construct):
@@ -76,10 +78,18 @@ class AsyncEndpoint(Construct):
             [self._objects("input")],
             reason=f"Callers choose the object names of their requests under {prefix}/input/.",
         )
+        results = [self._objects("output"), self._objects("failure")]
+        if props.output_uri is not None and props.failure_uri is not None:
+            self.output_uri, self.failure_uri = props.output_uri, props.failure_uri
+            results = [
+                Arn(f"arn:{{partition}}:s3:::{uri.removeprefix('s3://')}*")
+                for uri in (self.output_uri, self.failure_uri)
+            ]
+        self._result_arns = [arn.value for arn in results]
         policy.allow(
             ["s3:PutObject"],
-            [self._objects("output"), self._objects("failure")],
-            reason=f"SageMaker names result objects itself (one per request) under {prefix}/output|failure/.",
+            results,
+            reason="SageMaker names result objects itself (one per request) under the output and failure prefixes.",
         )
         policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
 
@@ -186,10 +196,6 @@ class AsyncEndpoint(Construct):
         iam.Grant.add_to_principal(
             grantee=grantee, actions=["s3:PutObject"], resource_arns=[self._objects("input").value]
         )
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["s3:GetObject"],
-            resource_arns=[self._objects("output").value, self._objects("failure").value],
-        )
+        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=self._result_arns)
         self._key.grant_encrypt_decrypt(grantee)
         return grant

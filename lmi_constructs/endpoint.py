@@ -24,6 +24,7 @@ class InstanceProps:
     startup_health_check_timeout: int
     model_data_download_timeout: int
     volume_size_gb: int | None = None
+    inference_ami_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ def production_variant(
         container_startup_health_check_timeout_in_seconds=instance.startup_health_check_timeout,
         model_data_download_timeout_in_seconds=instance.model_data_download_timeout,
         volume_size_in_gb=None if nvme else instance.volume_size_gb,
-        inference_ami_version=image_registry.CU130_AMI_VERSION if image_registry.needs_gpu_4_1_ami(image_tag) else None,
+        inference_ami_version=instance.inference_ami_version
+        or (image_registry.CU130_AMI_VERSION if image_registry.needs_gpu_4_1_ami(image_tag) else None),
     )
 
 

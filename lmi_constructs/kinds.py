@@ -55,6 +55,7 @@ def instance_props(config: Any) -> InstanceProps:
         startup_health_check_timeout=instance.startup_health_check_timeout,
         model_data_download_timeout=instance.model_data_download_timeout,
         volume_size_gb=instance.volume_size_gb,
+        inference_ami_version=instance.inference_ami_version,
     )
 
 
@@ -130,6 +131,8 @@ def build_async(scope: Construct, config: AsyncModel, shared: SharedServingResou
             payload_bucket_name_template=ASYNC_BUCKET_NAME,
             max_concurrent_invocations_per_instance=config.async_.max_concurrent_invocations_per_instance,
             notifications=config.async_.notifications,
+            output_uri=config.async_.output,
+            failure_uri=config.async_.failure,
             scaling=None
             if scaling is None
             else BacklogScalingProps(

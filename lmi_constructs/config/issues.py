@@ -20,9 +20,14 @@ class Issue:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        field = f" {self.field}:" if self.field else ""
+        field = f" {one_line(self.field)}:" if self.field else ""
         prefix = " warning:" if self.severity == "warning" else ""
-        return f"{where}:{prefix}{field} {self.message}"
+        return f"{where}:{prefix}{field} {one_line(self.message)}"
+
+
+def one_line(text: str) -> str:
+    """Escape control characters (a YAML key may hold a newline): one issue, one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ConfigError(Exception):

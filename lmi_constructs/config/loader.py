@@ -192,6 +192,12 @@ def _message(error: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
         "multiple_of",
     ):
         return f"{error.get('input')!r} is out of range (allowed: {_allowed_range(kind_model, loc)})"
+    if error_type == "string_too_long":
+        return f"is {len(str(error.get('input')))} characters (allowed: at most {error['ctx']['max_length']})"
+    if error_type == "string_too_short":
+        return f"is too short (allowed: at least {error['ctx']['min_length']} characters)"
+    if error_type == "string_pattern_mismatch" and loc == ("name",):
+        return f"'{error.get('input')}' is not allowed (allowed: lowercase letters, digits and single hyphens, like llama3-8b-chat)"
     if error_type == "literal_error":
         return f"'{error.get('input')}' is not allowed (allowed: {error['ctx']['expected'].replace(' or ', ', ')})"
     message = str(error["msg"])
@@ -256,7 +262,7 @@ def config_files(directory: Path) -> list[Path]:
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
-def load_file(path: Path) -> tuple[LoadedConfig | None, list[Issue]]:
+def load_file(path: Path, stage: str = "dev") -> tuple[LoadedConfig | None, list[Issue]]:
     """Validate one file: (config or None, issues of this file)."""
     issues: list[Issue] = []
     parsed = _parse(path, issues)
@@ -282,7 +288,7 @@ def load_file(path: Path) -> tuple[LoadedConfig | None, list[Issue]]:
                     )
                 )
         return None, issues
-    for field, message, severity in check_model(model):
+    for field, message, severity in check_model(model, stage):
         issues.append(Issue(str(path), lines.line(_field_path(field)), field, message, severity))
     errors = [issue for issue in issues if issue.severity == "error"]
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
@@ -299,8 +305,10 @@ def _raw_name(file: Path) -> list[str]:
     return [name] if isinstance(name, str) else []
 
 
-def load_configs(paths: Iterable[Path]) -> list[LoadedConfig]:
-    """Load model YAML files or directories of them; raise ConfigError with every problem found."""
+def load_configs(paths: Iterable[Path], *, stage: str = "dev", strict: bool = False) -> list[LoadedConfig]:
+    """Load model YAML files or directories of them; raise ConfigError with every problem found.
+
+    `stage` enables stage rules (prod: data capture expected); `strict` makes warnings errors."""
     files: list[Path] = []
     issues: list[Issue] = []
     for path in paths:
@@ -323,13 +331,16 @@ def load_configs(paths: Iterable[Path]) -> list[LoadedConfig]:
     loaded: list[LoadedConfig] = []
     names: list[tuple[str, str]] = []
     for file in files:
-        config, file_issues = load_file(file)
+        config, file_issues = load_file(file, stage)
         issues.extend(file_issues)
         if config is not None:
             loaded.append(config)
         names.extend((str(file), name) for name in _raw_name(file))
     for file_name, field, message in check_project(names):
         issues.append(Issue(file_name, 1, field, message))
+    if strict:
+        issues = [Issue(i.file, i.line, i.field, i.message, "error") for i in issues]
+        loaded = [LoadedConfig(c.path, c.model, ()) for c in loaded]
     errors = [issue for issue in issues if issue.severity == "error"]
     if errors:
         raise ConfigError(errors)

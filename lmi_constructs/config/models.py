@@ -28,6 +28,9 @@ class Strict(BaseModel):
 class ModelSource(Strict):
     id: str = Field(description="Uncompressed S3 prefix (s3://bucket/prefix/) or a Hugging Face hub id (org/name).")
     task: str | None = Field(default=None, description="Optional task, e.g. text-generation.")
+    parameters: float | None = Field(
+        default=None, gt=0, le=2000, description="Parameter count in billions, for the GPU memory fit check."
+    )
 
     @field_validator("id")
     @classmethod
@@ -87,6 +90,10 @@ class Instance(Strict):
     count: int = Field(default=1, ge=1, le=100, description="Initial instance count.")
     startup_health_check_timeout: Timeout = 1800
     model_data_download_timeout: Timeout = 1800
+    inference_ami_version: str | None = Field(
+        default=None,
+        description="Inference AMI; cu130 images need al2023-ami-sagemaker-inference-gpu-4-1 (set for you).",
+    )
     volume_size_gb: int | None = Field(
         default=None,
         ge=1,
@@ -154,6 +161,28 @@ class Autoscaling(Strict):
 class Async(Strict):
     max_concurrent_invocations_per_instance: int = Field(default=4, ge=1, le=1000)
     notifications: bool = False
+    output: str | None = Field(
+        default=None, description="Own S3 prefix for results (default: the shared payload bucket)."
+    )
+    failure: str | None = Field(default=None, description="Own S3 prefix for errors; required together with output.")
+
+    @field_validator("output", "failure")
+    @classmethod
+    def _s3_prefix(cls, value: str | None) -> str | None:
+        if value is not None:
+            match = S3_PREFIX_PATTERN.match(value)
+            if not match or not match.group("key").endswith("/"):
+                raise ValueError("must be an S3 prefix ending in '/' (allowed: s3://bucket/prefix/)")
+        return value
+
+    @model_validator(mode="after")
+    def _both_paths(self) -> Async:
+        if (self.output is None) != (self.failure is None):
+            missing = "output" if self.output is None else "failure"
+            raise ValueError(f"an async endpoint needs both an output and a failure path; {missing} is missing")
+        if self.output is not None and self.output == self.failure:
+            raise ValueError("output and failure must be different prefixes")
+        return self
 
 
 class Batch(Strict):

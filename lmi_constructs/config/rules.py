@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from lmi_constructs.config import memory
 from lmi_constructs.config.issues import Severity, did_you_mean
 from lmi_constructs.config.models import (
     AnyModel,
@@ -46,8 +47,11 @@ def warning(field: str, message: str) -> Finding:
     return (field, message, "warning")
 
 
-def check_model(model: AnyModel) -> list[Finding]:
-    return [finding for check in RULES for finding in check(model)]
+def check_model(model: AnyModel, stage: str = "dev") -> list[Finding]:
+    findings = [finding for check in RULES for finding in check(model)]
+    if stage == "prod" and not isinstance(model, ServerlessModel) and getattr(model, "data_capture", None) is None:
+        findings.append(warning("data_capture", "is off in stage prod: no record of what the model answered"))
+    return findings
 
 
 def check_project(names: list[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
@@ -183,7 +187,7 @@ def tensor_parallel_fits(model: AnyModel) -> Iterator[Finding]:
         divisors = [str(d) for d in range(1, spec.gpus + 1) if spec.gpus % d == 0]
         yield error(
             field,
-            f"{tp} does not divide the {spec.gpus} GPUs of {spec.name} (allowed: {', '.join(divisors)})",
+            f"{tp} does not divide the {spec.gpus} GPU{'s' if spec.gpus > 1 else ''} of {spec.name} (allowed: {', '.join(divisors)})",
         )
 
 
@@ -367,6 +371,57 @@ def serverless_has_no_gpu_features(model: AnyModel) -> Iterator[Finding]:
             "aot",
             "ahead-of-time preparation targets GPU instances; serverless has none",
         )
+
+
+@rule
+def memory_fits(model: AnyModel) -> Iterator[Finding]:
+    parameters = model.model.parameters
+    if parameters is None:
+        return
+    serving = dict(model.serving)
+    if isinstance(model, ServerlessModel):
+        weights = memory.weights_gib(parameters, {"option.dtype": "fp32", **serving})
+        fit = memory.Fit(
+            weights, model.serverless.memory_mb / 1024, f"{model.serverless.memory_mb} MB of serverless memory"
+        )
+        advice = "(allowed: a smaller model, or a GPU kind)"
+    else:
+        spec = serving_instance(model)
+        gpu = memory.gpu_fit(parameters, serving, spec) if spec is not None else None
+        if gpu is None or spec is None:
+            return
+        fit = gpu
+        options = memory.suggestions(parameters, serving, spec.family)
+        advice = f"(try: {'; or '.join(options)})" if options else ""
+    text = f"~{fit.weights_gib:.0f} GiB of weights for {fit.capacity_gib:.0f} GiB usable on {fit.where}"
+    if fit.share > memory.ERROR_SHARE:
+        yield error("model.parameters", f"{parameters:g}B parameters do not fit: {text} {advice}".rstrip())
+    elif fit.share > memory.WARN_SHARE:
+        left = 100 - memory.WARN_SHARE * 100
+        yield warning(
+            "model.parameters", f"tight fit: {text}, under {left:.0f} % left for the KV cache {advice}".rstrip()
+        )
+
+
+@rule
+def cu130_ami(model: AnyModel) -> Iterator[Finding]:
+    instance = getattr(model, "instance", None)
+    tag = image_tag(model)
+    if instance is None or instance.inference_ami_version is None or tag is None:
+        return
+    if image_registry.needs_gpu_4_1_ami(tag) and instance.inference_ami_version != image_registry.CU130_AMI_VERSION:
+        yield error(
+            "instance.inference_ami_version",
+            f"{instance.inference_ami_version} has too old a GPU driver for the CUDA 13 image {tag}; the endpoint "
+            f"would fail its health check (allowed: {image_registry.CU130_AMI_VERSION}, or leave it unset)",
+        )
+
+
+@rule
+def scaling_headroom(model: AnyModel) -> Iterator[Finding]:
+    scaling = model.autoscaling
+    if scaling is not None and scaling.max == 1 and not isinstance(model, ServerlessModel):
+        yield warning("autoscaling.max", "is 1: autoscaling can never add capacity (raise max or drop the block)")
 
 
 @rule

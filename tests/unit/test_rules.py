@@ -12,8 +12,13 @@ from tests.unit.helpers import DELETE, errors_for
 
 # id, compliant patch, non-compliant patch, expected "field: message" fragment
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
-    ("name-pattern", {"name": "ok-name-1"}, {"name": "Bad_Name"}, "name: String should match pattern"),
-    ("name-length", {"name": "a" * 40}, {"name": "a" * 41}, "name: String should have at most 40 characters"),
+    (
+        "name-pattern",
+        {"name": "ok-name-1"},
+        {"name": "Bad_Name"},
+        "name: 'Bad_Name' is not allowed (allowed: lowercase letters, digits and single hyphens",
+    ),
+    ("name-length", {"name": "a" * 40}, {"name": "a" * 41}, "name: is 41 characters (allowed: at most 40)"),
     (
         "kind-known",
         {"kind": "realtime"},

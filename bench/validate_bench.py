@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""How long `make validate` takes for N model files (pre-commit budget: under 1 s for 50).
+
+Times the whole command in a fresh process (interpreter start, imports, parse, checks) and,
+separately, `load_configs()` alone in this process.
+
+    .venv/bin/python bench/validate_bench.py [--files 50] [--repeat 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from lmi_constructs.config import load_configs  # noqa: E402
+
+
+def make_configs(directory: Path, count: int) -> None:
+    examples = sorted((REPO / "model_configs").glob("*.yaml"))
+    for index in range(count):
+        source = examples[index % len(examples)]
+        text = source.read_text()
+        name = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("name:"))
+        (directory / f"m{index:03d}.yaml").write_text(text.replace(f"name: {name}", f"name: bench-{index:03d}"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        make_configs(directory, args.files)
+        command = [sys.executable, "-m", "lmi_constructs.validate", str(directory)]
+        walls = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            subprocess.run(command, cwd=REPO, check=True, capture_output=True)
+            walls.append(time.perf_counter() - start)
+        loads = []
+        for _ in range(args.repeat):
+            start = time.perf_counter()
+            load_configs([directory])
+            loads.append(time.perf_counter() - start)
+    print(f"# validate benchmark: {args.files} files, {args.repeat} runs\n")
+    print("| measure | median s | min s | max s |\n|---|---:|---:|---:|")
+    print(
+        f"| `python -m lmi_constructs.validate` (fresh process) | {statistics.median(walls):.3f} | {min(walls):.3f} | {max(walls):.3f} |"
+    )
+    print(f"| `load_configs()` only | {statistics.median(loads):.3f} | {min(loads):.3f} | {max(loads):.3f} |")
+
+
+if __name__ == "__main__":
+    main()

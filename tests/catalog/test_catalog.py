@@ -1,0 +1,48 @@
+"""Misconfigurations seen in real deployments: each file in bad_configs/ is one incident, with
+the exact messages synth (and `make validate`) must print for it in `# expect:` lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lmi_constructs.config import load_file
+
+BAD = sorted((Path(__file__).parent / "bad_configs").glob("*.yaml"))
+
+
+def expected_lines(path: Path) -> list[str]:
+    return [
+        line.removeprefix("# expect: ").rstrip()
+        for line in path.read_text().splitlines()
+        if line.startswith("# expect: ")
+    ]
+
+
+def test_catalog_has_at_least_30_incidents() -> None:
+    assert len(BAD) >= 30
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_incident_gives_exact_messages(path: Path) -> None:
+    expected = expected_lines(path)
+    assert expected, f"{path.name} has no '# expect:' line"
+    config, issues = load_file(path)
+    assert config is None, f"{path.name} was accepted"
+    actual = [f"{i.line}: {i.field}: {i.message}" for i in issues if i.severity == "error"]
+    assert actual == expected
+    for issue in issues:
+        assert str(issue).startswith(f"{path}:")
+
+
+def test_validate_reports_the_whole_directory_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    from lmi_constructs.validate import main
+
+    assert main([str(BAD[0].parent)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    total = sum(len(expected_lines(p)) for p in BAD)
+    assert err[-1] == f"{total} error(s)"
+    for path in BAD:
+        for line in expected_lines(path):
+            assert f"{path}:{line}" in err

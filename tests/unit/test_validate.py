@@ -1,0 +1,100 @@
+"""`make validate`: same checks as synth, no CDK, stage rules, warnings and --strict."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from lmi_constructs.config import ConfigError, load_configs
+from lmi_constructs.config.memory import bytes_per_parameter, gpu_fit, suggestions, weights_gib
+from lmi_constructs.facts.instances import instance_spec
+from lmi_constructs.validate import main
+from tests.conftest import EXAMPLES, MINIMAL, REPO
+
+TIGHT = MINIMAL.replace('id: "s3://bucket/models/m1/"', 'id: "s3://bucket/models/m1/", parameters: 8')
+
+
+def test_examples_validate(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(EXAMPLES)]) == 0
+    assert "model config(s) valid" in capsys.readouterr().out
+
+
+def test_validate_does_not_import_cdk() -> None:
+    code = "import sys; from lmi_constructs.validate import main; main(['model_configs']); print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_warning_does_not_fail(
+    config_dir: Callable[[dict[str, str]], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = config_dir({"m.yaml": TIGHT})
+    assert main([str(directory)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: model.parameters: tight fit: ~16 GiB of weights for 22 GiB usable on 1 x A10G" in err
+
+
+def test_strict_makes_warnings_errors(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    directory = config_dir({"m.yaml": TIGHT})
+    assert main([str(directory), "--strict"]) == 1
+    with pytest.raises(ConfigError, match="tight fit"):
+        load_configs([directory], strict=True)
+
+
+def test_prod_stage_warns_without_data_capture(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    directory = config_dir({"m.yaml": MINIMAL})
+    (dev,) = load_configs([directory])
+    assert dev.warnings == ()
+    (prod,) = load_configs([directory], stage="prod")
+    assert [w.message for w in prod.warnings] == ["is off in stage prod: no record of what the model answered"]
+
+
+def test_autoscaling_max_one_warns(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    text = MINIMAL + "autoscaling: {min: 1, max: 1, target_invocations_per_instance: 4}\n"
+    (config,) = load_configs([config_dir({"m.yaml": text})])
+    assert [w.field for w in config.warnings] == ["autoscaling.max"]
+
+
+@pytest.mark.parametrize(
+    ("serving", "expected"),
+    [({}, 2.0), ({"option.dtype": "fp32"}, 4.0), ({"option.dtype": "bf16"}, 2.0),
+     ({"option.quantize": "fp8"}, 1.0), ({"option.quantize": "awq", "option.dtype": "fp16"}, 0.5)],
+)  # fmt: skip
+def test_bytes_per_parameter(serving: dict[str, object], expected: float) -> None:
+    assert bytes_per_parameter(serving) == expected
+
+
+def test_fit_arithmetic() -> None:
+    spec = instance_spec("ml.g5.12xlarge")
+    assert spec is not None
+    fit = gpu_fit(70, {"option.tensor_parallel_degree": 4, "option.dtype": "fp16"}, spec)
+    assert fit is not None
+    assert fit.weights_gib == pytest.approx(70e9 * 2 * 1.05 / 2**30)
+    assert fit.capacity_gib == pytest.approx(4 * 24 * 0.9)
+    # TP 2 uses only two of the four GPUs
+    half = gpu_fit(7, {"option.tensor_parallel_degree": 2}, spec)
+    assert half is not None and half.capacity_gib == pytest.approx(2 * 24 * 0.9)
+    assert weights_gib(70, {"option.quantize": "awq"}) == pytest.approx(70e9 * 0.5 * 1.05 / 2**30)
+
+
+def test_70b_fp16_suggests_48xlarge_or_awq() -> None:
+    assert suggestions(70, {"option.dtype": "fp16"}, "g5") == [
+        "ml.g5.48xlarge with option.tensor_parallel_degree 8",
+        "AWQ 4-bit weights (option.quantize: awq, ~34 GiB)",
+    ]
+
+
+def test_serverless_memory_fit(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    text = """\
+name: s1
+kind: serverless
+model: {id: org/model, parameters: 3}
+container: {image: cpu, tag: 0.29.0-cpu-full}
+serverless: {memory_mb: 6144, max_concurrency: 2}
+"""
+    with pytest.raises(ConfigError, match=r"3B parameters do not fit: ~12 GiB of weights for 6 GiB usable on 6144 MB"):
+        load_configs([config_dir({"s.yaml": text})])

@@ -50,6 +50,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             f"lmi-{config.name}",
             config=config,
             shared=shared.resources,
+            code=loaded.code,
             env=env,
             description=f"LMI {config.kind} model {config.name} ({loaded.path.name})",
         )

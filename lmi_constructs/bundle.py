@@ -58,9 +58,13 @@ def build_model_tarball(files: Mapping[str, bytes]) -> bytes:
     return compressed.getvalue()
 
 
-def write_model_bundle(directory: Path, serving_properties: str) -> Path:
-    """Write model.tar.gz into `directory` (created) and return its path."""
+def write_model_bundle(directory: Path, serving_properties: str, code: Mapping[str, bytes] | None = None) -> Path:
+    """Write model.tar.gz (serving.properties + the code directory's files) into `directory`."""
+    files = dict(code or {})
+    if "serving.properties" in files:
+        raise ValueError("the code directory must not hold serving.properties")
+    files["serving.properties"] = serving_properties.encode("utf-8")
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "model.tar.gz"
-    path.write_bytes(build_model_tarball({"serving.properties": serving_properties.encode("utf-8")}))
+    path.write_bytes(build_model_tarball(files))
     return path

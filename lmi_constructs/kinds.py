@@ -14,6 +14,7 @@ from constructs import Construct
 
 from lmi_constructs.async_endpoint import AsyncEndpoint, AsyncEndpointProps, BacklogScalingProps
 from lmi_constructs.batch import JOB_NAME_PREFIX_LENGTH, BatchTransform, BatchTransformProps, TransformProps
+from lmi_constructs.config.code import CodeBundle
 from lmi_constructs.config.models import AnyModel, AsyncModel, BatchModel, RealtimeModel, ServerlessModel
 from lmi_constructs.endpoint import CaptureProps, InstanceProps, ScalingProps
 from lmi_constructs.image import ImageProps
@@ -31,12 +32,14 @@ class ServingOutputs:
     outputs: dict[str, str]  # output name -> value (may be a token)
 
 
-def model_props(config: AnyModel, log_group: str | None = None) -> LmiModelProps:
+def model_props(config: AnyModel, code: CodeBundle | None, log_group: str | None = None) -> LmiModelProps:
     container = config.container
     vpc = getattr(config, "vpc", None)
     serving = dict(config.serving)
     if config.model.task is not None:
         serving.setdefault("option.task", config.model.task)
+    if code is not None and code.entry_point is not None:
+        serving.setdefault("option.entryPoint", code.entry_point)
     return LmiModelProps(
         name=config.name,
         model_id=config.model.id,
@@ -44,6 +47,7 @@ def model_props(config: AnyModel, log_group: str | None = None) -> LmiModelProps
         serving=serving,
         log_groups=(log_group or f"/aws/sagemaker/Endpoints/{config.name}",),
         vpc=None if vpc is None else VpcProps(tuple(vpc.subnet_ids), tuple(vpc.security_group_ids)),
+        code={} if code is None else code.files,
     )
 
 
@@ -66,13 +70,15 @@ def capture_props(config: Any, shared: SharedServingResources) -> CaptureProps |
     return CaptureProps(CAPTURE_BUCKET_NAME, shared.key, capture.sampling_percent, capture.mode)
 
 
-def build_realtime(scope: Construct, config: RealtimeModel, shared: SharedServingResources) -> ServingOutputs:
+def build_realtime(
+    scope: Construct, config: RealtimeModel, shared: SharedServingResources, code: CodeBundle | None
+) -> ServingOutputs:
     scaling = config.autoscaling
     endpoint = RealtimeEndpoint(
         scope,
         "Serving",
         props=RealtimeEndpointProps(
-            model=model_props(config),
+            model=model_props(config, code),
             instance=instance_props(config),
             alarm_topic=shared.alarm_topic,
             storage_key=shared.key,
@@ -94,13 +100,15 @@ def build_realtime(scope: Construct, config: RealtimeModel, shared: SharedServin
     )
 
 
-def build_serverless(scope: Construct, config: ServerlessModel, shared: SharedServingResources) -> ServingOutputs:
+def build_serverless(
+    scope: Construct, config: ServerlessModel, shared: SharedServingResources, code: CodeBundle | None
+) -> ServingOutputs:
     scaling = config.autoscaling
     endpoint = ServerlessEndpoint(
         scope,
         "Serving",
         props=ServerlessEndpointProps(
-            model=model_props(config),
+            model=model_props(config, code),
             memory_mb=config.serverless.memory_mb,
             max_concurrency=config.serverless.max_concurrency,
             storage_key=shared.key,
@@ -119,13 +127,15 @@ def build_serverless(scope: Construct, config: ServerlessModel, shared: SharedSe
     return ServingOutputs(endpoint, {"EndpointName": endpoint.endpoint_name, "EndpointArn": endpoint.endpoint_arn})
 
 
-def build_async(scope: Construct, config: AsyncModel, shared: SharedServingResources) -> ServingOutputs:
+def build_async(
+    scope: Construct, config: AsyncModel, shared: SharedServingResources, code: CodeBundle | None
+) -> ServingOutputs:
     scaling = config.autoscaling
     endpoint = AsyncEndpoint(
         scope,
         "Serving",
         props=AsyncEndpointProps(
-            model=model_props(config),
+            model=model_props(config, code),
             instance=instance_props(config),
             key=shared.key,
             payload_bucket_name_template=ASYNC_BUCKET_NAME,
@@ -158,13 +168,15 @@ def build_async(scope: Construct, config: AsyncModel, shared: SharedServingResou
     return ServingOutputs(endpoint, outputs)
 
 
-def build_batch(scope: Construct, config: BatchModel, shared: SharedServingResources) -> ServingOutputs:
+def build_batch(
+    scope: Construct, config: BatchModel, shared: SharedServingResources, code: CodeBundle | None
+) -> ServingOutputs:
     batch = BatchTransform(
         scope,
         "Serving",
         props=BatchTransformProps(
             model=model_props(
-                config, log_group=f"/aws/sagemaker/TransformJobs/{config.name[:JOB_NAME_PREFIX_LENGTH]}-"
+                config, code, log_group=f"/aws/sagemaker/TransformJobs/{config.name[:JOB_NAME_PREFIX_LENGTH]}-"
             ),
             transform=TransformProps(
                 input_uri=config.batch.input,
@@ -190,7 +202,7 @@ def build_batch(scope: Construct, config: BatchModel, shared: SharedServingResou
     )
 
 
-Builder = Callable[[Construct, Any, SharedServingResources], ServingOutputs]
+Builder = Callable[[Construct, Any, SharedServingResources, CodeBundle | None], ServingOutputs]
 BUILDERS: dict[str, Builder] = {
     "realtime": build_realtime,
     "serverless": build_serverless,
@@ -199,5 +211,7 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def build_serving(scope: Construct, config: AnyModel, shared: SharedServingResources) -> ServingOutputs:
-    return BUILDERS[config.kind](scope, config, shared)
+def build_serving(
+    scope: Construct, config: AnyModel, shared: SharedServingResources, code: CodeBundle | None = None
+) -> ServingOutputs:
+    return BUILDERS[config.kind](scope, config, shared, code)

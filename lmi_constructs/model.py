@@ -39,7 +39,10 @@ class LmiModelProps:
     serving: Mapping[str, ServingValue] = field(default_factory=dict)
     environment: Mapping[str, str] = field(default_factory=dict)
     log_groups: tuple[str, ...] = ()
-    vpc: VpcProps | None = None  # CloudWatch log groups the container writes, e.g. /aws/sagemaker/Endpoints/x
+    vpc: VpcProps | None = None
+    code: Mapping[str, bytes] = field(
+        default_factory=dict
+    )  # extra bundle files (model.py, requirements.txt, ...)  # CloudWatch log groups the container writes, e.g. /aws/sagemaker/Endpoints/x
 
 
 class LmiModel(Construct):
@@ -93,7 +96,7 @@ class LmiModel(Construct):
         self.bundle = s3_assets.Asset(
             self,
             "Bundle",
-            path=str(write_model_bundle(bundle_dir, self.serving_properties)),
+            path=str(write_model_bundle(bundle_dir, self.serving_properties, props.code)),
         )
         self.policy.allow(
             ["s3:GetObject"],

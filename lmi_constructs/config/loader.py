@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from lmi_constructs.config.code import CodeBundle, check_code
 from lmi_constructs.config.issues import ConfigError, Issue, did_you_mean
 from lmi_constructs.config.models import KIND_MODELS, AnyModel, ModelConfig
 from lmi_constructs.config.rules import check_model, check_project, check_serving
@@ -39,6 +40,7 @@ class LoadedConfig:
     path: Path  # as given (relative paths stay relative: messages and synth stay machine-independent)
     model: AnyModel
     warnings: tuple[Issue, ...] = ()
+    code: CodeBundle | None = None
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -290,9 +292,13 @@ def load_file(path: Path, stage: str = "dev") -> tuple[LoadedConfig | None, list
         return None, issues
     for field, message, severity in check_model(model, stage):
         issues.append(Issue(str(path), lines.line(_field_path(field)), field, message, severity))
+    code = None
+    if model.code is not None:
+        code, code_problems = check_code(path, model.code, dict(model.serving), model.code_max_mb)
+        issues.extend(Issue(str(path), lines.line(_field_path(f)), f, m) for f, m in code_problems)
     errors = [issue for issue in issues if issue.severity == "error"]
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
-    return (None if errors else LoadedConfig(path, model, warnings)), issues
+    return (None if errors else LoadedConfig(path, model, warnings, code)), issues
 
 
 def _raw_name(file: Path) -> list[str]:
@@ -340,7 +346,7 @@ def load_configs(paths: Iterable[Path], *, stage: str = "dev", strict: bool = Fa
         issues.append(Issue(file_name, 1, field, message))
     if strict:
         issues = [Issue(i.file, i.line, i.field, i.message, "error") for i in issues]
-        loaded = [LoadedConfig(c.path, c.model, ()) for c in loaded]
+        loaded = [LoadedConfig(c.path, c.model, (), c.code) for c in loaded]
     errors = [issue for issue in issues if issue.severity == "error"]
     if errors:
         raise ConfigError(errors)

@@ -236,6 +236,11 @@ class _ModelBase(Strict):
         default_factory=list,
         description="serving: keys that this tool does not know yet and should pass through unchecked.",
     )
+    code: str | None = Field(
+        default=None,
+        description="Directory (relative to this file) shipped in the bundle: model.py, requirements.txt, ...",
+    )
+    code_max_mb: int = Field(default=20, ge=1, le=500, description="Size cap of the code directory in MB.")
     autoscaling: Autoscaling | None = None
     aot: Aot | None = None
     tags: dict[str, str] = Field(default_factory=dict)

@@ -208,3 +208,16 @@ def test_shared_stack_storage(examples: Synth) -> None:
             }
         },
     )
+
+
+def test_example_bundle_ships_the_code_directory(examples: Synth) -> None:
+    import io
+    import tarfile
+
+    manifest = json.loads((examples.outdir / "lmi-llama3-8b-chat.assets.json").read_text())
+    (asset,) = [f for f in manifest["files"].values() if f["source"]["path"].endswith(".tar.gz")]
+    with tarfile.open(fileobj=io.BytesIO((examples.outdir / asset["source"]["path"]).read_bytes()), mode="r:gz") as tar:
+        assert tar.getnames() == ["model.py", "serving.properties"]
+        properties = tar.extractfile("serving.properties").read().decode()  # type: ignore[union-attr]
+    assert "option.entryPoint" not in properties  # formatter-only model.py: LMI keeps its vLLM handler
+    assert properties.startswith("engine=Python\noption.model_id=s3://my-models/llama-3.1-8b-instruct/\n")

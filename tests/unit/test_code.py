@@ -1,0 +1,172 @@
+"""`code:` directories: checks both ways, and the bundle they produce."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from lmi_constructs.bundle import build_model_tarball, write_model_bundle
+from lmi_constructs.config import ConfigError, load_configs
+from lmi_constructs.config.code import check_code, check_requirements
+from tests.conftest import EXAMPLES, MINIMAL
+
+HANDLER = "def handle(inputs):\n    return None\n"
+FORMATTER = "from djl_python.input_parser import input_formatter\n\n@input_formatter\ndef f(payload, tokenizer=None, **kw):\n    return payload\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "model_configs").mkdir()
+    return tmp_path
+
+
+def write(project: Path, code_files: dict[str, str], *, code: str = "code/m1", extra: str = "") -> Path:
+    for name, text in code_files.items():
+        path = project / "model_configs" / code / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    config = project / "model_configs" / "m1.yaml"
+    config.write_text(MINIMAL + f"code: {code}\n" + extra)
+    return config
+
+
+def errors(config: Path) -> list[str]:
+    try:
+        load_configs([config])
+    except ConfigError as exc:
+        return [f"{i.field}: {i.message}" for i in exc.issues]
+    return []
+
+
+def test_formatter_only_model_py_keeps_lmi_default_entry_point(project: Path) -> None:
+    config = write(project, {"model.py": FORMATTER, "requirements.txt": "jinja2==3.1.6\n"})
+    (loaded,) = load_configs([config])
+    assert loaded.code is not None
+    assert list(loaded.code.files) == ["model.py", "requirements.txt"]
+    assert loaded.code.entry_point is None  # an explicit entryPoint would disable LMI's vLLM fallback
+
+
+def test_model_py_with_handle_becomes_the_entry_point(project: Path) -> None:
+    (loaded,) = load_configs([write(project, {"model.py": HANDLER})])
+    assert loaded.code is not None and loaded.code.entry_point == "model.py"
+
+
+def test_missing_directory(project: Path) -> None:
+    config = project / "model_configs" / "m1.yaml"
+    config.write_text(MINIMAL + "code: code/nothing\n")
+    assert errors(config) == [
+        f"code: 'code/nothing' is not a directory (looked for {project / 'model_configs/code/nothing'})"
+    ]
+
+
+def test_directory_escaping_the_project(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    config = write(project, {"model.py": HANDLER}, code="../../outside")
+    assert errors(config)[0].startswith("code: '../../outside' leaves the project directory")
+
+
+def test_symlink_out_of_the_project(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    secret = tmp_path_factory.mktemp("elsewhere") / "credentials"
+    secret.write_text("x")
+    config = write(project, {"model.py": HANDLER})
+    os.symlink(secret, project / "model_configs" / "code" / "m1" / "creds")
+    assert errors(config) == [f"code: creds is a symlink to {secret}, outside the project"]
+
+
+def test_entry_file_must_compile(project: Path) -> None:
+    config = write(project, {"model.py": "def handle(:\n"})
+    assert errors(config) == ["code: model.py does not compile: invalid syntax (line 1)"]
+
+
+def test_configured_entry_point_must_exist(project: Path) -> None:
+    config = write(project, {"model.py": HANDLER}, extra="")
+    config.write_text(
+        config.read_text().replace(
+            "option.tensor_parallel_degree: 1}", "option.tensor_parallel_degree: 1, option.entryPoint: serve.py}"
+        )
+    )
+    assert errors(config) == ["serving.option.entryPoint: serve.py is not in the code directory"]
+
+
+def test_generated_file_conflict(project: Path) -> None:
+    config = write(project, {"model.py": HANDLER, "serving.properties": "engine=Python\n"})
+    assert errors(config) == [
+        "code: serving.properties would overwrite the generated one: put its keys under serving: instead"
+    ]
+
+
+def test_size_cap_names_the_largest_files(project: Path) -> None:
+    config = write(
+        project,
+        {"model.py": HANDLER, "weights.bin": "x" * (2 * 1024 * 1024), "vocab.txt": "y" * 1024},
+        extra="code_max_mb: 1\n",
+    )
+    (message,) = errors(config)
+    assert message.startswith(
+        "code: holds 2.0 MB, over the 1 MB cap (largest: weights.bin (2.0 MB), vocab.txt (0.0 MB), model.py"
+    )
+    assert message.endswith("weights belong in S3")
+
+
+@pytest.mark.parametrize(
+    ("line", "ok"),
+    [
+        ("jinja2==3.1.6", True),
+        ("numpy===2.1.0", True),
+        ("tokenizers[extra]==0.21.0 ; python_version >= '3.10'", True),
+        ("mylib @ https://example.com/mylib-1.0-py3-none-any.whl", True),
+        ("--extra-index-url https://pypi.example.com/simple", True),
+        ("# a comment", True),
+        ("jinja2", False),
+        ("jinja2>=3.1", False),
+        ("jinja2==3.*", False),
+        ("mylib @ http://example.com/mylib.whl", False),
+        ("-e git+https://github.com/x/y", False),
+        ("-r other.txt", False),
+        ("not a requirement!!", False),
+    ],
+)
+def test_requirements_lines(line: str, ok: bool) -> None:
+    assert (list(check_requirements(line)) == []) is ok
+
+
+def test_requirements_error_names_line(project: Path) -> None:
+    config = write(project, {"model.py": HANDLER, "requirements.txt": "jinja2==3.1.6\nregex\n"})
+    assert errors(config) == ["code: requirements.txt line 2: regex is not pinned (allowed: regex==<version>)"]
+
+
+def test_bundle_holds_exactly_the_code_and_serving_properties(project: Path, tmp_path: Path) -> None:
+    config = write(
+        project, {"model.py": HANDLER, "lib/helpers.py": "X = 1\n", "__pycache__/model.cpython-311.pyc": "junk"}
+    )
+    (loaded,) = load_configs([config])
+    assert loaded.code is not None
+    bundle = write_model_bundle(tmp_path / "b", "engine=Python\n", loaded.code.files).read_bytes()
+    with tarfile.open(fileobj=io.BytesIO(bundle), mode="r:gz") as tar:
+        assert tar.getnames() == ["lib/helpers.py", "model.py", "serving.properties"]
+        assert tar.extractfile("model.py").read() == HANDLER.encode()  # type: ignore[union-attr]
+        assert tar.extractfile("lib/helpers.py").read() == b"X = 1\n"  # type: ignore[union-attr]
+
+
+def test_bundle_changes_with_code_only(project: Path) -> None:
+    config = write(project, {"model.py": HANDLER})
+
+    def bundle() -> bytes:
+        (loaded,) = load_configs([config])
+        assert loaded.code is not None
+        return build_model_tarball({**loaded.code.files, "serving.properties": b"engine=Python\n"})
+
+    first = bundle()
+    (project / "README.md").write_text("unrelated change")
+    assert bundle() == first
+    (project / "model_configs" / "code" / "m1" / "model.py").write_text(HANDLER + "# changed\n")
+    assert bundle() != first
+
+
+def test_example_handler_checks_out() -> None:
+    bundle, problems = check_code(EXAMPLES / "llama3-8b-chat.yaml", "code/chat-formatter", {}, 20)
+    assert problems == []
+    assert bundle is not None and list(bundle.files) == ["model.py"] and bundle.entry_point is None

@@ -12,16 +12,18 @@ from typing import Any
 
 from constructs import Construct
 
+from lmi_constructs.aot import AotPreparation, AotProps
 from lmi_constructs.async_endpoint import AsyncEndpoint, AsyncEndpointProps, BacklogScalingProps
 from lmi_constructs.batch import JOB_NAME_PREFIX_LENGTH, BatchTransform, BatchTransformProps, TransformProps
 from lmi_constructs.config.code import CodeBundle
 from lmi_constructs.config.models import AnyModel, AsyncModel, BatchModel, RealtimeModel, ServerlessModel
 from lmi_constructs.endpoint import CaptureProps, InstanceProps, ScalingProps
+from lmi_constructs.facts.instances import instance_spec
 from lmi_constructs.image import ImageProps
 from lmi_constructs.model import LmiModelProps, VpcProps
 from lmi_constructs.realtime import RealtimeEndpoint, RealtimeEndpointProps
 from lmi_constructs.serverless import ProvisionedScalingProps, ServerlessEndpoint, ServerlessEndpointProps
-from lmi_constructs.shared import ASYNC_BUCKET_NAME, CAPTURE_BUCKET_NAME, SharedServingResources
+from lmi_constructs.shared import AOT_BUCKET_NAME, ASYNC_BUCKET_NAME, CAPTURE_BUCKET_NAME, SharedServingResources
 
 
 @dataclass(frozen=True)
@@ -32,22 +34,53 @@ class ServingOutputs:
     outputs: dict[str, str]  # output name -> value (may be a token)
 
 
-def model_props(config: AnyModel, code: CodeBundle | None, log_group: str | None = None) -> LmiModelProps:
+def model_props(
+    scope: Construct,
+    config: AnyModel,
+    shared: SharedServingResources,
+    code: CodeBundle | None,
+    log_group: str | None = None,
+) -> LmiModelProps:
+    """The Model's props; with `aot:` also the preparation job, whose output becomes the model id."""
     container = config.container
+    image = ImageProps(flavour=container.image, tag=container.tag, uri=container.uri)
     vpc = getattr(config, "vpc", None)
     serving = dict(config.serving)
+    model_id, prefix_template = config.model.id, None
+    if config.aot is not None:
+        aot = AotPreparation(scope, "Aot", props=aot_props(config, image, shared))
+        model_id, prefix_template = aot.output_prefix, aot.artifacts_prefix_template
     if config.model.task is not None:
         serving.setdefault("option.task", config.model.task)
     if code is not None and code.entry_point is not None:
         serving.setdefault("option.entryPoint", code.entry_point)
     return LmiModelProps(
         name=config.name,
-        model_id=config.model.id,
-        image=ImageProps(flavour=container.image, tag=container.tag, uri=container.uri),
+        model_id=model_id,
+        image=image,
         serving=serving,
         log_groups=(log_group or f"/aws/sagemaker/Endpoints/{config.name}",),
         vpc=None if vpc is None else VpcProps(tuple(vpc.subnet_ids), tuple(vpc.security_group_ids)),
         code={} if code is None else code.files,
+        model_prefix_template=prefix_template,
+    )
+
+
+def aot_props(config: AnyModel, image: ImageProps, shared: SharedServingResources) -> AotProps:
+    assert config.aot is not None
+    spec = instance_spec(config.aot.instance_type)
+    tp = config.serving.get("option.tensor_parallel_degree")
+    degree = tp if isinstance(tp, int) and not isinstance(tp, bool) else (spec.gpus if spec is not None else 1)
+    return AotProps(
+        name=config.name,
+        mode=config.aot.mode,
+        instance_type=config.aot.instance_type,
+        image=image,
+        model_id=config.model.id,
+        serving=dict(config.serving),
+        tensor_parallel_degree=degree,
+        key=shared.key,
+        artifacts_bucket_template=AOT_BUCKET_NAME,
     )
 
 
@@ -78,7 +111,7 @@ def build_realtime(
         scope,
         "Serving",
         props=RealtimeEndpointProps(
-            model=model_props(config, code),
+            model=model_props(scope, config, shared, code),
             instance=instance_props(config),
             alarm_topic=shared.alarm_topic,
             storage_key=shared.key,
@@ -108,7 +141,7 @@ def build_serverless(
         scope,
         "Serving",
         props=ServerlessEndpointProps(
-            model=model_props(config, code),
+            model=model_props(scope, config, shared, code),
             memory_mb=config.serverless.memory_mb,
             max_concurrency=config.serverless.max_concurrency,
             storage_key=shared.key,
@@ -135,7 +168,7 @@ def build_async(
         scope,
         "Serving",
         props=AsyncEndpointProps(
-            model=model_props(config, code),
+            model=model_props(scope, config, shared, code),
             instance=instance_props(config),
             key=shared.key,
             payload_bucket_name_template=ASYNC_BUCKET_NAME,
@@ -176,7 +209,11 @@ def build_batch(
         "Serving",
         props=BatchTransformProps(
             model=model_props(
-                config, code, log_group=f"/aws/sagemaker/TransformJobs/{config.name[:JOB_NAME_PREFIX_LENGTH]}-"
+                scope,
+                config,
+                shared,
+                code,
+                log_group=f"/aws/sagemaker/TransformJobs/{config.name[:JOB_NAME_PREFIX_LENGTH]}-",
             ),
             transform=TransformProps(
                 input_uri=config.batch.input,

@@ -20,7 +20,6 @@ from lmi_constructs.bundle import (
     render_serving_properties,
     write_model_bundle,
 )
-from lmi_constructs.config.models import S3_PREFIX_PATTERN
 from lmi_constructs.image import ImageProps, LmiImage
 from lmi_constructs.policy import Arn, ScopedPolicy
 
@@ -38,11 +37,11 @@ class LmiModelProps:
     image: ImageProps
     serving: Mapping[str, ServingValue] = field(default_factory=dict)
     environment: Mapping[str, str] = field(default_factory=dict)
-    log_groups: tuple[str, ...] = ()
+    log_groups: tuple[str, ...] = ()  # CloudWatch log groups the container writes to
     vpc: VpcProps | None = None
-    code: Mapping[str, bytes] = field(
-        default_factory=dict
-    )  # extra bundle files (model.py, requirements.txt, ...)  # CloudWatch log groups the container writes, e.g. /aws/sagemaker/Endpoints/x
+    code: Mapping[str, bytes] = field(default_factory=dict)  # extra bundle files: model.py, requirements.txt, ...
+    # With a deploy-time model_id (the AOT output): "bucket-template/key-prefix/" the role may read.
+    model_prefix_template: str | None = None
 
 
 class LmiModel(Construct):
@@ -103,7 +102,9 @@ class LmiModel(Construct):
             [self.bundle.bucket.arn_for_objects(self.bundle.s3_object_key)],
         )
         if not model_id_is_token and props.model_id.startswith("s3://"):
-            self.grant_model_source_read(props.model_id)
+            self.grant_model_source_read(props.model_id.removeprefix("s3://"))
+        if props.model_prefix_template is not None:
+            self.grant_model_source_read(props.model_prefix_template)
         for log_group in props.log_groups:
             self.policy.allow(
                 [
@@ -153,16 +154,13 @@ class LmiModel(Construct):
         self.cfn_model.node.add_dependency(self.policy)
         self.model_name = self.cfn_model.attr_model_name
 
-    def grant_model_source_read(self, s3_prefix: str) -> None:
-        """Read-only on the model's S3 prefix, nothing else in the bucket."""
-        match = S3_PREFIX_PATTERN.match(s3_prefix)
-        if match is None:
-            raise ValueError(f"{s3_prefix} is not an S3 prefix")
-        bucket, prefix = match.group("bucket"), match.group("key")
+    def grant_model_source_read(self, bucket_and_prefix: str) -> None:
+        """Read-only on one prefix ("bucket/prefix/"; the bucket may hold {account}/{region}), nothing else."""
+        bucket, _, prefix = bucket_and_prefix.partition("/")
         self.policy.allow(
             ["s3:GetObject"],
             [Arn(f"arn:{{partition}}:s3:::{bucket}/{prefix}*")],
-            reason=f"Read-only on the model's own prefix s3://{bucket}/{prefix}, whose file names (weight shards) "
+            reason=f"Read-only on the model's own prefix {bucket}/{prefix}, whose file names (weight shards) "
             "are not known at synth.",
         )
         self.policy.allow(

@@ -19,6 +19,7 @@ from lmi_constructs.nag import acknowledge
 CAPTURE_BUCKET_NAME = "lmi-data-capture-{account}-{region}"
 ACCESS_LOG_BUCKET_NAME = "lmi-access-logs-{account}-{region}"
 ASYNC_BUCKET_NAME = "lmi-async-payloads-{account}-{region}"
+AOT_BUCKET_NAME = "lmi-aot-artifacts-{account}-{region}"
 
 
 def bucket_name(template: str) -> str:
@@ -102,7 +103,24 @@ class SharedServingResources(Construct):
             ],
             removal_policy=RemovalPolicy.RETAIN,
         )
-        for bucket in (self.access_log_bucket, self.capture_bucket, self.async_bucket):
+        # Prepared (compiled / quantized) weights, content-addressed under aot/<model>/<hash>/.
+        # Never expired: a deploy re-uses them while the inputs are unchanged.
+        self.aot_bucket = s3.Bucket(
+            self,
+            "AotArtifacts",
+            bucket_name=bucket_name(AOT_BUCKET_NAME),
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            enforce_ssl=True,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            server_access_logs_bucket=self.access_log_bucket,
+            server_access_logs_prefix="aot-artifacts/",
+            lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(7))],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for bucket in (self.access_log_bucket, self.capture_bucket, self.async_bucket, self.aot_bucket):
             for pack in ("HIPAA.Security", "NIST.800.53.R5"):
                 acknowledge(
                     bucket,

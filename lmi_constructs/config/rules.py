@@ -110,11 +110,6 @@ def kind_is_built(model: AnyModel) -> Iterator[Finding]:
             "kind",
             f"'{model.kind}' is not yet supported by this version (supported: {', '.join(SUPPORTED_KINDS)})",
         )
-    if model.aot is not None:
-        yield error(
-            "aot",
-            "ahead-of-time preparation is not yet supported by this version (remove the block)",
-        )
 
 
 @rule

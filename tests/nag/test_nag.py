@@ -66,3 +66,32 @@ def test_every_acknowledgement_in_the_examples_has_a_reason(examples: Synth) -> 
     assert any("AwsSolutions-IAM5" in k for k in acknowledgements), sorted(acknowledgements)
     for rule_id, reason in acknowledgements.items():
         assert isinstance(reason, str) and len(reason) >= 40, f"{rule_id} has no real reason: {reason!r}"
+
+
+@pytest.mark.slow
+def test_no_stale_acknowledgements(tmp_path: Path) -> None:
+    """Every acknowledgement must match a finding that fires without it; stale ones hide future findings."""
+    from app import build_app
+    from lmi_constructs.nag import dry_acknowledgements
+    from tests.conftest import EXAMPLES, cdk_context
+
+    with dry_acknowledgements() as recorded:
+        app = build_app(cdk_context(model_configs=str(EXAMPLES)), outdir=str(tmp_path))
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    findings = [line.split(" at ") for line in violations(tmp_path)]
+    assert recorded
+    stale = [
+        f"{ack.rule_id} at {ack.path}"
+        for ack in recorded
+        if not any(
+            rule == ack.rule_id and (path == ack.path or path.startswith(ack.path + "/")) for rule, path in findings
+        )
+    ]
+    assert stale == []
+    unacknowledged = [
+        f"{rule} at {path}"
+        for rule, path in findings
+        if not any(rule == ack.rule_id and (path == ack.path or path.startswith(ack.path + "/")) for ack in recorded)
+    ]
+    assert unacknowledged == []

@@ -240,10 +240,36 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "data_capture.mode: 'Both' is not allowed (allowed: 'Input', 'Output', 'InputAndOutput')",
     ),
     (
-        "aot-not-built-yet",
-        {},
+        "aot-same-family",
+        {
+            "container": {"image": "tensorrtllm", "tag": "0.33.0-tensorrtllm0.21.0-cu128"},
+            "serving": {"option.rolling_batch": "trtllm"},
+            "aot": {"mode": "trtllm", "instance_type": "ml.g5.12xlarge"},
+        },
+        {
+            "container": {"image": "tensorrtllm", "tag": "0.33.0-tensorrtllm0.21.0-cu128"},
+            "serving": {"option.rolling_batch": "trtllm"},
+            "aot": {"mode": "trtllm", "instance_type": "ml.g6.12xlarge"},
+        },
+        "aot.instance_type: ml.g6.12xlarge is family g6 but serving uses g5",
+    ),
+    (
+        "aot-mode-vs-image",
         {"aot": {"mode": "quantize-awq", "instance_type": "ml.g5.2xlarge"}},
-        "aot: ahead-of-time preparation is not yet supported by this version",
+        {"aot": {"mode": "trtllm", "instance_type": "ml.g5.2xlarge"}},
+        "aot.mode: trtllm needs the tensorrtllm image, not lmi",
+    ),
+    (
+        "aot-fp8-hardware",
+        {"aot": {"mode": "quantize-awq", "instance_type": "ml.g5.2xlarge"}},
+        {"aot": {"mode": "quantize-fp8", "instance_type": "ml.g5.2xlarge"}},
+        "aot.mode: quantize-fp8 needs an Ada or Hopper GPU; ml.g5.2xlarge has A10G",
+    ),
+    (
+        "aot-partition-image",
+        {"aot": {"mode": "quantize-awq", "instance_type": "ml.g5.2xlarge"}},
+        {"aot": {"mode": "partition", "instance_type": "ml.g5.2xlarge"}},
+        "aot.mode: partition is only for neuronx and pre-0.28 DeepSpeed images",
     ),
     (
         "vpc-ids",

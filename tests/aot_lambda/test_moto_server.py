@@ -1,0 +1,69 @@
+"""on_event / is_complete over real HTTP against a moto server on 127.0.0.1, job driven to the end.
+
+Moto completes training jobs at once and runs no container; the test plays the container's part
+by putting the prepared files under the output prefix before polling.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from handler import Clients, is_complete, on_event
+from job import parse_properties
+from moto.server import ThreadedMotoServer
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def clients(endpoint: str) -> Clients:
+    def client(service: str) -> Any:
+        return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint)
+
+    return Clients(client("sagemaker"), client("s3"), client("cloudformation"))
+
+
+def test_create_poll_complete_and_reattach(clients: Clients, create_event: dict[str, Any]) -> None:
+    props = {k: v for k, v in create_event["ResourceProperties"].items() if k != "ServiceToken"}
+    props.pop("OutputKmsKeyId")  # moto's S3 does not model KMS keys
+    create_event["ResourceProperties"] = props
+    inputs = parse_properties(props)
+    clients.s3.create_bucket(Bucket=inputs.output_bucket)
+
+    started = on_event(create_event, None, clients)
+    assert started["PhysicalResourceId"] == inputs.content_hash
+    job_name = started["Data"]["JobName"]
+    job = clients.sagemaker.describe_training_job(TrainingJobName=job_name)
+    assert job["AlgorithmSpecification"]["TrainingImage"] == props["ImageUri"]
+    staged = clients.s3.get_object(Bucket=inputs.output_bucket, Key=inputs.input_key)["Body"].read().decode()
+    assert f"option.save_mp_checkpoint_path={inputs.output_prefix}" in staged
+
+    poll = {**create_event, "PhysicalResourceId": started["PhysicalResourceId"], "Data": started["Data"]}
+    with pytest.raises(RuntimeError, match="completed but wrote nothing"):
+        is_complete(poll, None, clients)  # the job "finished" without output: refused
+
+    clients.s3.put_object(Bucket=inputs.output_bucket, Key=f"{inputs.base_key}model/rank0.engine", Body=b"engine")
+    done = is_complete(poll, None, clients)
+    assert done["IsComplete"] is True
+    assert done["Data"]["OutputPrefix"] == inputs.output_prefix
+    marker = json.loads(clients.s3.get_object(Bucket=inputs.output_bucket, Key=inputs.marker_key)["Body"].read())
+    assert marker["job"] == job_name and marker["hash"] == inputs.content_hash
+
+    # The next deploy with the same inputs finds the marker: no second job.
+    again = on_event(create_event, None, clients)
+    assert again["PhysicalResourceId"] == inputs.content_hash
+    jobs = clients.sagemaker.list_training_jobs()["TrainingJobSummaries"]
+    assert [j["TrainingJobName"] for j in jobs] == [job_name]

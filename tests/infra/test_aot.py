@@ -1,0 +1,100 @@
+"""AOT preparation: the custom resource, its Provider (1-hour limit) and the dependency order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import Synth
+
+
+@pytest.fixture(scope="module")
+def trtllm(examples: Synth) -> dict[str, Any]:
+    return examples.templates["lmi-llama3-8b-trtllm"]
+
+
+def of_type(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == type_name}
+
+
+def test_custom_resource_with_content_inputs(trtllm: dict[str, Any]) -> None:
+    ((_, resource),) = of_type(trtllm, "Custom::LmiAotPreparation").items()
+    props = resource["Properties"]
+    assert props["Mode"] == "trtllm"
+    assert props["InstanceType"] == "ml.g5.12xlarge"
+    assert props["TensorParallelDegree"] == "4"  # CloudFormation passes strings; so do we
+    assert props["ModelId"] == "s3://my-models/llama-3.1-8b-instruct/"
+    assert json.loads(props["ServingProperties"])["option.rolling_batch"] == "trtllm"
+    assert "djl-inference:0.33.0-tensorrtllm0.21.0-cu128" in json.dumps(props["ImageUri"])
+    assert props["ServiceTimeout"] == "3600"  # CloudFormation's hard limit for a custom resource
+
+
+def test_model_reads_the_aot_output_attribute(trtllm: dict[str, Any]) -> None:
+    ((resource_id, _),) = of_type(trtllm, "Custom::LmiAotPreparation").items()
+    ((_, model),) = of_type(trtllm, "AWS::SageMaker::Model").items()
+    environment = model["Properties"]["PrimaryContainer"]["Environment"]
+    assert environment["OPTION_MODEL_ID"] == {"Fn::GetAtt": [resource_id, "OutputPrefix"]}
+
+
+def test_dependency_order_custom_resource_model_config_endpoint(trtllm: dict[str, Any]) -> None:
+    """Endpoint -> EndpointConfig -> Model -> custom resource: the endpoint cannot come first."""
+    resources = trtllm["Resources"]
+    ((resource_id, _),) = of_type(trtllm, "Custom::LmiAotPreparation").items()
+    ((model_id, _),) = of_type(trtllm, "AWS::SageMaker::Model").items()
+    ((config_id, config),) = of_type(trtllm, "AWS::SageMaker::EndpointConfig").items()
+    ((_, endpoint),) = of_type(trtllm, "AWS::SageMaker::Endpoint").items()
+    assert resource_id in json.dumps(resources[model_id]["Properties"])
+    assert model_id in json.dumps(config["Properties"]["ProductionVariants"])
+    assert config_id in json.dumps(endpoint["Properties"]["EndpointConfigName"])
+
+
+def test_provider_waits_less_than_an_hour(trtllm: dict[str, Any]) -> None:
+    ((_, machine),) = of_type(trtllm, "AWS::StepFunctions::StateMachine").items()
+    definition = json.dumps(machine["Properties"]["DefinitionString"])
+    # query interval 60 s x 55 attempts = 55 minutes < CloudFormation's 60
+    assert '\\"IntervalSeconds\\":60' in definition and '\\"MaxAttempts\\":55' in definition
+    assert machine["Properties"]["LoggingConfiguration"]["Level"] == "ALL"
+
+
+def test_handler_lambda_latest_python_own_log_group(trtllm: dict[str, Any]) -> None:
+    functions = of_type(trtllm, "AWS::Lambda::Function")
+    handlers = [
+        f["Properties"] for f in functions.values() if f["Properties"].get("Handler", "").startswith("handler.")
+    ]
+    assert {h["Handler"] for h in handlers} == {"handler.on_event", "handler.is_complete"}
+    assert {h["Runtime"] for h in handlers} == {"python3.14"}
+    groups = [g["Properties"] for g in of_type(trtllm, "AWS::Logs::LogGroup").values()]
+    assert all("KmsKeyId" in g and g["RetentionInDays"] == 365 for g in groups)
+
+
+def _statements(template: dict[str, Any], needle: str) -> list[dict[str, Any]]:
+    return [
+        s
+        for key, p in of_type(template, "AWS::IAM::ManagedPolicy").items()
+        if needle in key
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_job_role_least_privilege(trtllm: dict[str, Any]) -> None:
+    statements = _statements(trtllm, "JobPolicy")
+    text = json.dumps(statements)
+    assert "my-models/llama-3.1-8b-instruct/*" in text  # the source prefix
+    assert "/aot/llama3-8b-trtllm/*" in text  # its own output prefix
+    assert ":repository/djl-inference" in text
+    writes = [s for s in statements if "s3:PutObject" in json.dumps(s["Action"])]
+    assert all("my-models" not in json.dumps(s["Resource"]) for s in writes)
+
+
+def test_pass_role_only_for_the_job_role(trtllm: dict[str, Any]) -> None:
+    (pass_role,) = [s for s in _statements(trtllm, "HandlerPolicy") if s["Action"] == "iam:PassRole"]
+    ((job_role_id, _),) = [(k, r) for k, r in of_type(trtllm, "AWS::IAM::Role").items() if "JobRole" in k]
+    assert pass_role["Resource"] == {"Fn::GetAtt": [job_role_id, "Arn"]}
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}
+
+
+def test_serving_role_reads_prepared_artifacts(trtllm: dict[str, Any]) -> None:
+    text = json.dumps(_statements(trtllm, "ServingModelExecutionPolicy"))
+    assert "/aot/llama3-8b-trtllm/*" in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -64,6 +65,8 @@ def tree_rss_kib(root: int) -> int:
 def run_once(count: int, workdir: Path) -> dict[str, float]:
     configs = workdir / f"configs-{count}"
     configs.mkdir(parents=True, exist_ok=True)
+    if not (configs / "code").exists():
+        shutil.copytree(REPO / "model_configs" / "code", configs / "code")
     for index in range(count):
         (configs / f"m{index:03d}.yaml").write_text(
             TEMPLATE.replace("name: llama3-8b-chat", f"name: bench-model-{index:03d}")

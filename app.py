@@ -55,6 +55,12 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             description=f"LMI {config.kind} model {config.name} ({loaded.path.name})",
         )
         stack.add_stack_dependency(shared)
+    repository = app.node.try_get_context("github_repo")
+    if repository:  # the one-off CI/CD identity stack (README, CI/CD)
+        from stacks.github_oidc_stack import GithubOidcStack
+
+        stages = str(app.node.try_get_context("stages") or "dev,prod").split(",")
+        GithubOidcStack(app, "lmi-github-oidc", repository=str(repository), stages=stages, env=env)
     add_nag_packs(app)
     return app
 

@@ -26,7 +26,12 @@ _dry_run: list[Acknowledged] | None = None
 
 
 def add_nag_packs(app: App) -> None:
-    Validations.of(app).add_plugins(*(pack(app) for pack in PACKS))
+    """All packs; the first also copies every acknowledgement into the template's Metadata
+    (`cdk_nag.rules_to_suppress`), an audit trail that reviewers and the report read."""
+    first, *rest = PACKS
+    Validations.of(app).add_plugins(
+        first(app, write_suppressions_to_cloud_formation=True), *(pack(app) for pack in rest)
+    )
 
 
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:

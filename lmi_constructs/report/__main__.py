@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lmi_constructs.config import ConfigError
+from lmi_constructs.report import render
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="report", description="Markdown review report of the LMI models.")
+    parser.add_argument("--configs", type=Path, default=Path("model_configs"))
+    parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
+    parser.add_argument("--region", default="us-east-1", help="price region (us-east-1, us-west-2, eu-west-1)")
+    parser.add_argument("--base", help="git ref to compare the model configs with, e.g. origin/main")
+    parser.add_argument("--output", type=Path, help="write here instead of stdout")
+    args = parser.parse_args(argv)
+    if not args.cdk_out.is_dir():
+        print(f"{args.cdk_out} does not exist: run `make synth` first", file=sys.stderr)
+        return 1
+    try:
+        text = render(args.configs, args.cdk_out, args.region, args.base)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.output is not None:
+        args.output.write_text(text)
+    else:
+        print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The review report: content on the examples, costs that add up, and the base-ref diff."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lmi_constructs.config import load_configs
+from lmi_constructs.report import PriceTable, changes, cost, render
+from tests.conftest import EXAMPLES, MINIMAL, Synth
+
+
+@pytest.fixture(scope="module")
+def report(examples: Synth) -> str:
+    return render(EXAMPLES, examples.outdir, "us-east-1")
+
+
+def row(report: str, name: str) -> list[str]:
+    (line,) = [line for line in report.splitlines() if line.startswith(f"| {name} |") and "$" in line]
+    return [cell.strip() for cell in line.strip("|").split("|")]
+
+
+def dollars(cell: str) -> float:
+    return float(cell.strip("*$").replace(",", ""))
+
+
+def test_models_table(report: str) -> None:
+    assert (
+        "| qwen25-32b-chat | realtime | 0.33.0-lmi15.0.0-cu128 | ml.g5.12xlarge x 1 | 4 x A10G (24 GiB), TP 4 | 1..3 "
+        "| 10 % InputAndOutput | - |" in report
+    )
+    assert "| llama3-8b-trtllm | realtime | 0.33.0-tensorrtllm0.21.0-cu128 |" in report
+    assert "trtllm on ml.g5.12xlarge |" in report
+    assert (
+        "| smollm2-serverless | serverless | 0.29.0-cpu-full | serverless 6144 MB, max 10 concurrent | none |" in report
+    )
+
+
+def test_costs_add_up(report: str) -> None:
+    prices = PriceTable.load("us-east-1")
+    g5_12 = prices.instance_hour["ml.g5.12xlarge"]
+    cells = row(report, "qwen25-32b-chat")  # autoscaling 1..3
+    assert dollars(cells[1]) == pytest.approx(g5_12)
+    assert dollars(cells[2]) == pytest.approx(3 * g5_12, abs=0.01)
+    assert dollars(cells[3]) == pytest.approx(g5_12 * 730, abs=0.01)
+    assert dollars(cells[4]) == pytest.approx(3 * g5_12 * 730, abs=0.01)
+    async_cells = row(report, "llama3-8b-async")  # scale to zero
+    assert dollars(async_cells[1]) == 0 and dollars(async_cells[3]) == 0
+    total = row(report, "**total**")
+    models = [loaded.model for loaded in load_configs([EXAMPLES])]
+    expected_max = sum((cost(m, prices).hour_max or 0) * 730 for m in models)
+    assert dollars(total[4]) == pytest.approx(expected_max, abs=0.05)
+
+
+def test_region_changes_prices(examples: Synth) -> None:
+    us = PriceTable.load("us-east-1")
+    eu = PriceTable.load("eu-west-1")
+    assert eu.instance_hour["ml.g5.2xlarge"] == pytest.approx(us.instance_hour["ml.g5.2xlarge"] * 1.12, abs=0.001)
+    assert "| llama3-8b-chat |" in render(EXAMPLES, examples.outdir, "eu-west-1")
+    with pytest.raises(SystemExit, match="no prices for region xx-east-9"):
+        PriceTable.load("xx-east-9")
+
+
+def test_price_table_covers_every_g5_size() -> None:
+    prices = PriceTable.load("us-east-1")
+    for size in ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge", "24xlarge", "48xlarge"):
+        assert prices.instance_hour[f"ml.g5.{size}"] > 0
+    assert prices.date and "pricing" in prices.source
+
+
+def test_acknowledgements_listed_with_reasons(report: str) -> None:
+    section = report.split("## cdk-nag acknowledgements", 1)[1]
+    assert "`HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured`" in section
+    assert "local NVMe instance storage" in section
+    for line in section.splitlines()[4:]:
+        if line.startswith("| lmi-"):
+            assert len(line.split("|")[4].strip()) >= 40, line
+
+
+# ---------------------------------------------------------------- base-ref diff on a real git repository
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-C", str(repo), *args],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    configs = tmp_path / "model_configs"
+    configs.mkdir()
+    scaled = MINIMAL + "autoscaling: {min: 1, max: 2, target_invocations_per_instance: 5}\n"
+    (configs / "kept.yaml").write_text(MINIMAL.replace("name: m1", "name: kept"))
+    (configs / "scaled.yaml").write_text(scaled.replace("name: m1", "name: scaled"))
+    (configs / "tagged.yaml").write_text(MINIMAL.replace("name: m1", "name: tagged"))
+    (configs / "gone.yaml").write_text(MINIMAL.replace("name: m1", "name: gone"))
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    (configs / "gone.yaml").unlink()
+    (configs / "new.yaml").write_text(MINIMAL.replace("name: m1", "name: new"))
+    (configs / "scaled.yaml").write_text(
+        scaled.replace("name: m1", "name: scaled").replace("ml.g5.2xlarge", "ml.g5.4xlarge")
+    )
+    (configs / "tagged.yaml").write_text(MINIMAL.replace("name: m1", "name: tagged") + "tags: {team: x}\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "change")
+    return tmp_path
+
+
+def test_base_ref_diff(repo: Path) -> None:
+    found = {c.name: c for c in changes(repo / "model_configs", "HEAD~1")}
+    assert set(found) == {"new", "gone", "scaled", "tagged"}
+    assert found["new"].status == "added" and found["gone"].status == "removed"
+    scaled = found["scaled"]
+    assert scaled.status == "changed" and scaled.fields == ("instance.type",)
+    assert any("new EndpointConfig (immutable, replaced): blue/green rollout" in c for c in scaled.consequences)
+    assert any("deploy in two steps" in c for c in scaled.consequences)
+    tagged = found["tagged"]
+    assert tagged.fields == ("tags.team",)
+    assert tagged.consequences == ("updated in place (scaling policy, tags or state machine), no replacement",)
+
+
+def test_report_cli_with_base(repo: Path, examples: Synth, tmp_path: Path) -> None:
+    from lmi_constructs.report.__main__ import main
+
+    out = tmp_path / "report.md"
+    shutil.copytree(examples.outdir, tmp_path / "cdk.out")
+    assert main(["--configs", str(repo / "model_configs"), "--cdk-out", str(tmp_path / "cdk.out"), "--base", "HEAD~1",
+                 "--output", str(out)]) == 0  # fmt: skip
+    text = out.read_text()
+    assert "## Changes against `HEAD~1`" in text
+    assert "- **scaled** changed (instance.type)" in text
+    assert "- **gone** removed" in text

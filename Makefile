@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CDK := cdk --no-notices --no-version-reporting
 PIP_INSTALL := $(PY) -m pip install --quiet --no-input
 
-.PHONY: help install install-runtime synth test validate report diff deploy test-fast lint typecheck schema snapshot-update bench clean
+.PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy test-fast lint typecheck schema snapshot-update bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -45,6 +45,12 @@ validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=
 report: install-runtime  ## Markdown report of cdk.out + configs (BASE=origin/main REGION=us-east-1 REPORT=file)
 	test -d cdk.out || $(MAKE) synth
 	$(PY) -m lmi_constructs.report --cdk-out cdk.out --configs model_configs $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT))
+
+invoke: install-runtime  ## send one request to a deployed model (MODEL=name [PAYLOAD=file] [TIMEOUT=s])
+	$(PY) -m lmi_constructs.invoke $(MODEL) $(if $(PAYLOAD),--payload $(PAYLOAD)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+
+loadtest: install  ## locust load test of a deployed endpoint (MODEL=name USERS=4 DURATION=60)
+	$(PY) -m lmi_constructs.invoke.loadtest $(MODEL) --users $(or $(USERS),4) --duration $(or $(DURATION),60)
 
 diff: install-runtime  ## cdk diff against the deployed stacks (needs AWS credentials)
 	$(CDK) diff --all $(if $(STAGE),-c stage=$(STAGE))

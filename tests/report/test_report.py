@@ -137,3 +137,12 @@ def test_report_cli_with_base(repo: Path, examples: Synth, tmp_path: Path) -> No
     assert "## Changes against `HEAD~1`" in text
     assert "- **scaled** changed (instance.type)" in text
     assert "- **gone** removed" in text
+
+
+def test_changed_models_for_the_smoke_test(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from lmi_constructs.report.__main__ import main
+
+    assert main(["--configs", str(repo / "model_configs"), "--changed-models", "--base", "HEAD~1"]) == 0
+    assert capsys.readouterr().out.split() == ["new", "scaled", "tagged"]  # added + changed, not removed
+    assert main(["--configs", str(repo / "model_configs"), "--changed-models"]) == 0
+    assert capsys.readouterr().out.split() == ["kept", "new", "scaled", "tagged"]

@@ -135,34 +135,27 @@ class AotPreparation(Construct):
         )
         if props.key is not None:
             handler_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
-        self.handler = lambda_.Function(
-            self,
-            "Handler",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
-            handler="handler.on_event",
-            role=handler_role.without_policy_updates(),
-            timeout=Duration.minutes(2),
-            memory_size=256,
-            log_group=self.log_group,
-            description=f"Starts and tracks the AOT job of {name}",
-            reserved_concurrent_executions=2,
-        )
-        self.handler.node.add_dependency(handler_policy)
-        self.is_complete = lambda_.Function(
-            self,
-            "IsComplete",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
-            handler="handler.is_complete",
-            role=handler_role.without_policy_updates(),
-            timeout=Duration.minutes(2),
-            memory_size=256,
-            log_group=self.log_group,
-            description=f"Polls the AOT job of {name}",
-            reserved_concurrent_executions=2,
-        )
-        self.is_complete.node.add_dependency(handler_policy)
+        functions = {}
+        for function_id, entry, what in (
+            ("Handler", "on_event", "Starts and tracks"),
+            ("IsComplete", "is_complete", "Polls"),
+        ):
+            function = lambda_.Function(
+                self,
+                function_id,
+                runtime=lambda_.Runtime.PYTHON_3_14,
+                code=lambda_.Code.from_asset(str(HANDLER_DIR), exclude=["__pycache__", "*.pyc"]),
+                handler=f"handler.{entry}",
+                role=handler_role.without_policy_updates(),
+                timeout=Duration.minutes(2),
+                memory_size=256,
+                log_group=self.log_group,
+                description=f"{what} the AOT job of {name}",
+                reserved_concurrent_executions=2,
+            )
+            function.node.add_dependency(handler_policy)
+            functions[entry] = function
+        self.handler, self.is_complete = functions["on_event"], functions["is_complete"]
         for function in (self.handler, self.is_complete):
             _acknowledge_lambda(function)
 

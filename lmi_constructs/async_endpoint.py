@@ -15,12 +15,12 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from lmi_constructs.endpoint import (
-    VARIANT_NAME,
     CaptureProps,
     InstanceProps,
     data_capture_config,
     production_variant,
     storage_encryption,
+    variant_scalable_target,
 )
 from lmi_constructs.model import LmiModel, LmiModelProps
 from lmi_constructs.policy import Arn
@@ -135,16 +135,9 @@ class AsyncEndpoint(Construct):
         return Arn(f"arn:{{partition}}:s3:::{self._bucket_template}/async/{self.endpoint_name}/{folder}/*")
 
     def _autoscaling(self, name: str, scaling: BacklogScalingProps) -> appscaling.ScalableTarget:
-        target = appscaling.ScalableTarget(
-            self,
-            "ScalableTarget",
-            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
-            resource_id=f"endpoint/{name}/variant/{VARIANT_NAME}",
-            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-            min_capacity=scaling.min,
-            max_capacity=scaling.max,
+        target = variant_scalable_target(
+            self, self.endpoint, name, "sagemaker:variant:DesiredInstanceCount", scaling.min, scaling.max
         )
-        target.node.add_dependency(self.endpoint)
         endpoint_only = {"EndpointName": name}
         target.scale_to_track_metric(
             "BacklogPerInstance",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
 
 from lmi_constructs.facts import image_registry
 from lmi_constructs.facts.instances import instance_spec
@@ -101,3 +103,21 @@ def data_capture_config(
             json_content_types=["application/json"]
         ),
     )
+
+
+def variant_scalable_target(
+    scope: Construct, endpoint: sagemaker.CfnEndpoint, name: str, dimension: str, low: int, high: int
+) -> appscaling.ScalableTarget:
+    """Application Auto Scaling target on the endpoint's one variant, registered after the endpoint exists.
+    `dimension`: sagemaker:variant:DesiredInstanceCount or ...:DesiredProvisionedConcurrency."""
+    target = appscaling.ScalableTarget(
+        scope,
+        "ScalableTarget",
+        service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+        resource_id=f"endpoint/{name}/variant/{VARIANT_NAME}",
+        scalable_dimension=dimension,
+        min_capacity=low,
+        max_capacity=high,
+    )
+    target.node.add_dependency(endpoint)
+    return target

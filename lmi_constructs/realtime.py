@@ -22,6 +22,7 @@ from lmi_constructs.endpoint import (
     data_capture_config,
     production_variant,
     storage_encryption,
+    variant_scalable_target,
 )
 from lmi_constructs.model import LmiModel, LmiModelProps
 
@@ -131,16 +132,9 @@ class RealtimeEndpoint(Construct):
         return [errors, latency]
 
     def _autoscaling(self, name: str, scaling: ScalingProps) -> appscaling.ScalableTarget:
-        target = appscaling.ScalableTarget(
-            self,
-            "ScalableTarget",
-            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
-            resource_id=f"endpoint/{name}/variant/{VARIANT_NAME}",
-            scalable_dimension="sagemaker:variant:DesiredInstanceCount",
-            min_capacity=scaling.min,
-            max_capacity=scaling.max,
+        target = variant_scalable_target(
+            self, self.endpoint, name, "sagemaker:variant:DesiredInstanceCount", scaling.min, scaling.max
         )
-        target.node.add_dependency(self.endpoint)
         target.scale_to_track_metric(
             "InvocationsPerInstance",
             target_value=scaling.target,

@@ -15,7 +15,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from lmi_constructs.endpoint import VARIANT_NAME
+from lmi_constructs.endpoint import VARIANT_NAME, variant_scalable_target
 from lmi_constructs.model import LmiModel, LmiModelProps
 
 
@@ -68,16 +68,14 @@ class ServerlessEndpoint(Construct):
         )
         self.endpoint_arn = self.endpoint.ref
         if props.scaling is not None:
-            target = appscaling.ScalableTarget(
+            target = variant_scalable_target(
                 self,
-                "ScalableTarget",
-                service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
-                resource_id=f"endpoint/{name}/variant/{VARIANT_NAME}",
-                scalable_dimension="sagemaker:variant:DesiredProvisionedConcurrency",
-                min_capacity=props.scaling.min,
-                max_capacity=props.scaling.max,
+                self.endpoint,
+                name,
+                "sagemaker:variant:DesiredProvisionedConcurrency",
+                props.scaling.min,
+                props.scaling.max,
             )
-            target.node.add_dependency(self.endpoint)
             target.scale_to_track_metric(
                 "ProvisionedConcurrencyUtilization",
                 target_value=props.scaling.target_utilization,

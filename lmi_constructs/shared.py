@@ -9,10 +9,10 @@ from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from lmi_constructs.nag import acknowledge
+from lmi_constructs.topic import SecureTopic
 
 # Named, not generated: model stacks then reference the bucket by name (no cross-stack export
 # per model) and IAM findings stay readable. Account and region keep the name globally unique.
@@ -63,63 +63,15 @@ class SharedServingResources(Construct):
                 f"{pack}-S3DefaultEncryptionKMS",
                 "S3 server access logging delivers only to SSE-S3 encrypted buckets, not SSE-KMS.",
             )
-        self.capture_bucket = s3.Bucket(
-            self,
-            "DataCapture",
-            bucket_name=bucket_name(CAPTURE_BUCKET_NAME),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix="data-capture/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(props.capture_retention_days),
-                    noncurrent_version_expiration=Duration.days(7),
-                )
-            ],
-            removal_policy=RemovalPolicy.RETAIN,
+        self.capture_bucket = self._kms_bucket(
+            "DataCapture", CAPTURE_BUCKET_NAME, "data-capture/", props.capture_retention_days, noncurrent_days=7
         )
-        self.async_bucket = s3.Bucket(
-            self,
-            "AsyncPayloads",
-            bucket_name=bucket_name(ASYNC_BUCKET_NAME),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix="async-payloads/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(props.async_retention_days),
-                    noncurrent_version_expiration=Duration.days(1),
-                )
-            ],
-            removal_policy=RemovalPolicy.RETAIN,
+        self.async_bucket = self._kms_bucket(
+            "AsyncPayloads", ASYNC_BUCKET_NAME, "async-payloads/", props.async_retention_days, noncurrent_days=1
         )
         # Prepared (compiled / quantized) weights, content-addressed under aot/<model>/<hash>/.
         # Never expired: a deploy re-uses them while the inputs are unchanged.
-        self.aot_bucket = s3.Bucket(
-            self,
-            "AotArtifacts",
-            bucket_name=bucket_name(AOT_BUCKET_NAME),
-            encryption=s3.BucketEncryption.KMS,
-            encryption_key=self.key,
-            bucket_key_enabled=True,
-            enforce_ssl=True,
-            versioned=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix="aot-artifacts/",
-            lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(7))],
-            removal_policy=RemovalPolicy.RETAIN,
-        )
+        self.aot_bucket = self._kms_bucket("AotArtifacts", AOT_BUCKET_NAME, "aot-artifacts/", None, noncurrent_days=7)
         for bucket in (self.access_log_bucket, self.capture_bucket, self.async_bucket, self.aot_bucket):
             for pack in ("HIPAA.Security", "NIST.800.53.R5"):
                 acknowledge(
@@ -128,17 +80,7 @@ class SharedServingResources(Construct):
                     "Capture data and access logs are derived, regional records; cross-region replication "
                     "would copy inference payloads out of the serving region.",
                 )
-        self.alarm_topic = sns.Topic(self, "Alarms", display_name="LMI serving alarms", master_key=self.key)
-        self.alarm_topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyInsecureTransport",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["sns:Publish"],
-                resources=[self.alarm_topic.topic_arn],
-                conditions={"Bool": {"aws:SecureTransport": "false"}},
-            )
-        )
+        self.alarm_topic = SecureTopic(self, "Alarms", key=self.key, display_name="LMI serving alarms").topic
         # CloudWatch alarms publish to the encrypted topic only if they may use the key.
         self.key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
         # Encrypted log groups (batch state machines) need CloudWatch Logs to use the key,
@@ -154,4 +96,29 @@ class SharedServingResources(Construct):
                     }
                 },
             )
+        )
+
+    def _kms_bucket(
+        self, construct_id: str, name: str, log_prefix: str, expire_days: int | None, *, noncurrent_days: int
+    ) -> s3.Bucket:
+        """KMS (bucket key), TLS-only, versioned, private, access-logged, named per account and region."""
+        return s3.Bucket(
+            self,
+            construct_id,
+            bucket_name=bucket_name(name),
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            enforce_ssl=True,
+            versioned=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            server_access_logs_bucket=self.access_log_bucket,
+            server_access_logs_prefix=log_prefix,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=None if expire_days is None else Duration.days(expire_days),
+                    noncurrent_version_expiration=Duration.days(noncurrent_days),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
         )

@@ -52,8 +52,8 @@ invoke: install-runtime  ## send one request to a deployed model (MODEL=name [PA
 loadtest: install  ## locust load test of a deployed endpoint (MODEL=name USERS=4 DURATION=60)
 	$(PY) -m lmi_constructs.invoke.loadtest $(MODEL) --users $(or $(USERS),4) --duration $(or $(DURATION),60)
 
-diff: install-runtime  ## cdk diff against the deployed stacks (needs AWS credentials)
-	$(CDK) diff --all $(if $(STAGE),-c stage=$(STAGE))
+diff: install-runtime  ## cdk diff against the deployed stacks (needs AWS credentials; read-only: no change set)
+	$(CDK) diff --all --method template $(if $(STAGE),-c stage=$(STAGE))
 
 deploy: install-runtime  ## cdk deploy every stack (STAGE=dev CONCURRENCY=4; needs AWS credentials)
 	$(CDK) deploy --all --require-approval never --concurrency $(or $(CONCURRENCY),4) $(if $(STAGE),-c stage=$(STAGE))

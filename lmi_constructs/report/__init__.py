@@ -157,10 +157,12 @@ def cost_table(models: list[AnyModel], prices: PriceTable) -> tuple[list[str], f
         rows.append(
             f"| {m.name} | {money(c.hour_min)} | {money(c.hour_max)} | {money(month_min)} | {money(month_max)} | {note} |"
         )
-        total_min += month_min or 0.0
-        total_max += month_max or 0.0
+        if not isinstance(m, BatchModel):  # a transform job runs for hours, not for the month
+            total_min += month_min or 0.0
+            total_max += month_max or 0.0
     rows.append(
-        f"| **total** | | | **{money(total_min)}** | **{money(total_max)}** | {prices.hours_per_month} h/month |"
+        f"| **total** | | | **{money(total_min)}** | **{money(total_max)}** | {prices.hours_per_month} h/month; "
+        "batch models not included (priced per running hour) |"
     )
     return rows, total_min, total_max
 
@@ -180,6 +182,7 @@ def acknowledgements(cdk_out: Path) -> list[tuple[str, str, str, str]]:
 # ---------------------------------------------------------------- change against a base ref
 
 IN_PLACE = ("tags", "autoscaling", "batch")
+SYNTH_ONLY = ("code_max_mb", "serving_passthrough", "model.parameters")  # feed checks, deploy nothing
 ENDPOINT_CONFIG = ("instance", "serving", "container", "model", "data_capture", "async", "serverless", "code", "vpc")
 
 
@@ -202,8 +205,11 @@ class ModelChange:
 
 def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], code_changed: bool) -> list[str]:
     kind = new.get("kind")
+    fields = [f for f in fields if not f.startswith(SYNTH_ONLY)]
     roots = {f.split(".")[0] for f in fields} | ({"code"} if code_changed else set())
     said: list[str] = []
+    if not roots:
+        return ["checks only (model.parameters, code_max_mb, serving_passthrough): nothing deployed changes"]
     if "kind" in roots:
         return ["kind changed: the stack is rebuilt and the endpoint replaced"]
     if roots & {"model", "container", "serving", "code", "vpc"}:
@@ -215,7 +221,7 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
         said.append("new AOT job (new content hash); the endpoint waits for it")
     old_type = flatten(old).get("instance.type")
     new_type = flatten(new).get("instance.type")
-    if old_type != new_type and old_type is not None and (old.get("autoscaling") or new.get("autoscaling")):
+    if old_type != new_type and old_type is not None and old.get("autoscaling"):  # registered with autoscaling now
         said.append(
             "instance type change on an autoscaled endpoint: deploy in two steps (remove autoscaling, then change "
             "the type and add it back; README)"
@@ -253,7 +259,16 @@ def changes(configs: Path, ref: str) -> list[ModelChange]:
     for name in sorted(now.keys() - before.keys()):
         result.append(ModelChange(name, "added", consequences=("new stack",)))
     for name in sorted(before.keys() - now.keys()):
-        result.append(ModelChange(name, "removed", consequences=("stack deleted: the endpoint goes away",)))
+        result.append(
+            ModelChange(
+                name,
+                "removed",
+                consequences=(
+                    f"`cdk deploy --all` does not delete stacks: run `cdk destroy lmi-{name}` (a renamed model "
+                    "shows as removed + added: a new stack and endpoint)",
+                ),
+            )
+        )
     for name in sorted(now.keys() & before.keys()):
         old, new = flatten(before[name]), flatten(now[name])
         fields = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))

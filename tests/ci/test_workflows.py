@@ -75,13 +75,21 @@ def test_deploy_uses_oidc_environment_and_never_overlaps() -> None:
     assert not re.search(r"\b\d{12}\b", text), "no hard-coded account ids"
 
 
-def test_pr_diff_only_with_credentials_and_not_from_forks() -> None:
-    steps = load(REPO / ".github" / "workflows" / "pr.yml")["jobs"]["review"]["steps"]
-    diff_steps = [s for s in steps if "diff" in s.get("name", "").lower()]
-    assert diff_steps
-    for step in diff_steps:
-        assert "vars.AWS_DIFF_ROLE_ARN != ''" in step["if"]
-        assert "head.repo.full_name == github.repository" in step["if"]
+def test_pr_jobs_split_by_privilege() -> None:
+    jobs = load(REPO / ".github" / "workflows" / "pr.yml")["jobs"]
+    assert jobs["review"]["permissions"] == {"contents": "read"}  # runs the PR's code: nothing more
+    assert jobs["comment"]["permissions"] == {"pull-requests": "write"}
+    assert not any("make" in s.get("run", "") for s in jobs["comment"]["steps"])  # runs no PR code
+    assert "head.repo.full_name == github.repository" in jobs["comment"]["if"]
+    assert "vars.AWS_DIFF_ROLE_ARN != ''" in jobs["diff"]["if"]
+    assert "head.repo.full_name == github.repository" in jobs["diff"]["if"]
+    assert jobs["diff"]["permissions"]["id-token"] == "write"
+
+
+def test_deploy_only_from_main() -> None:
+    job = load(REPO / ".github" / "workflows" / "deploy.yml")["jobs"]["deploy"]
+    assert job["if"] == "github.ref == 'refs/heads/main'"
+    assert "--method template" in (REPO / "Makefile").read_text()
 
 
 def test_workflows_call_the_developers_make_targets() -> None:

@@ -50,7 +50,7 @@ def test_costs_add_up(report: str) -> None:
     async_cells = row(report, "llama3-8b-async")  # scale to zero
     assert dollars(async_cells[1]) == 0 and dollars(async_cells[3]) == 0
     total = row(report, "**total**")
-    models = [loaded.model for loaded in load_configs([EXAMPLES])]
+    models = [loaded.model for loaded in load_configs([EXAMPLES]) if loaded.model.kind != "batch"]
     expected_max = sum((cost(m, prices).hour_max or 0) * 730 for m in models)
     assert dollars(total[4]) == pytest.approx(expected_max, abs=0.05)
 
@@ -117,6 +117,7 @@ def test_base_ref_diff(repo: Path) -> None:
     found = {c.name: c for c in changes(repo / "model_configs", "HEAD~1")}
     assert set(found) == {"new", "gone", "scaled", "tagged"}
     assert found["new"].status == "added" and found["gone"].status == "removed"
+    assert "run `cdk destroy lmi-gone`" in found["gone"].consequences[0]
     scaled = found["scaled"]
     assert scaled.status == "changed" and scaled.fields == ("instance.type",)
     assert any("new EndpointConfig (immutable, replaced): blue/green rollout" in c for c in scaled.consequences)
@@ -146,3 +147,23 @@ def test_changed_models_for_the_smoke_test(repo: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out.split() == ["new", "scaled", "tagged"]  # added + changed, not removed
     assert main(["--configs", str(repo / "model_configs"), "--changed-models"]) == 0
     assert capsys.readouterr().out.split() == ["kept", "new", "scaled", "tagged"]
+
+
+def test_synth_only_changes_deploy_nothing(repo: Path) -> None:
+    configs = repo / "model_configs"
+    kept = configs / "kept.yaml"
+    kept.write_text(
+        kept.read_text().replace('id: "s3://bucket/models/m1/"', 'id: "s3://bucket/models/m1/", parameters: 8')
+    )
+    found = {c.name: c for c in changes(configs, "HEAD")}
+    assert found["kept"].consequences == (
+        "checks only (model.parameters, code_max_mb, serving_passthrough): nothing deployed changes",
+    )
+
+
+def test_batch_is_not_in_the_monthly_totals(report: str) -> None:
+    prices = PriceTable.load("us-east-1")
+    models = [loaded.model for loaded in load_configs([EXAMPLES])]
+    expected = sum((cost(m, prices).hour_max or 0) * 730 for m in models if m.kind != "batch")
+    assert dollars(row(report, "**total**")[4]) == pytest.approx(expected, abs=0.05)
+    assert "batch models not included" in report

@@ -287,6 +287,16 @@ def changes(configs: Path, ref: str) -> list[ModelChange]:
 # ---------------------------------------------------------------- the report
 
 
+def stale_assembly(models: list[AnyModel], cdk_out: Path) -> str:
+    """Which models have no template, and which templates no model ("" when they match)."""
+    templates = {p.name.removesuffix(".template.json") for p in cdk_out.glob("lmi-*.template.json")}
+    templates -= {"lmi-shared", "lmi-github-oidc"}
+    expected = {f"lmi-{m.name}" for m in models}
+    problems = [f"no template for {n}" for n in sorted(expected - templates)]
+    problems += [f"template {n} has no config" for n in sorted(templates - expected)]
+    return "; ".join(problems)
+
+
 def render(configs: Path, cdk_out: Path, region: str = "us-east-1", base: str | None = None) -> str:
     models = [loaded.model for loaded in load_configs([configs])]
     prices = PriceTable.load(region)
@@ -302,6 +312,9 @@ def render(configs: Path, cdk_out: Path, region: str = "us-east-1", base: str | 
         f"## Cost ({prices.region}, on-demand)",
         "",
     ]
+    stale = stale_assembly(models, cdk_out)
+    if stale:
+        lines[4:4] = [f"> **Warning:** `{cdk_out}` does not match the configs ({stale}): run `make synth` again.", ""]
     rows, _, _ = cost_table(models, prices)
     lines += [*rows, "", f"Prices: {prices.source} Dated {prices.date}; {prices.confidence}.", ""]
     if base is not None:

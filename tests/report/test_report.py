@@ -167,3 +167,12 @@ def test_batch_is_not_in_the_monthly_totals(report: str) -> None:
     expected = sum((cost(m, prices).hour_max or 0) * 730 for m in models if m.kind != "batch")
     assert dollars(row(report, "**total**")[4]) == pytest.approx(expected, abs=0.05)
     assert "batch models not included" in report
+
+
+def test_stale_cloud_assembly_is_flagged(examples: Synth, tmp_path: Path) -> None:
+    stale = tmp_path / "cdk.out"
+    shutil.copytree(examples.outdir, stale)
+    (stale / "lmi-qwen25-7b-batch.template.json").unlink()
+    text = render(EXAMPLES, stale, "us-east-1")
+    assert "> **Warning:** " in text and "no template for lmi-qwen25-7b-batch" in text
+    assert "> **Warning:**" not in render(EXAMPLES, examples.outdir, "us-east-1")

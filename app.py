@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lmi_constructs.config import ConfigError, load_configs
+from lmi_core import naming
+from lmi_core.issues import ConfigError
+from lmi_core.loader import load_configs
 
 
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> Any:
@@ -39,18 +41,17 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     env = Environment(account=account, region=region) if (account or region) else None
     shared = SharedStack(
         app,
-        "lmi-shared",
+        naming.SHARED_STACK,
         env=env,
         description="LMI serving: shared key, buckets and alarm topic",
     )
     for loaded in configs:
-        config = loaded.model
+        config = loaded.config
         stack = ModelStack(
             app,
-            f"lmi-{config.name}",
-            config=config,
+            naming.stack_name(config.name),
+            loaded=loaded,
             shared=shared.resources,
-            code=loaded.code,
             env=env,
             description=f"LMI {config.kind} model {config.name} ({loaded.path.name})",
         )
@@ -60,7 +61,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         from stacks.github_oidc_stack import GithubOidcStack
 
         stages = str(app.node.try_get_context("stages") or "dev,prod").split(",")
-        GithubOidcStack(app, "lmi-github-oidc", repository=str(repository), stages=stages, env=env)
+        GithubOidcStack(app, naming.GITHUB_OIDC_STACK, repository=str(repository), stages=stages, env=env)
     add_nag_packs(app)
     return app
 

@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lmi_constructs.config import load_configs  # noqa: E402
+from lmi_core.loader import load_configs  # noqa: E402
 
 
 def make_configs(directory: Path, count: int) -> None:
@@ -42,7 +42,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         make_configs(directory, args.files)
-        command = [sys.executable, "-m", "lmi_constructs.validate", str(directory)]
+        command = [sys.executable, "-m", "lmi_cli.validate", str(directory)]
         walls = []
         for _ in range(args.repeat):
             start = time.perf_counter()
@@ -56,7 +56,7 @@ def main() -> None:
     print(f"# validate benchmark: {args.files} files, {args.repeat} runs\n")
     print("| measure | median s | min s | max s |\n|---|---:|---:|---:|")
     print(
-        f"| `python -m lmi_constructs.validate` (fresh process) | {statistics.median(walls):.3f} | {min(walls):.3f} | {max(walls):.3f} |"
+        f"| `python -m lmi_cli.validate` (fresh process) | {statistics.median(walls):.3f} | {min(walls):.3f} | {max(walls):.3f} |"
     )
     print(f"| `load_configs()` only | {statistics.median(loads):.3f} | {min(loads):.3f} | {max(loads):.3f} |")
 

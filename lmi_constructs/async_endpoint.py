@@ -14,44 +14,36 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from lmi_constructs.endpoint import (
+from lmi_constructs.model import LmiModel, LmiModelProps
+from lmi_constructs.scaling import INSTANCE_COUNT, ScalingProps
+from lmi_constructs.scoped_policy import S3Location
+from lmi_constructs.secure_topic import SecureTopic
+from lmi_constructs.serving_endpoint import ServingEndpoint
+from lmi_constructs.variant import (
     CaptureProps,
     InstanceProps,
     data_capture_config,
     production_variant,
     storage_encryption,
-    variant_scalable_target,
 )
-from lmi_constructs.model import LmiModel, LmiModelProps
-from lmi_constructs.policy import Arn
-from lmi_constructs.topic import SecureTopic
-
-
-@dataclass(frozen=True)
-class BacklogScalingProps:
-    min: int  # 0 = scale to zero
-    max: int
-    target_backlog_per_instance: int
-    scale_in_cooldown: int = 600
-    scale_out_cooldown: int = 300
 
 
 @dataclass(frozen=True)
 class AsyncEndpointProps:
+    endpoint_name: str
     model: LmiModelProps
     instance: InstanceProps
     key: kms.IKey
-    payload_bucket_name_template: str  # e.g. "lmi-async-payloads-{account}-{region}"
+    payloads: S3Location  # requests under <prefix>input/, results under output/ and failure/
     max_concurrent_invocations_per_instance: int
     notifications: bool
-    scaling: BacklogScalingProps | None = None
+    scaling: ScalingProps | None = None  # target: backlog per instance; min 0 = scale to zero
     capture: CaptureProps | None = None
-    output_uri: str | None = None  # own s3://bucket/prefix/ for results instead of the shared bucket
-    failure_uri: str | None = None
+    results: tuple[S3Location, S3Location] | None = None  # own (output, failure) prefixes instead of `payloads`
 
 
-class AsyncEndpoint(Construct):
-    """Payloads live under s3://<payload bucket>/async/<name>/{input,output,failure}/, KMS-encrypted.
+class AsyncEndpoint(ServingEndpoint):
+    """Payloads live under the payload prefix, KMS-encrypted.
 
     Autoscaling tracks `ApproximateBacklogSizePerInstance` (dimension EndpointName only: SageMaker
     publishes no variant dimension for it). With `min: 0` the endpoint scales to zero, and a step
@@ -59,36 +51,31 @@ class AsyncEndpoint(Construct):
     since target tracking cannot scale out from zero instances.
     """
 
+    invoke_actions = ("sagemaker:InvokeEndpointAsync",)
+
     def __init__(self, scope: Construct, construct_id: str, *, props: AsyncEndpointProps) -> None:
-        super().__init__(scope, construct_id)
-        name = props.model.name
+        super().__init__(scope, construct_id, endpoint_name=props.endpoint_name)
+        name = props.endpoint_name
         self.model = LmiModel(self, "Model", props=props.model)
-        self.endpoint_name = name
         self._key = props.key
-        bucket = Arn(props.payload_bucket_name_template).value
-        self._bucket_template = props.payload_bucket_name_template
-        prefix = f"async/{name}"
-        self.input_uri = f"s3://{bucket}/{prefix}/input/"
-        self.output_uri = f"s3://{bucket}/{prefix}/output/"
-        self.failure_uri = f"s3://{bucket}/{prefix}/failure/"
+        payloads = props.payloads
+        self.input = S3Location(payloads.bucket, f"{payloads.prefix}input/")
+        output, failure = props.results or (
+            S3Location(payloads.bucket, f"{payloads.prefix}output/"),
+            S3Location(payloads.bucket, f"{payloads.prefix}failure/"),
+        )
+        self.input_uri, self.output_uri, self.failure_uri = self.input.uri, output.uri, failure.uri
+        self._results = (output, failure)
 
         policy = self.model.policy
         policy.allow(
             ["s3:GetObject"],
-            [self._objects("input")],
-            reason=f"Callers choose the object names of their requests under {prefix}/input/.",
+            [self.input.objects_arn()],
+            reason=f"Callers choose the object names of their requests under {self.input.prefix}.",
         )
-        results = [self._objects("output"), self._objects("failure")]
-        if props.output_uri is not None and props.failure_uri is not None:
-            self.output_uri, self.failure_uri = props.output_uri, props.failure_uri
-            results = [
-                Arn(f"arn:{{partition}}:s3:::{uri.removeprefix('s3://')}*")
-                for uri in (self.output_uri, self.failure_uri)
-            ]
-        self._result_arns = [arn.value for arn in results]
         policy.allow(
             ["s3:PutObject"],
-            results,
+            [output.objects_arn(), failure.objects_arn()],
             reason="SageMaker names result objects itself (one per request) under the output and failure prefixes.",
         )
         policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
@@ -124,33 +111,19 @@ class AsyncEndpoint(Construct):
             ),
         )
         storage_encryption(self.endpoint_config, props.instance.type, props.key)
-        self.endpoint = sagemaker.CfnEndpoint(
-            self, "Endpoint", endpoint_name=name, endpoint_config_name=self.endpoint_config.attr_endpoint_config_name
-        )
-        self.endpoint_arn = self.endpoint.ref
+        self._endpoint(self.endpoint_config)
         if props.scaling is not None:
-            self.scalable_target = self._autoscaling(name, props.scaling)
+            self._autoscaling(props.scaling)
 
-    def _objects(self, folder: str) -> Arn:
-        return Arn(f"arn:{{partition}}:s3:::{self._bucket_template}/async/{self.endpoint_name}/{folder}/*")
+    def metric_backlog_per_instance(self) -> cloudwatch.Metric:
+        return self.metric("ApproximateBacklogSizePerInstance", per_variant=False)
 
-    def _autoscaling(self, name: str, scaling: BacklogScalingProps) -> appscaling.ScalableTarget:
-        target = variant_scalable_target(
-            self, self.endpoint, name, "sagemaker:variant:DesiredInstanceCount", scaling.min, scaling.max
-        )
-        endpoint_only = {"EndpointName": name}
-        target.scale_to_track_metric(
-            "BacklogPerInstance",
-            target_value=scaling.target_backlog_per_instance,
-            custom_metric=cloudwatch.Metric(
-                namespace="AWS/SageMaker",
-                metric_name="ApproximateBacklogSizePerInstance",
-                dimensions_map=endpoint_only,
-                statistic="Average",
-                period=Duration.minutes(1),
-            ),
-            scale_in_cooldown=Duration.seconds(scaling.scale_in_cooldown),
-            scale_out_cooldown=Duration.seconds(scaling.scale_out_cooldown),
+    def metric_has_backlog_without_capacity(self) -> cloudwatch.Metric:
+        return self.metric("HasBacklogWithoutCapacity", per_variant=False)
+
+    def _autoscaling(self, scaling: ScalingProps) -> appscaling.ScalableTarget:
+        target = self.auto_scale(
+            INSTANCE_COUNT, "BacklogPerInstance", scaling, custom=self.metric_backlog_per_instance()
         )
         if scaling.min == 0:
             wake_up = appscaling.StepScalingAction(
@@ -164,14 +137,8 @@ class AsyncEndpoint(Construct):
             alarm = cloudwatch.Alarm(
                 self,
                 "HasBacklogWithoutCapacity",
-                alarm_description=f"{name}: requests are queued while no instance runs: add one",
-                metric=cloudwatch.Metric(
-                    namespace="AWS/SageMaker",
-                    metric_name="HasBacklogWithoutCapacity",
-                    dimensions_map=endpoint_only,
-                    statistic="Average",
-                    period=Duration.minutes(1),
-                ),
+                alarm_description=f"{self.endpoint_name}: requests are queued while no instance runs: add one",
+                metric=self.metric_has_backlog_without_capacity(),
                 threshold=1,
                 evaluation_periods=2,
                 datapoints_to_alarm=2,
@@ -183,12 +150,10 @@ class AsyncEndpoint(Construct):
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Upload a request under input/, call InvokeEndpointAsync, read the result."""
-        grant = iam.Grant.add_to_principal(
-            grantee=grantee, actions=["sagemaker:InvokeEndpointAsync"], resource_arns=[self.endpoint_arn]
-        )
+        grant = super().grant_invoke(grantee)
+        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:PutObject"], resource_arns=[self.input.objects_arn()])
         iam.Grant.add_to_principal(
-            grantee=grantee, actions=["s3:PutObject"], resource_arns=[self._objects("input").value]
+            grantee=grantee, actions=["s3:GetObject"], resource_arns=[r.objects_arn() for r in self._results]
         )
-        iam.Grant.add_to_principal(grantee=grantee, actions=["s3:GetObject"], resource_arns=self._result_arns)
         self._key.grant_encrypt_decrypt(grantee)
         return grant

@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
 from constructs import Construct
 
-from lmi_constructs.facts import image_registry
+from lmi_constructs.scoped_policy import ScopedPolicy
+from lmi_core.facts import images
 
 _MAPPING_ID = "LmiImageAccounts"
 
 
 @dataclass(frozen=True)
 class ImageProps:
-    flavour: str | None  # lmi | tensorrtllm | neuronx | cpu; None with a full uri
-    tag: str | None
-    uri: str | None = None
+    tag: str | None = None  # a djl-inference tag (the registry account comes from the region)
+    uri: str | None = None  # or a full image URI
 
 
 def _accounts_mapping(stack: Stack) -> CfnMapping:
@@ -27,15 +27,15 @@ def _accounts_mapping(stack: Stack) -> CfnMapping:
     return CfnMapping(
         stack,
         _MAPPING_ID,
-        mapping={region: {"account": account} for region, account in sorted(image_registry.IMAGE_ACCOUNTS.items())},
+        mapping={region: {"account": account} for region, account in sorted(images.IMAGE_ACCOUNTS.items())},
     )
 
 
 class LmiImage(Construct):
-    """Resolves the djl-inference image URI.
+    """Resolves the image URI and grants pulling it.
 
-    A stack with a concrete region gets a literal URI from the table; a region-agnostic
-    stack gets Fn::FindInMap over a CfnMapping, so one template deploys to any region.
+    A stack with a concrete region gets a literal URI from the table; a region-agnostic stack
+    gets Fn::FindInMap over a CfnMapping, so one template deploys to any region.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: ImageProps) -> None:
@@ -45,43 +45,36 @@ class LmiImage(Construct):
         if props.uri is not None:
             self.image_uri = props.uri
             registry, _, repository_and_tag = props.uri.partition("/")
-            account, region = (
-                registry.split(".")[0],
-                registry.split(".")[3] if registry.count(".") >= 3 else Aws.REGION,
-            )
+            account = registry.split(".")[0]
+            region = registry.split(".")[3] if registry.count(".") >= 3 else Aws.REGION
             repository = repository_and_tag.split(":")[0].split("@")[0]
         elif not Token.is_unresolved(stack.region):
             region = stack.region
-            if region not in image_registry.IMAGE_ACCOUNTS:
+            if region not in images.IMAGE_ACCOUNTS:
                 raise ValueError(f"no LMI image registry known for region {region}")
-            account = image_registry.IMAGE_ACCOUNTS[region]
-            repository = image_registry.REPOSITORY
-            self.image_uri = image_registry.image_uri(region, props.tag or "")
+            account = images.IMAGE_ACCOUNTS[region]
+            repository = images.REPOSITORY
+            self.image_uri = images.image_uri(region, props.tag or "")
         else:
             region = Aws.REGION
             account = _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
-            repository = image_registry.REPOSITORY
+            repository = images.REPOSITORY
             self.image_uri = Fn.join(
-                "",
-                [
-                    account,
-                    ".dkr.ecr.",
-                    Aws.REGION,
-                    ".",
-                    Aws.URL_SUFFIX,
-                    f"/{repository}:{props.tag}",
-                ],
+                "", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX, f"/{repository}:{props.tag}"]
             )
         self.repository_arn = Fn.join(
-            "",
-            [
-                "arn:",
-                Aws.PARTITION,
-                ":ecr:",
-                region,
-                ":",
-                account,
-                ":repository/",
-                repository,
-            ],
+            "", ["arn:", Aws.PARTITION, ":ecr:", region, ":", account, ":repository/", repository]
+        )
+
+    def grant_pull(self, policy: ScopedPolicy) -> None:
+        """Pull this image's repository (and only it); GetAuthorizationToken has no resource scope."""
+        policy.allow(
+            ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            [self.repository_arn],
+        )
+        policy.allow(
+            ["ecr:GetAuthorizationToken"],
+            ["*"],
+            reason="ecr:GetAuthorizationToken has no resource-level scope; image pulls are limited to the image's "
+            "repository by the statement above.",
         )

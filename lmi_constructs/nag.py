@@ -1,17 +1,21 @@
-"""cdk-nag 3: the rule packs every app runs. Acknowledgements live next to the constructs
-they concern (Validations.of(x).acknowledge), each with its reason; never in a side file."""
+"""cdk-nag 3: the rule packs every app runs, and acknowledgements next to the constructs they
+concern (Validations.of(x).acknowledge), each with its reason; never in a side file."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from aws_cdk import Acknowledgment, App, Validations
+import jsii
+from aws_cdk import Acknowledgment, App, IStableStringProducer, Lazy, Stack, Token, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 from constructs import IConstruct
 
 PACKS = (AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks)
+MIN_REASON = 20
 
 
 @dataclass(frozen=True)
@@ -34,14 +38,73 @@ def add_nag_packs(app: App) -> None:
     )
 
 
+def _check_reason(rule_id: str, reason: str) -> None:
+    if len(reason.strip()) < MIN_REASON:
+        raise ValueError(f"acknowledgement of {rule_id} needs a real reason, got {reason!r}")
+
+
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
     """Acknowledge one nag finding on `construct` (and its children), with the reason it is acceptable."""
-    if len(reason.strip()) < 20:
-        raise ValueError(f"acknowledgement of {rule_id} needs a real reason, got {reason!r}")
+    if not Token.is_unresolved(reason):
+        _check_reason(rule_id, reason)
     if _dry_run is not None:
         _dry_run.append(Acknowledged(construct.node.path, rule_id, reason))
         return
     Validations.of(construct).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+
+
+@jsii.implements(IStableStringProducer)
+class _JoinedReasons:
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def produce(self) -> str:
+        return " ".join(self.reasons)
+
+
+class Acknowledgements:
+    """The acknowledgements of one construct. cdk-nag keeps only the first acknowledgement of a rule,
+    so the reasons given for the same finding (say, two statements on `Resource::*`) are joined."""
+
+    def __init__(self, construct: IConstruct) -> None:
+        self._construct = construct
+        self._by_rule: dict[str, _JoinedReasons] = {}
+
+    def add(self, rule_id: str, reason: str) -> None:
+        _check_reason(rule_id, reason)
+        joined = self._by_rule.get(rule_id)
+        if joined is None:
+            joined = self._by_rule[rule_id] = _JoinedReasons()
+            acknowledge(self._construct, rule_id, Lazy.string(joined))
+        if reason not in joined.reasons:
+            joined.reasons.append(reason)
+
+    def reasons(self) -> dict[str, str]:
+        return {rule_id: joined.produce() for rule_id, joined in self._by_rule.items()}
+
+
+def nag_label(scope: IConstruct, value: str) -> str:
+    """How cdk-nag names a resource in a finding id: intrinsics flattened, `Ref X` as `<X>`."""
+    return _flatten(Stack.of(scope).resolve(value)) if Token.is_unresolved(value) else value
+
+
+def _flatten(node: Any) -> str:
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict):
+        if "Fn::Join" in node:
+            delimiter, items = node["Fn::Join"]
+            return str(delimiter).join(_flatten(item) for item in items)
+        if "Fn::Sub" in node:
+            return _flatten(node["Fn::Sub"])
+        if "Fn::GetAtt" in node:
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{_flatten(resource)}.{_flatten(attribute)}>"
+        if "Fn::ImportValue" in node:
+            return _flatten(node["Fn::ImportValue"])
+        if "Ref" in node:
+            return f"<{_flatten(node['Ref'])}>"
+    return json.dumps(node, separators=(",", ":"))
 
 
 @contextmanager

@@ -1,1 +1,1 @@
-"""Thin stacks: compose constructs, wire grants, emit outputs."""
+"""Thin stacks (compose constructs, wire grants, emit outputs) and the per-kind builders (stacks/kinds/)."""

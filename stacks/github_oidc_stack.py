@@ -6,7 +6,8 @@ from aws_cdk import Aws, CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from lmi_constructs.policy import Arn, ScopedPolicy
+from lmi_constructs.scoped_policy import ScopedPolicy, arn
+from lmi_core import naming
 
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 
@@ -63,7 +64,7 @@ class GithubOidcStack(Stack):
         diff_policy.allow(["sts:AssumeRole"], [f"{bootstrap}-lookup-role-{Aws.ACCOUNT_ID}-{Aws.REGION}"])
         diff_policy.allow(
             ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
-            [Arn("arn:{partition}:cloudformation:{region}:{account}:stack/lmi-*")],
+            [arn(f"arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{naming.PREFIX}-*")],
             reason="cdk diff reads the templates of this project's stacks, all named lmi-*; stack ids end in a "
             "generated uuid.",
         )

@@ -5,10 +5,9 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
-from lmi_constructs.config.code import CodeBundle
-from lmi_constructs.config.models import AnyModel
-from lmi_constructs.kinds import build_serving
-from lmi_constructs.shared import SharedServingResources
+from lmi_constructs.shared_resources import SharedServingResources
+from lmi_core.loader import LoadedConfig
+from stacks.kinds import build_serving
 
 
 class ModelStack(Stack):
@@ -19,16 +18,15 @@ class ModelStack(Stack):
         scope: Construct,
         construct_id: str,
         *,
-        config: AnyModel,
+        loaded: LoadedConfig,
         shared: SharedServingResources,
-        code: CodeBundle | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.config = config
-        self.serving = build_serving(self, config, shared, code)
+        self.config = loaded.config
+        self.serving = build_serving(self, loaded, shared)
         for output_name, value in self.serving.outputs.items():
             CfnOutput(self, output_name, value=value)
-        Tags.of(self).add("lmi:model", config.name)
-        for key, value in sorted(config.tags.items()):
+        Tags.of(self).add("lmi:model", self.config.name)
+        for key, value in sorted(self.config.tags.items()):
             Tags.of(self).add(key, value)

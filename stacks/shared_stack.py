@@ -5,12 +5,19 @@ from typing import Any
 from aws_cdk import Stack
 from constructs import Construct
 
-from lmi_constructs.shared import SharedResourcesProps, SharedServingResources
+from lmi_constructs.shared_resources import BucketNames, SharedResourcesProps, SharedServingResources
+from stacks.kinds.common import shared_bucket_name
 
 
 class SharedStack(Stack):
-    """The KMS key, data-capture and access-log buckets and the alarm topic all models share."""
+    """The KMS key, data-capture, async-payload, AOT-artifact and access-log buckets and the alarm topic."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.resources = SharedServingResources(self, "Shared", props=SharedResourcesProps())
+        names = BucketNames(
+            capture=shared_bucket_name("data-capture"),
+            access_logs=shared_bucket_name("access-logs"),
+            async_payloads=shared_bucket_name("async-payloads"),
+            aot_artifacts=shared_bucket_name("aot-artifacts"),
+        )
+        self.resources = SharedServingResources(self, "Shared", props=SharedResourcesProps(bucket_names=names))

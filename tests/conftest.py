@@ -93,6 +93,20 @@ instance: {type: ml.g5.2xlarge, count: 1}
 """
 
 
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """A moto server on 127.0.0.1 (a free port), for tests over real HTTP."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def iter_templates(examples: Synth) -> Iterator[tuple[str, dict[str, Any]]]:
     yield from examples.templates.items()

@@ -26,10 +26,10 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from lmi_core import naming, serving_properties
+
 MODES = ("trtllm", "quantize-awq", "quantize-fp8", "partition")
-HASH_LENGTH = 16
 MARKER = "_LMI_AOT_COMPLETE.json"
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 S5CMD = "/opt/djl/bin/s5cmd"
 CHANNEL_DIR = "/opt/ml/input/data/training"
 
@@ -72,11 +72,11 @@ class AotInputs:
             sort_keys=True,
             separators=(",", ":"),
         )
-        return hashlib.sha256(canonical.encode()).hexdigest()[:HASH_LENGTH]
+        return hashlib.sha256(canonical.encode()).hexdigest()[: naming.AOT_HASH_LENGTH]
 
     @property
     def base_key(self) -> str:
-        return f"{self.output_key_prefix}{self.model_name}/{self.content_hash}/"
+        return f"{naming.aot_artifacts_prefix(self.model_name, self.output_key_prefix)}{self.content_hash}/"
 
     @property
     def output_prefix(self) -> str:
@@ -92,10 +92,8 @@ class AotInputs:
         return f"{self.base_key}input/serving.properties"
 
     def job_name(self, attempt: int = 1) -> str:
-        """Deterministic: the same inputs always give the same name, so a later deploy re-attaches.
-        Training-job names can never be reused, so a failed attempt is followed by -r2, -r3, ..."""
-        name = f"lmi-aot-{self.model_name[:30]}-{self.content_hash}"
-        return name if attempt == 1 else f"{name}-r{attempt}"
+        """Deterministic (a later deploy re-attaches); training-job names can never be reused."""
+        return naming.aot_job_name(self.model_name, self.content_hash, attempt)
 
 
 def _text(properties: dict[str, Any], key: str, default: str | None = None) -> str:
@@ -163,12 +161,7 @@ def job_serving_properties(inputs: AotInputs) -> str:
         values["option.quantize"] = "awq"
     elif inputs.mode == "quantize-fp8":
         values["option.quantize"] = "fp8"
-    lines = []
-    for key in sorted(values):
-        value = values[key]
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        lines.append(f"{key}={text}\n")
-    return "".join(lines)
+    return serving_properties.render(values)
 
 
 def _trtllm_script(inputs: AotInputs) -> str:

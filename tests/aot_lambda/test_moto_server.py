@@ -7,31 +7,18 @@ by putting the prepared files under the output prefix before polling.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from handler import Clients, is_complete, on_event
 from job import parse_properties
-from moto.server import ThreadedMotoServer
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 @pytest.fixture
-def clients(endpoint: str) -> Clients:
+def clients(moto_url: str) -> Clients:
     def client(service: str) -> Any:
-        return boto3.client(service, region_name="us-east-1", endpoint_url=endpoint)
+        return boto3.client(service, region_name="us-east-1", endpoint_url=moto_url)
 
     return Clients(client("sagemaker"), client("s3"), client("cloudformation"))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lmi_constructs.config import load_file
+from lmi_core.loader import load_file
 
 BAD = sorted((Path(__file__).parent / "bad_configs").glob("*.yaml"))
 
@@ -37,7 +37,7 @@ def test_incident_gives_exact_messages(path: Path) -> None:
 
 
 def test_validate_reports_the_whole_directory_at_once(capsys: pytest.CaptureFixture[str]) -> None:
-    from lmi_constructs.validate import main
+    from lmi_cli.validate import main
 
     assert main([str(BAD[0].parent)]) == 1
     err = capsys.readouterr().err.splitlines()

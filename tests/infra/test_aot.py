@@ -98,3 +98,31 @@ def test_pass_role_only_for_the_job_role(trtllm: dict[str, Any]) -> None:
 def test_serving_role_reads_prepared_artifacts(trtllm: dict[str, Any]) -> None:
     text = json.dumps(_statements(trtllm, "ServingModelExecutionPolicy"))
     assert "/aot/llama3-8b-trtllm/*" in text
+
+
+def test_handler_asset_carries_the_shared_modules(examples: Synth, trtllm: dict[str, Any]) -> None:
+    """The Lambda asset holds copies of lmi_core.naming and serving_properties (never a second version),
+    and the handler imports from the asset alone."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    ((_, function),) = [
+        (k, r)
+        for k, r in of_type(trtllm, "AWS::Lambda::Function").items()
+        if r["Properties"]["Handler"] == "handler.on_event"
+    ]
+    asset = examples.outdir / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
+    for module in ("naming.py", "serving_properties.py"):
+        assert (asset / "lmi_core" / module).read_bytes() == (REPO / "lmi_core" / module).read_bytes()
+    probe = "import handler, job; print(job.naming.__file__)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=asset,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(asset)},
+    )
+    assert result.stdout.strip().startswith(str(asset))

@@ -155,12 +155,6 @@ def test_batch_state_machine_runs_transform_job_sync(examples: Synth) -> None:
     assert "VolumeKmsKeyId" not in definition  # g5 has NVMe
 
 
-def test_batch_job_name_fits_63_chars() -> None:
-    from lmi_constructs.batch import JOB_NAME_PREFIX_LENGTH
-
-    assert JOB_NAME_PREFIX_LENGTH + 1 + 36 == 63
-
-
 def test_batch_logging_tracing_and_no_model_endpoint(examples: Synth) -> None:
     template = _batch(examples)
     (machine,) = of_type(template, "AWS::StepFunctions::StateMachine")

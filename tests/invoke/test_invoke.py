@@ -11,31 +11,18 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
-from lmi_constructs.invoke import InvokeError, find_target, invoke
-from lmi_constructs.invoke.__main__ import main
+from lmi_cli.invoke import InvokeError, find_target, invoke
+from lmi_cli.invoke.__main__ import main
 from tests.conftest import REPO
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
 
 
 def aws(url: str, service: str) -> Any:
@@ -154,7 +141,7 @@ def test_short_load_test_reports_real_figures(moto_url: str, tmp_path: Path) -> 
     deploy(moto_url, "load-model", {"EndpointName": "load-model"})
     environment = {**os.environ, "LMI_AWS_ENDPOINT_URL": moto_url, "AWS_DEFAULT_REGION": "us-east-1"}
     result = subprocess.run(
-        [sys.executable, "-m", "lmi_constructs.invoke.loadtest", "load-model", "--users", "2", "--duration", "3",
+        [sys.executable, "-m", "lmi_cli.invoke.loadtest", "load-model", "--users", "2", "--duration", "3",
          "--report-dir", str(tmp_path), "--configs", str(tmp_path)],
         cwd=REPO, env=environment, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip

@@ -58,11 +58,14 @@ def test_acknowledgement_needs_a_reason(tmp_path: Path) -> None:
 
 def test_every_acknowledgement_in_the_examples_has_a_reason(examples: Synth) -> None:
     acknowledgements: dict[str, str] = {}
-    for stack in examples.templates:
-        for construct in examples.app.node.find_child(stack).node.find_all():
+    for stack_name in examples.templates:
+        stack = examples.app.node.find_child(stack_name)
+        for construct in stack.node.find_all():
             for entry in construct.node.metadata:
                 if isinstance(entry.data, dict):
-                    acknowledgements.update({k: v for k, v in entry.data.items() if k.startswith("Annotation::")})
+                    acknowledgements.update(
+                        {k: stack.resolve(v) for k, v in entry.data.items() if k.startswith("Annotation::")}
+                    )
     assert any("AwsSolutions-IAM5" in k for k in acknowledgements), sorted(acknowledgements)
     for rule_id, reason in acknowledgements.items():
         assert isinstance(reason, str) and len(reason) >= 40, f"{rule_id} has no real reason: {reason!r}"
@@ -95,3 +98,19 @@ def test_no_stale_acknowledgements(tmp_path: Path) -> None:
         if not any(rule == ack.rule_id and (path == ack.path or path.startswith(ack.path + "/")) for ack in recorded)
     ]
     assert unacknowledged == []
+
+
+def test_reasons_for_one_finding_are_joined(examples: Synth) -> None:
+    """cdk-nag keeps only the first acknowledgement of a rule: two statements on `*` must share it."""
+    template = examples.templates["lmi-llama3-8b-chat"]
+    (policy,) = [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::ManagedPolicy" and "cloudwatch:PutMetricData" in json.dumps(r["Properties"])
+    ]
+    (reason,) = [
+        rule["reason"]
+        for rule in policy["Metadata"]["cdk_nag"]["rules_to_suppress"]
+        if rule["id"] == "AwsSolutions-IAM5[Resource::*]"
+    ]
+    assert "ecr:GetAuthorizationToken" in reason and "cloudwatch:PutMetricData" in reason

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lmi_constructs.config import load_configs
-from lmi_constructs.report import PriceTable, changes, cost, render
+from lmi_cli.report import changes, render
+from lmi_core.costs import PriceTable, UnknownPriceRegion
+from lmi_core.kinds import kind_of
+from lmi_core.loader import load_configs
 from tests.conftest import EXAMPLES, MINIMAL, Synth
 
 
@@ -50,8 +52,8 @@ def test_costs_add_up(report: str) -> None:
     async_cells = row(report, "llama3-8b-async")  # scale to zero
     assert dollars(async_cells[1]) == 0 and dollars(async_cells[3]) == 0
     total = row(report, "**total**")
-    models = [loaded.model for loaded in load_configs([EXAMPLES]) if loaded.model.kind != "batch"]
-    expected_max = sum((cost(m, prices).hour_max or 0) * 730 for m in models)
+    models = [loaded.config for loaded in load_configs([EXAMPLES]) if kind_of(loaded.config).billed_monthly]
+    expected_max = sum((kind_of(m).cost(m, prices).hour_max or 0) * 730 for m in models)
     assert dollars(total[4]) == pytest.approx(expected_max, abs=0.05)
 
 
@@ -60,7 +62,7 @@ def test_region_changes_prices(examples: Synth) -> None:
     eu = PriceTable.load("eu-west-1")
     assert eu.instance_hour["ml.g5.2xlarge"] == pytest.approx(us.instance_hour["ml.g5.2xlarge"] * 1.12, abs=0.001)
     assert "| llama3-8b-chat |" in render(EXAMPLES, examples.outdir, "eu-west-1")
-    with pytest.raises(SystemExit, match="no prices for region xx-east-9"):
+    with pytest.raises(UnknownPriceRegion, match="no prices for region xx-east-9"):
         PriceTable.load("xx-east-9")
 
 
@@ -128,7 +130,7 @@ def test_base_ref_diff(repo: Path) -> None:
 
 
 def test_report_cli_with_base(repo: Path, examples: Synth, tmp_path: Path) -> None:
-    from lmi_constructs.report.__main__ import main
+    from lmi_cli.report.__main__ import main
 
     out = tmp_path / "report.md"
     shutil.copytree(examples.outdir, tmp_path / "cdk.out")
@@ -141,7 +143,7 @@ def test_report_cli_with_base(repo: Path, examples: Synth, tmp_path: Path) -> No
 
 
 def test_changed_models_for_the_smoke_test(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from lmi_constructs.report.__main__ import main
+    from lmi_cli.report.__main__ import main
 
     assert main(["--configs", str(repo / "model_configs"), "--changed-models", "--base", "HEAD~1"]) == 0
     assert capsys.readouterr().out.split() == ["new", "scaled", "tagged"]  # added + changed, not removed
@@ -163,8 +165,8 @@ def test_synth_only_changes_deploy_nothing(repo: Path) -> None:
 
 def test_batch_is_not_in_the_monthly_totals(report: str) -> None:
     prices = PriceTable.load("us-east-1")
-    models = [loaded.model for loaded in load_configs([EXAMPLES])]
-    expected = sum((cost(m, prices).hour_max or 0) * 730 for m in models if m.kind != "batch")
+    models = [loaded.config for loaded in load_configs([EXAMPLES])]
+    expected = sum((kind_of(m).cost(m, prices).hour_max or 0) * 730 for m in models if kind_of(m).billed_monthly)
     assert dollars(row(report, "**total**")[4]) == pytest.approx(expected, abs=0.05)
     assert "batch models not included" in report
 

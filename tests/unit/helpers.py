@@ -6,7 +6,8 @@ from typing import Any
 
 import yaml
 
-from lmi_constructs.config import Issue, load_file
+from lmi_core.issues import Issue
+from lmi_core.loader import load_file
 from tests.conftest import MINIMAL
 
 DELETE = object()

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lmi_constructs.bundle import build_model_tarball, render_serving_properties, write_model_bundle
+from lmi_core.bundle import build_model_tarball, write_model_bundle
+from lmi_core.serving_properties import render as render_serving_properties
 
 
 def test_render_puts_engine_and_model_id_first_then_sorted() -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lmi_constructs.bundle import build_model_tarball, write_model_bundle
-from lmi_constructs.config import ConfigError, load_configs
-from lmi_constructs.config.code import check_code, check_requirements
+from lmi_core.bundle import build_model_tarball, write_model_bundle
+from lmi_core.issues import ConfigError
+from lmi_core.loader import load_configs
+from lmi_core.loader.code_bundle import check_requirements, read_code
 from tests.conftest import EXAMPLES, MINIMAL
 
 HANDLER = "def handle(inputs):\n    return None\n"
@@ -167,6 +168,6 @@ def test_bundle_changes_with_code_only(project: Path) -> None:
 
 
 def test_example_handler_checks_out() -> None:
-    bundle, problems = check_code(EXAMPLES / "llama3-8b-chat.yaml", "code/chat-formatter", {}, 20)
+    bundle, problems = read_code(EXAMPLES / "llama3-8b-chat.yaml", "code/chat-formatter", {}, 20)
     assert problems == []
     assert bundle is not None and list(bundle.files) == ["model.py"] and bundle.entry_point is None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lmi_constructs.facts import image_registry
-from lmi_constructs.facts.instances import INSTANCES, instance_spec
+from lmi_core.facts import images as image_registry
+from lmi_core.facts.instances import INSTANCES, instance_spec
 
 DESIGN_ACCOUNTS = {
     "us-east-1": "763104351884", "us-west-2": "763104351884", "eu-north-1": "763104351884",

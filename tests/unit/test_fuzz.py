@@ -11,7 +11,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lmi_constructs.config import ConfigError, load_configs
+from lmi_core.issues import ConfigError
+from lmi_core.loader import load_configs
 from tests.conftest import EXAMPLES
 
 SEEDS = [yaml.safe_load(p.read_text()) for p in sorted(EXAMPLES.glob("*.yaml"))]

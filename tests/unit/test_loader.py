@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from lmi_constructs.config import ConfigError, load_configs
+from lmi_core.issues import ConfigError
+from lmi_core.loader import load_configs
 from tests.conftest import EXAMPLES, MINIMAL
 
 
 def test_examples_load() -> None:
-    names = [c.model.name for c in load_configs([EXAMPLES])]
+    names = [c.config.name for c in load_configs([EXAMPLES])]
     assert names == sorted(names) and len(names) >= 3
 
 
@@ -45,7 +46,7 @@ def test_duplicate_names_across_files(config_dir: Callable[[dict[str, str]], Pat
 
 def test_unique_names_pass(config_dir: Callable[[dict[str, str]], Path]) -> None:
     directory = config_dir({"one.yaml": MINIMAL, "two.yaml": MINIMAL.replace("name: m1", "name: m2")})
-    assert [c.model.name for c in load_configs([directory])] == ["m1", "m2"]
+    assert [c.config.name for c in load_configs([directory])] == ["m1", "m2"]
 
 
 def test_duplicate_yaml_key_is_an_error(config_dir: Callable[[dict[str, str]], Path]) -> None:

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 
-from lmi_constructs.config.schema import render
+from lmi_cli.schema import render
+from lmi_core.kinds import KINDS
 from tests.conftest import REPO
 
 
@@ -13,6 +14,6 @@ def test_committed_schema_is_current() -> None:
 
 def test_schema_forbids_unknown_keys_and_knows_kinds() -> None:
     schema = json.loads(render())
-    realtime = schema["$defs"]["RealtimeModel"]
+    realtime = schema["$defs"]["RealtimeConfig"]
     assert realtime["additionalProperties"] is False
-    assert set(schema["discriminator"]["mapping"]) == {"realtime", "serverless", "async", "batch"}
+    assert set(schema["discriminator"]["mapping"]) == set(KINDS)

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from lmi_constructs.config import ConfigError, load_configs
-from lmi_constructs.config.memory import bytes_per_parameter, gpu_fit, suggestions, weights_gib
-from lmi_constructs.facts.instances import instance_spec
-from lmi_constructs.validate import main
+from lmi_cli.validate import main
+from lmi_core.checks.memory import bytes_per_parameter, gpu_fit, suggestions, weights_gib
+from lmi_core.facts.instances import instance_spec
+from lmi_core.issues import ConfigError
+from lmi_core.loader import load_configs
 from tests.conftest import EXAMPLES, MINIMAL, REPO
 
 TIGHT = MINIMAL.replace('id: "s3://bucket/models/m1/"', 'id: "s3://bucket/models/m1/", parameters: 8')
@@ -24,7 +25,7 @@ def test_examples_validate(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_validate_does_not_import_cdk() -> None:
-    code = "import sys; from lmi_constructs.validate import main; main(['model_configs']); print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
+    code = "import sys; from lmi_cli.validate import main; main(['model_configs']); print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "False False"
 

@@ -1,0 +1,1 @@
+"""Command-line tools: validate, schema, report, invoke and loadtest. Only `invoke` talks to AWS."""

@@ -1,0 +1,188 @@
+"""Talk to what you deployed: one request the right way for each kind, with its latency.
+
+Finds the endpoint or state machine from the outputs of the model's stack (DescribeStacks) or
+takes `--endpoint`. Every wait has a deadline; every failure is one line (InvokeError).
+boto3 clients honour LMI_AWS_ENDPOINT_URL, so tests can point them at a local moto server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lmi_core import naming
+from lmi_core.kinds import Invocation
+
+DEFAULT_PAYLOAD: dict[str, Any] = {
+    "inputs": "In one sentence, what is Amazon SageMaker?",
+    "parameters": {"max_new_tokens": 64, "temperature": 0.2},
+}
+
+
+class InvokeError(Exception):
+    """A one-line, user-facing failure."""
+
+
+@dataclass(frozen=True)
+class Target:
+    model: str
+    kind: str
+    invocation: Invocation  # how to talk to it (lmi_core.kinds)
+    outputs: dict[str, str]
+
+    @property
+    def endpoint_name(self) -> str:
+        return self.outputs.get("EndpointName", self.model)
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: str
+    latency_s: float
+    detail: str = ""
+
+
+def client(service: str, region: str | None = None) -> Any:
+    import boto3
+
+    return boto3.client(service, region_name=region, endpoint_url=os.environ.get("LMI_AWS_ENDPOINT_URL") or None)
+
+
+def kind_from_configs(model: str, configs: Path) -> tuple[str, Invocation] | None:
+    from lmi_core.kinds import kind_of
+    from lmi_core.loader import load_configs
+
+    try:
+        for loaded in load_configs([configs]):
+            if loaded.config.name == model:
+                kind = kind_of(loaded.config)
+                return kind.name, kind.invocation
+    except Exception:  # a broken config must not stop a smoke test of what is deployed
+        return None
+    return None
+
+
+def invocation_from_outputs(outputs: dict[str, str]) -> Invocation:
+    """Without the config: the stack outputs tell how to talk to the model."""
+    return "batch" if "StateMachineArn" in outputs else "async" if "InputUri" in outputs else "endpoint"
+
+
+def find_target(model: str, *, endpoint: str | None, configs: Path, region: str | None) -> Target:
+    if endpoint is not None:
+        return Target(model, "realtime", "endpoint", {"EndpointName": endpoint})
+    stack = naming.stack_name(model)
+    try:
+        stacks = client("cloudformation", region).describe_stacks(StackName=stack)["Stacks"]
+    except Exception as exc:
+        _credentials_first(exc)
+        raise InvokeError(f"stack {stack} not found: deploy it first, or pass --endpoint ({_why(exc)})") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    known = kind_from_configs(model, configs)
+    if known is None:
+        invocation = invocation_from_outputs(outputs)
+        return Target(model, invocation if invocation != "endpoint" else "realtime", invocation, outputs)
+    return Target(model, known[0], known[1], outputs)
+
+
+CREDENTIAL_ERRORS = ("NoCredentialsError", "PartialCredentialsError", "NoRegionError")
+
+
+def _credentials_first(exc: Exception) -> None:
+    """Missing credentials would otherwise read as 'not found'."""
+    if type(exc).__name__ in CREDENTIAL_ERRORS:
+        raise InvokeError(f"{type(exc).__name__}: {exc} (configure AWS credentials and a region)") from None
+
+
+def _why(exc: Exception) -> str:
+    error = getattr(exc, "response", {}).get("Error", {})
+    return error.get("Message") or type(exc).__name__
+
+
+def ensure_in_service(target: Target, region: str | None) -> None:
+    try:
+        status = client("sagemaker", region).describe_endpoint(EndpointName=target.endpoint_name)["EndpointStatus"]
+    except Exception as exc:
+        _credentials_first(exc)
+        raise InvokeError(f"endpoint {target.endpoint_name} not found ({_why(exc)})") from None
+    if status != "InService":
+        raise InvokeError(f"endpoint {target.endpoint_name} is {status}, not InService: try again when it is")
+
+
+def invoke(target: Target, payload: dict[str, Any], *, region: str | None, timeout_s: float) -> Answer:
+    if target.invocation == "batch":
+        return _run_batch(target, payload, region, timeout_s)
+    ensure_in_service(target, region)
+    if target.invocation == "async":
+        return _invoke_async(target, payload, region, timeout_s)
+    runtime = client("sagemaker-runtime", region)
+    start = time.perf_counter()
+    response = runtime.invoke_endpoint(
+        EndpointName=target.endpoint_name, ContentType="application/json", Accept="application/json",
+        Body=json.dumps(payload).encode(),
+    )  # fmt: skip
+    body = response["Body"].read().decode("utf-8", "replace")
+    return Answer(body, time.perf_counter() - start)
+
+
+def _split(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    return bucket, key
+
+
+def _invoke_async(target: Target, payload: dict[str, Any], region: str | None, timeout_s: float) -> Answer:
+    if "InputUri" not in target.outputs:
+        raise InvokeError(f"stack {naming.stack_name(target.model)} has no InputUri output: is it an async model?")
+    s3 = client("s3", region)
+    bucket, prefix = _split(target.outputs["InputUri"])
+    key = f"{prefix}{uuid.uuid4()}.json"
+    start = time.perf_counter()
+    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(payload).encode(), ContentType="application/json")
+    response = client("sagemaker-runtime", region).invoke_endpoint_async(
+        EndpointName=target.endpoint_name, InputLocation=f"s3://{bucket}/{key}", ContentType="application/json"
+    )
+    locations = {"output": response.get("OutputLocation"), "failure": response.get("FailureLocation")}
+    deadline = start + timeout_s
+    while time.perf_counter() < deadline:
+        for outcome, location in locations.items():
+            if not location:
+                continue
+            out_bucket, out_key = _split(location)
+            try:
+                body = s3.get_object(Bucket=out_bucket, Key=out_key)["Body"].read().decode("utf-8", "replace")
+            except Exception:
+                continue
+            if outcome == "failure":
+                raise InvokeError(f"async request failed: {body[:500]}")
+            return Answer(body, time.perf_counter() - start, f"result at {location}")
+        time.sleep(min(2.0, max(0.05, deadline - time.perf_counter())))
+    raise InvokeError(
+        f"no result at {locations['output']} within {timeout_s:.0f} s (the endpoint may be scaling up from zero)"
+    )
+
+
+def _run_batch(target: Target, payload: dict[str, Any], region: str | None, timeout_s: float) -> Answer:
+    machine = target.outputs.get("StateMachineArn")
+    if machine is None:
+        raise InvokeError(
+            f"stack {naming.stack_name(target.model)} has no StateMachineArn output: is it a batch model?"
+        )
+    sfn = client("stepfunctions", region)
+    execution_input = {"input_uri": payload["input_uri"]} if "input_uri" in payload else {}
+    start = time.perf_counter()
+    execution = sfn.start_execution(stateMachineArn=machine, input=json.dumps(execution_input))["executionArn"]
+    while time.perf_counter() - start < timeout_s:
+        described = sfn.describe_execution(executionArn=execution)
+        status = described["status"]
+        if status == "SUCCEEDED":
+            return Answer(described.get("output", "{}"), time.perf_counter() - start, execution)
+        if status in ("FAILED", "TIMED_OUT", "ABORTED"):
+            raise InvokeError(
+                f"batch run {execution} {status}: {described.get('cause') or described.get('error') or ''}"
+            )
+        time.sleep(min(10.0, max(0.05, timeout_s - (time.perf_counter() - start))))
+    raise InvokeError(f"batch run {execution} still running after {timeout_s:.0f} s")

@@ -1,0 +1,171 @@
+"""Headless load test of a real-time or serverless endpoint with locust, over boto3 InvokeEndpoint.
+
+    python -m lmi_cli.invoke.loadtest MODEL --users N --duration S [--endpoint NAME] [--report-dir DIR]
+
+Prints one progress line a second, stops at the duration (hard limit: duration + 30 s) and
+writes loadtest-<model>.md and .csv: requests/s, p50/p95/p99 latency in ms, failures.
+locust patches the process with gevent when imported, so this module runs in its own process.
+"""
+
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()  # before anything imports ssl (boto3): locust needs a patched process
+
+import argparse  # noqa: E402
+import csv  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from dataclasses import asdict, dataclass  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    model: str
+    endpoint: str
+    users: int
+    duration_s: float
+    requests: int
+    failures: int
+    requests_per_s: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+def run(
+    endpoint: str, *, model: str, users: int, duration_s: float, payload: dict[str, Any], region: str | None
+) -> LoadResult:
+    import gevent
+    from locust import User, constant, events, task
+    from locust.env import Environment
+
+    from lmi_cli.invoke import client
+
+    body = json.dumps(payload).encode()
+
+    class EndpointUser(User):
+        wait_time = constant(0)
+
+        def on_start(self) -> None:
+            self.runtime = client("sagemaker-runtime", region)
+
+        @task
+        def invoke(self) -> None:
+            start = time.perf_counter()
+            error: Exception | None = None
+            length = 0
+            try:
+                response = self.runtime.invoke_endpoint(
+                    EndpointName=endpoint, ContentType="application/json", Body=body
+                )
+                length = len(response["Body"].read())
+            except Exception as exc:
+                error = exc
+            self.environment.events.request.fire(
+                request_type="InvokeEndpoint", name=endpoint, response_time=(time.perf_counter() - start) * 1000,
+                response_length=length, exception=error, context={},
+            )  # fmt: skip
+
+    environment = Environment(user_classes=[EndpointUser], events=events)
+    runner = environment.create_local_runner()
+    started = time.perf_counter()
+    runner.start(users, spawn_rate=users)
+
+    def progress() -> None:
+        while True:
+            gevent.sleep(1)
+            total = environment.stats.total
+            print(
+                f"[{time.perf_counter() - started:5.1f}s] requests {total.num_requests}  failures {total.num_failures}"
+                f"  rps {total.current_rps:.1f}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    ticker = gevent.spawn(progress)
+    gevent.spawn_later(duration_s, runner.quit)
+    with gevent.Timeout(duration_s + 30, False):
+        runner.greenlet.join()
+    ticker.kill()
+    if runner.state != "stopped":
+        runner.quit()
+    elapsed = time.perf_counter() - started
+    total = environment.stats.total
+    return LoadResult(
+        model=model,
+        endpoint=endpoint,
+        users=users,
+        duration_s=round(elapsed, 2),
+        requests=total.num_requests,
+        failures=total.num_failures,
+        requests_per_s=round(total.num_requests / elapsed, 2) if elapsed else 0.0,
+        p50_ms=float(total.get_response_time_percentile(0.50) or 0),
+        p95_ms=float(total.get_response_time_percentile(0.95) or 0),
+        p99_ms=float(total.get_response_time_percentile(0.99) or 0),
+    )
+
+
+def write_reports(result: LoadResult, directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    csv_path = directory / f"loadtest-{result.model}.csv"
+    with csv_path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(asdict(result)))
+        writer.writeheader()
+        writer.writerow(asdict(result))
+    md_path = directory / f"loadtest-{result.model}.md"
+    md_path.write_text(
+        f"# Load test: {result.model}\n\n"
+        f"Endpoint `{result.endpoint}`, {result.users} users, {result.duration_s} s, InvokeEndpoint via boto3 (locust).\n\n"
+        "| requests | failures | requests/s | p50 ms | p95 ms | p99 ms |\n|---:|---:|---:|---:|---:|---:|\n"
+        f"| {result.requests} | {result.failures} | {result.requests_per_s} | {result.p50_ms:.0f} | {result.p95_ms:.0f} "
+        f"| {result.p99_ms:.0f} |\n"
+    )
+    return md_path, csv_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    from lmi_cli.invoke import DEFAULT_PAYLOAD, InvokeError, ensure_in_service, find_target
+
+    parser = argparse.ArgumentParser(prog="loadtest", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("model")
+    parser.add_argument("--users", type=int, default=4)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds")
+    parser.add_argument("--endpoint")
+    parser.add_argument("--region")
+    parser.add_argument("--payload", type=Path)
+    parser.add_argument("--report-dir", type=Path, default=Path("loadtest-reports"))
+    parser.add_argument("--configs", type=Path, default=Path("model_configs"))
+    args = parser.parse_args(argv)
+    if args.users < 1 or args.duration <= 0:
+        print("loadtest: --users must be >= 1 and --duration > 0", file=sys.stderr)
+        return 1
+    try:
+        payload = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
+        target = find_target(args.model, endpoint=args.endpoint, configs=args.configs, region=args.region)
+        if target.invocation != "endpoint":
+            raise InvokeError(f"{args.model} is {target.kind}: load tests drive endpoints that answer InvokeEndpoint")
+        ensure_in_service(target, args.region)
+    except (InvokeError, OSError, json.JSONDecodeError) as exc:
+        print(f"loadtest {args.model}: {exc}", file=sys.stderr)
+        return 1
+    result = run(
+        target.endpoint_name,
+        model=args.model,
+        users=args.users,
+        duration_s=args.duration,
+        payload=payload,
+        region=args.region,
+    )
+    md_path, csv_path = write_reports(result, args.report_dir)
+    print(md_path.read_text())
+    print(f"reports: {md_path} {csv_path}", file=sys.stderr)
+    return 0 if result.failures == 0 else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

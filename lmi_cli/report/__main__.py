@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lmi_cli.report import changes, render
+from lmi_core.costs import UnknownPriceRegion
+from lmi_core.issues import ConfigError
+from lmi_core.kinds import kind_of
+from lmi_core.loader import load_configs
+
+
+def list_changed(configs: Path, base: str | None) -> int:
+    """For the post-deploy smoke test: one model name a line. Batch models are left out: a smoke
+    test must not start a transform over a whole input prefix."""
+    try:
+        smoke_tested = {loaded.config.name: kind_of(loaded.config).smoke_tested for loaded in load_configs([configs])}
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    names = sorted(smoke_tested) if base is None else [c.name for c in changes(configs, base) if c.status != "removed"]
+    for name in names:
+        if smoke_tested.get(name, False):
+            print(name)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="report", description="Markdown review report of the LMI models.")
+    parser.add_argument("--configs", type=Path, default=Path("model_configs"))
+    parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
+    parser.add_argument("--region", default="us-east-1", help="price region (us-east-1, us-west-2, eu-west-1)")
+    parser.add_argument("--base", help="git ref to compare the model configs with, e.g. origin/main")
+    parser.add_argument("--output", type=Path, help="write here instead of stdout")
+    parser.add_argument(
+        "--changed-models",
+        action="store_true",
+        help="only list the endpoint models (not batch) added or changed since --base (all without --base)",
+    )
+    args = parser.parse_args(argv)
+    if args.changed_models:
+        return list_changed(args.configs, args.base)
+    if not args.cdk_out.is_dir():
+        print(f"{args.cdk_out} does not exist: run `make synth` first", file=sys.stderr)
+        return 1
+    try:
+        text = render(args.configs, args.cdk_out, args.region, args.base)
+    except (ConfigError, UnknownPriceRegion) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.output is not None:
+        args.output.write_text(text)
+    else:
+        print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

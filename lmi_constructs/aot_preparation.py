@@ -1,0 +1,299 @@
+"""Ahead-of-time model preparation: a custom resource runs the LMI container as a SageMaker
+training job (TensorRT-LLM compilation, AWQ/FP8 quantization, partitioning) and the serving
+Model reads the job's output prefix, so the endpoint cannot be created before the job is done.
+
+CloudFormation waits at most one hour for a custom resource. Job name and output prefix are
+content-addressed (lambda/aot_partition), so a job that outlives one deploy keeps running and
+the next deploy with the same inputs attaches to it, or finds its completion marker.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Stage
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+import lmi_core
+from lmi_constructs.image import ImageProps, LmiImage
+from lmi_constructs.nag import acknowledge
+from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
+from lmi_core import naming, serving_properties
+from lmi_core.serving_properties import ServingValue
+
+HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "aot_partition"
+# Pure modules the handler shares with the app, copied into its asset at synth (never written twice).
+SHARED_MODULES = (Path(lmi_core.__file__), Path(naming.__file__), Path(serving_properties.__file__))
+# CloudFormation's own limit for a custom resource is one hour; stop polling a bit before it,
+# so the failure message (job still running: deploy again to re-attach) is ours, not a timeout.
+PROVIDER_TOTAL_TIMEOUT = Duration.minutes(55)
+SERVICE_TIMEOUT = Duration.minutes(60)
+
+
+@dataclass(frozen=True)
+class AotProps:
+    model_name: str  # the handler names jobs and prefixes after it (lmi_core.naming)
+    mode: str  # trtllm | quantize-awq | quantize-fp8 | partition
+    instance_type: str
+    image: ImageProps
+    model_id: str  # S3 prefix or Hugging Face id of the source weights
+    artifacts: S3Location  # root of prepared artifacts; this model's land under <prefix><model_name>/<hash>/
+    job_name_prefix: str  # the handler may create, describe and stop only jobs named <prefix>-*
+    handler_log_group_name: str
+    framework_log_group_name: str
+    waiter_log_group_name: str
+    source_weights: S3Location | None = None  # the job reads the source weights here (S3 model ids)
+    serving: Mapping[str, ServingValue] = field(default_factory=dict)
+    tensor_parallel_degree: int = 1
+    key: kms.IKey | None = None
+    max_runtime_seconds: int = 86400
+
+
+def handler_code(outdir: str) -> lambda_.Code:
+    """The handler folder plus the shared pure modules, staged under cdk.out (byte-reproducible)."""
+    staged = Path(outdir) / ".lmi-lambda" / HANDLER_DIR.name
+    shutil.rmtree(staged, ignore_errors=True)
+    (staged / "lmi_core").mkdir(parents=True)
+    for source in sorted(HANDLER_DIR.glob("*.py")):
+        shutil.copyfile(source, staged / source.name)
+    for module in SHARED_MODULES:
+        shutil.copyfile(module, staged / "lmi_core" / module.name)
+    return lambda_.Code.from_asset(str(staged))
+
+
+class AotPreparation(Construct):
+    """Job role + handler Lambda + CDK Provider + the custom resource; `output_prefix` is the
+    resource's `OutputPrefix` attribute (a token), for `option.model_id` of the serving Model."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: AotProps) -> None:
+        super().__init__(scope, construct_id)
+        name = props.model_name
+        artifacts = S3Location(props.artifacts.bucket, naming.aot_artifacts_prefix(name, props.artifacts.prefix))
+        self.artifacts = artifacts  # the serving Model reads the prepared model from here
+
+        # ---- the training job's role: source weights, its output prefix, the image, its logs
+        self.job_role = iam.Role(self, "JobRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+        job_policy = ScopedPolicy(self, "JobPolicy", role=self.job_role, description=f"AOT job of {name}")
+        image = LmiImage(self, "Image", props=props.image)
+        image.grant_pull(job_policy)
+        job_policy.allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            reason="cloudwatch:PutMetricData has no resource-level scope; a cloudwatch:namespace condition limits it.",
+            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
+        )
+        self._grant_artifacts(job_policy, artifacts)
+        if props.source_weights is not None:
+            job_policy.allow_prefix(
+                props.source_weights,
+                ["s3:GetObject"],
+                reason=f"The job reads the source weights under {props.source_weights.uri}, names unknown at synth.",
+            )
+        job_logs = "/aws/sagemaker/TrainingJobs"
+        job_policy.allow(
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            [
+                arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{job_logs}"),
+                arn(
+                    f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{job_logs}:log-stream:{props.job_name_prefix}-*"
+                ),
+            ],
+            reason="Training jobs log to streams named <job name>/<host>; job names are content hashes.",
+        )
+        if props.key is not None:
+            job_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
+
+        # ---- the handler Lambda
+        self.log_group = self._log_group("HandlerLogs", props.handler_log_group_name, props.key)
+        handler_role = iam.Role(self, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        handler_policy = ScopedPolicy(self, "HandlerPolicy", role=handler_role, description=f"AOT handler of {name}")
+        handler_policy.allow(
+            ["sagemaker:AddTags", "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:ListTags",
+             "sagemaker:StopTrainingJob"],
+            [arn(f"arn:{{partition}}:sagemaker:{{region}}:{{account}}:training-job/{props.job_name_prefix}-*")],
+            reason="Job names end in a content hash (and a retry suffix) computed at deploy time.",
+        )  # fmt: skip
+        handler_policy.allow(
+            ["iam:PassRole"],
+            [self.job_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        )
+        self._grant_artifacts(handler_policy, artifacts)
+        handler_policy.allow(["cloudformation:DescribeStacks"], [Stack.of(self).stack_id])
+        handler_policy.allow(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            [arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{props.handler_log_group_name}:*")],
+            reason="Lambda creates one log stream per execution environment in its own log group.",
+        )
+        if props.key is not None:
+            handler_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
+        code = handler_code(Stage.of(self).outdir)  # type: ignore[union-attr]
+        functions = {}
+        for function_id, entry, what in (
+            ("Handler", "on_event", "Starts and tracks"),
+            ("IsComplete", "is_complete", "Polls"),
+        ):
+            function = lambda_.Function(
+                self,
+                function_id,
+                runtime=lambda_.Runtime.PYTHON_3_14,
+                code=code,
+                handler=f"handler.{entry}",
+                role=handler_role.without_policy_updates(),
+                timeout=Duration.minutes(2),
+                memory_size=256,
+                log_group=self.log_group,
+                description=f"{what} the AOT job of {name}",
+                reserved_concurrent_executions=2,
+            )
+            function.node.add_dependency(handler_policy)
+            functions[entry] = function
+        self.handler, self.is_complete = functions["on_event"], functions["is_complete"]
+        for function in (self.handler, self.is_complete):
+            _acknowledge_lambda(function)
+
+        # ---- the Provider framework and the resource
+        waiter_logs = self._log_group("WaiterLogs", props.waiter_log_group_name, props.key)
+        framework_logs = self._log_group("FrameworkLogs", props.framework_log_group_name, props.key)
+        self.provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.handler,
+            is_complete_handler=self.is_complete,
+            query_interval=Duration.minutes(1),
+            total_timeout=PROVIDER_TOTAL_TIMEOUT,
+            log_group=framework_logs,
+            disable_waiter_state_machine_logging=False,
+            waiter_state_machine_log_options=cr.LogOptions(
+                destination=waiter_logs, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+        )
+        _acknowledge_provider(self.provider, (self.handler, self.is_complete))
+        self.resource = CustomResource(
+            self,
+            "Job",
+            service_token=self.provider.service_token,
+            service_timeout=SERVICE_TIMEOUT,
+            resource_type="Custom::LmiAotPreparation",
+            properties={
+                "ModelName": name,
+                "ImageUri": image.image_uri,
+                "ModelId": props.model_id,
+                "ServingProperties": json.dumps(dict(props.serving), sort_keys=True),
+                "Mode": props.mode,
+                "TensorParallelDegree": str(props.tensor_parallel_degree),
+                "InstanceType": props.instance_type,
+                "InstanceCount": "1",
+                "RoleArn": self.job_role.role_arn,
+                "OutputBucket": props.artifacts.bucket.bucket_name,
+                "OutputKeyPrefix": props.artifacts.prefix,
+                "MaxRuntimeSeconds": str(props.max_runtime_seconds),
+                **({"OutputKmsKeyId": props.key.key_arn} if props.key is not None else {}),
+            },
+        )
+        self.resource.node.add_dependency(job_policy)
+        self.output_prefix = self.resource.get_att_string("OutputPrefix")
+
+    def _log_group(self, construct_id: str, name: str, key: kms.IKey | None) -> logs.LogGroup:
+        return logs.LogGroup(
+            self,
+            construct_id,
+            log_group_name=name,
+            retention=logs.RetentionDays.ONE_YEAR,
+            encryption_key=key,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    @staticmethod
+    def _grant_artifacts(policy: ScopedPolicy, artifacts: S3Location) -> None:
+        policy.allow_prefix(
+            artifacts,
+            ["s3:GetObject", "s3:PutObject"],
+            reason=f"Prepared artifacts live under {artifacts.prefix} with names the job chooses.",
+        )
+
+
+def _acknowledge_lambda(function: lambda_.Function) -> None:
+    for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+        acknowledge(
+            function,
+            f"{pack}-LambdaInsideVPC",
+            "The handler only calls regional AWS APIs (SageMaker, S3, CloudFormation); it reaches no private "
+            "resource, so a VPC would add NAT cost and nothing to protect.",
+        )
+        acknowledge(
+            function,
+            f"{pack}-LambdaDLQ",
+            "A CloudFormation custom-resource handler is invoked synchronously by the CDK Provider framework, "
+            "which reports failures to CloudFormation; there is no asynchronous event to dead-letter.",
+        )
+
+
+def _arn_label(function: lambda_.IFunction) -> str:
+    """How cdk-nag names `<function ARN>:*` (any version) in an IAM5 finding."""
+    element = function.node.default_child
+    assert isinstance(element, lambda_.CfnFunction)
+    return f"Resource::<{Stack.of(function).get_logical_id(element)}.Arn>:*"
+
+
+def _acknowledge_provider(provider: cr.Provider, handlers: tuple[lambda_.Function, lambda_.Function]) -> None:
+    """The Provider framework's functions, roles and waiter state machine are generated by CDK."""
+    generated = (
+        "Generated by the CDK custom_resources.Provider framework (framework-onEvent, -isComplete, -onTimeout and "
+        "its waiter state machine); CDK scopes these statements to the framework's own functions."
+    )
+    invoke_any_version = (
+        "The Provider framework invokes the handler functions by ARN with any version qualifier (`:*`); it is "
+        "generated by CDK and limited to these two functions."
+    )
+    framework = {child.node.id: child for child in provider.node.children}
+    for child in provider.node.find_all():
+        if isinstance(child, lambda_.Function):
+            _acknowledge_lambda(child)
+            for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+                acknowledge(child, f"{pack}-LambdaConcurrency", generated)
+        if (
+            isinstance(child, iam.Role)
+            and child.node.scope is not None
+            and child.node.scope.node.id.startswith("framework-")
+        ):
+            acknowledge(
+                child,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+                "CDK attaches AWSLambdaBasicExecutionRole to the Provider framework functions so they can write their "
+                "logs (CreateLogStream/PutLogEvents); the framework offers no other role wiring for that.",
+            )
+        if isinstance(child, iam.Policy):
+            for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+                acknowledge(child, f"{pack}-IAMNoInlinePolicy", generated)
+            owner = child.node.scope.node.scope.node.id if child.node.scope and child.node.scope.node.scope else ""
+            if owner.startswith("framework-"):
+                for handler in handlers:
+                    acknowledge(child, f"AwsSolutions-IAM5[{_arn_label(handler)}]", invoke_any_version)
+            if owner == "waiter-state-machine":
+                acknowledge(
+                    child,
+                    "AwsSolutions-IAM5[Resource::*]",
+                    "CloudWatch Logs vended-log delivery APIs have no resource-level permissions; the waiter only "
+                    "delivers its own execution logs.",
+                )
+                for name in ("framework-isComplete", "framework-onTimeout"):
+                    function = framework[name]
+                    assert isinstance(function, lambda_.Function)
+                    acknowledge(child, f"AwsSolutions-IAM5[{_arn_label(function)}]", invoke_any_version)
+    acknowledge(
+        framework["waiter-state-machine"],
+        "AwsSolutions-SF2",
+        "The Provider framework's waiter state machine has no X-Ray option; it only retries the isComplete "
+        "Lambda, whose logs and the training job's logs record each deploy.",
+    )

@@ -1,0 +1,220 @@
+"""Batch transform: CloudFormation has no transform-job resource, so a Step Functions state
+machine runs `createTransformJob.sync` for each new input object (EventBridge) or by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from lmi_constructs.model import LmiModel, LmiModelProps
+from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
+from lmi_constructs.secure_topic import SecureTopic
+from lmi_constructs.variant import CaptureProps, grant_capture
+from lmi_core.facts.instances import instance_spec
+
+
+@dataclass(frozen=True)
+class TransformProps:
+    input: S3Location
+    output: S3Location
+    strategy: str
+    split_type: str
+    max_payload_mb: int
+    max_concurrent_transforms: int
+    instance_type: str
+    instance_count: int
+
+
+@dataclass(frozen=True)
+class BatchTransformProps:
+    model: LmiModelProps
+    transform: TransformProps
+    key: kms.IKey
+    job_name_prefix: str  # each run's job is <prefix>-<uuid>: at most 26 characters
+    log_group_name: str  # the state machine's execution log
+    capture: CaptureProps | None = None
+
+
+class BatchTransform(Construct):
+    """Model + state machine (ALL logging to KMS-encrypted logs, X-Ray) + EventBridge rule on
+    `Object Created` under the input prefix + SNS topic for failures.
+
+    Each run's transform job is named `<prefix>-<uuid>` (unique, 63 chars at most) and writes
+    to `<output>/<execution name>/`. Start one by hand with
+    `aws stepfunctions start-execution --state-machine-arn ... --input '{"input_uri": "s3://..."}'`
+    (no input: the whole input prefix).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: BatchTransformProps) -> None:
+        super().__init__(scope, construct_id)
+        name = props.model.name
+        transform = props.transform
+        self.model = LmiModel(self, "Model", props=props.model)
+        self._grant_model_data(transform, props.key)
+        self.failure_topic = SecureTopic(self, "FailureTopic", key=props.key, display_name=f"{name} batch failed").topic
+
+        spec = instance_spec(transform.instance_type)
+        resources: dict[str, object] = {
+            "InstanceType": transform.instance_type,
+            "InstanceCount": transform.instance_count,
+        }
+        if spec is None or not spec.has_nvme:
+            resources["VolumeKmsKeyId"] = props.key.key_arn
+        parameters: dict[str, object] = {
+            "TransformJobName.$": f"States.Format('{props.job_name_prefix}-{{}}', States.UUID())",
+            "ModelName": self.model.model_name,
+            "BatchStrategy": transform.strategy,
+            "MaxPayloadInMB": transform.max_payload_mb,
+            "MaxConcurrentTransforms": transform.max_concurrent_transforms,
+            "TransformInput": {
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri.$": "$.input_uri"}},
+                "SplitType": transform.split_type,
+                "ContentType": "application/jsonlines",
+            },
+            "TransformOutput": {
+                "S3OutputPath.$": f"States.Format('{transform.output.uri}{{}}/', $$.Execution.Name)",
+                "KmsKeyId": props.key.key_arn,
+                "AssembleWith": "Line" if transform.split_type == "Line" else "None",
+                "Accept": "application/jsonlines",
+            },
+            "TransformResources": resources,
+        }
+        if props.capture is not None:
+            grant_capture(
+                self.model,
+                props.capture,
+                f"Transform jobs write captured records under {props.capture.location.prefix.rstrip('/')}/ with "
+                "generated names.",
+            )
+            parameters["DataCaptureConfig"] = {
+                "DestinationS3Uri": props.capture.destination,
+                "KmsKeyId": props.capture.key.key_arn,
+                "GenerateInferenceId": True,
+            }
+        run_transform = sfn.CustomState(
+            self,
+            "RunTransformJob",
+            state_json={
+                "Type": "Task",
+                "Resource": f"arn:{Aws.PARTITION}:states:::sagemaker:createTransformJob.sync",
+                "Parameters": parameters,
+                "ResultPath": "$.transform",
+            },
+        )
+        notify = tasks.SnsPublish(
+            self,
+            "NotifyFailure",
+            topic=self.failure_topic,
+            message=sfn.TaskInput.from_object(
+                {"model": name, "execution": sfn.JsonPath.execution_name, "error": sfn.JsonPath.object_at("$.error")}
+            ),
+            result_path=sfn.JsonPath.DISCARD,
+        ).next(sfn.Fail(self, "TransformFailed", cause="The transform job failed; see the SNS message."))
+        run_transform.add_catch(notify, errors=["States.ALL"], result_path="$.error")
+        default_input = sfn.Pass(
+            self,
+            "WholeInputPrefix",
+            result=sfn.Result.from_string(transform.input.uri),
+            result_path="$.input_uri",
+        )
+        definition = (
+            sfn.Choice(self, "InputGiven")
+            .when(sfn.Condition.is_present("$.input_uri"), run_transform)
+            .otherwise(default_input.next(run_transform))
+        )
+        run_transform.next(sfn.Succeed(self, "Done"))
+
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=props.log_group_name,
+            encryption_key=props.key,
+            retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        machine_role = iam.Role(self, "StateMachineRole", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            role=machine_role.without_policy_updates(),
+            tracing_enabled=True,
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),
+            timeout=Duration.hours(24),
+        )
+        self._grant_state_machine(machine_role, props)
+
+        events_role = iam.Role(self, "EventsRole", assumed_by=iam.ServicePrincipal("events.amazonaws.com"))
+        ScopedPolicy(self, "EventsPolicy", role=events_role, description=f"Start {name} batch runs").allow(
+            ["states:StartExecution"], [self.state_machine.state_machine_arn]
+        )
+        in_bucket = transform.input.bucket.bucket_name
+        self.rule = events.Rule(
+            self,
+            "OnNewInput",
+            description=f"Start a {name} transform for each object created under {transform.input.uri}",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={"bucket": {"name": [in_bucket]}, "object": {"key": [{"prefix": transform.input.prefix}]}},
+            ),
+        )
+        key_path = events.EventField.from_path("$.detail.object.key")
+        self.rule.add_target(
+            targets.SfnStateMachine(
+                self.state_machine,
+                input=events.RuleTargetInput.from_object({"input_uri": f"s3://{in_bucket}/{key_path}"}),
+                role=events_role.without_policy_updates(),
+            )
+        )
+
+    def _grant_model_data(self, transform: TransformProps, key: kms.IKey) -> None:
+        policy = self.model.policy
+        policy.allow_prefix(
+            transform.input,
+            ["s3:GetObject"],
+            reason=f"Transform jobs read every object that lands under {transform.input.uri}.",
+        )
+        policy.allow_prefix(
+            transform.output,
+            ["s3:PutObject"],
+            reason=f"Transform jobs write one result per input object under {transform.output.uri}.",
+            list_bucket=False,
+        )
+        policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [key.key_arn])
+
+    def _grant_state_machine(self, role: iam.Role, props: BatchTransformProps) -> None:
+        policy = ScopedPolicy(self, "StateMachinePolicy", role=role, description=f"{props.model.name} batch runs")
+        policy.allow(
+            ["sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"],
+            [arn(f"arn:{{partition}}:sagemaker:{{region}}:{{account}}:transform-job/{props.job_name_prefix}-*")],
+            reason="Each run creates a transform job named <model>-<uuid>; the uuid is only known at run time.",
+        )
+        policy.allow(
+            ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+            [arn("arn:{partition}:events:{region}:{account}:rule/StepFunctionsGetEventsForSageMakerTransformJobsRule")],
+        )
+        policy.allow(["sns:Publish"], [self.failure_topic.topic_arn])
+        policy.allow(["kms:Decrypt", "kms:GenerateDataKey"], [props.key.key_arn])
+        policy.allow(["kms:CreateGrant"], [props.key.key_arn])
+        policy.allow(
+            [
+                "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",
+                "logs:DescribeResourcePolicies", "logs:GetLogDelivery", "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
+                "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+            ],
+            ["*"],
+            reason="CloudWatch Logs vended-log delivery and X-Ray tracing APIs have no resource-level permissions "
+            "(Step Functions documentation); they only deliver this state machine's own logs and traces.",
+        )  # fmt: skip
+        self.state_machine.node.add_dependency(policy)

@@ -1,0 +1,102 @@
+"""The pieces of an EndpointConfig that every endpoint kind shares: the production variant,
+storage encryption, and data capture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sagemaker as sagemaker
+
+from lmi_constructs.model import LmiModel
+from lmi_constructs.nag import acknowledge
+from lmi_constructs.scoped_policy import S3Location
+from lmi_core.facts import images
+from lmi_core.facts.instances import instance_spec
+
+VARIANT_NAME = "AllTraffic"
+
+
+@dataclass(frozen=True)
+class InstanceProps:
+    type: str
+    count: int
+    startup_health_check_timeout: int
+    model_data_download_timeout: int
+    volume_size_gb: int | None = None
+    inference_ami_version: str | None = None
+
+
+@dataclass(frozen=True)
+class CaptureProps:
+    location: S3Location  # a prefix ending in "/": data-capture/<model>/
+    key: kms.IKey
+    sampling_percent: int = 100
+    mode: str = "InputAndOutput"  # Input | Output | InputAndOutput
+
+    @property
+    def destination(self) -> str:
+        return f"s3://{self.location.bucket.bucket_name}/{self.location.prefix.rstrip('/')}"
+
+
+def production_variant(
+    model: LmiModel, instance: InstanceProps, image_tag: str
+) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+    """One instance-backed variant; shared by the real-time and async endpoints."""
+    spec = instance_spec(instance.type)
+    nvme = spec is not None and spec.has_nvme
+    return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+        variant_name=VARIANT_NAME,
+        model_name=model.model_name,
+        initial_instance_count=instance.count,
+        instance_type=instance.type,
+        initial_variant_weight=1.0,
+        container_startup_health_check_timeout_in_seconds=instance.startup_health_check_timeout,
+        model_data_download_timeout_in_seconds=instance.model_data_download_timeout,
+        volume_size_in_gb=None if nvme else instance.volume_size_gb,
+        inference_ami_version=instance.inference_ami_version
+        or (images.CU130_AMI_VERSION if images.needs_gpu_4_1_ami(image_tag) else None),
+    )
+
+
+def storage_encryption(config: sagemaker.CfnEndpointConfig, instance_type: str, key: kms.IKey) -> None:
+    """KMS for the ML storage volume, except on instances with local NVMe: SageMaker rejects
+    KmsKeyId there, and their instance store is hardware-encrypted (AES-256) by Nitro."""
+    spec = instance_spec(instance_type)
+    if spec is None or not spec.has_nvme:
+        config.kms_key_id = key.key_arn
+        return
+    reason = (
+        f"{instance_type} has local NVMe instance storage, encrypted at rest by Nitro hardware; SageMaker rejects "
+        "an EndpointConfig KmsKeyId for such instances."
+    )
+    for pack in ("HIPAA.Security", "NIST.800.53.R5"):
+        acknowledge(config, f"{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason)
+
+
+def grant_capture(model: LmiModel, capture: CaptureProps, reason: str) -> None:
+    """The model's role may write captured records under the capture prefix, encrypted with the key."""
+    model.policy.allow_prefix(capture.location, ["s3:PutObject"], reason=reason, list_bucket=False)
+    model.policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [capture.key.key_arn])
+
+
+def data_capture_config(
+    model: LmiModel, capture: CaptureProps
+) -> sagemaker.CfnEndpointConfig.DataCaptureConfigProperty:
+    """Endpoint data capture to the capture prefix, KMS-encrypted; grants the role just that."""
+    grant_capture(
+        model,
+        capture,
+        f"SageMaker writes captured requests under {capture.location.prefix} with generated object names.",
+    )
+    modes = ["Input", "Output"] if capture.mode == "InputAndOutput" else [capture.mode]
+    return sagemaker.CfnEndpointConfig.DataCaptureConfigProperty(
+        enable_capture=True,
+        initial_sampling_percentage=capture.sampling_percent,
+        destination_s3_uri=capture.destination,
+        kms_key_id=capture.key.key_arn,
+        capture_options=[sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m) for m in modes],
+        capture_content_type_header=sagemaker.CfnEndpointConfig.CaptureContentTypeHeaderProperty(
+            json_content_types=["application/json"]
+        ),
+    )

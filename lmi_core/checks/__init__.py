@@ -1,0 +1,27 @@
+"""Every check, registered on import: one module per topic (kind-specific checks live with their kind)."""
+
+from lmi_core.checks import aot, image, instance, memory, names, scaling, serving, stage
+from lmi_core.checks.registry import (
+    CHECKS,
+    Check,
+    CheckContext,
+    ProjectFile,
+    check,
+    run_config_checks,
+    run_document_checks,
+    run_project_checks,
+)
+
+TOPICS = (aot, image, instance, memory, names, scaling, serving, stage)
+
+__all__ = [
+    "CHECKS",
+    "TOPICS",
+    "Check",
+    "CheckContext",
+    "ProjectFile",
+    "check",
+    "run_config_checks",
+    "run_document_checks",
+    "run_project_checks",
+]

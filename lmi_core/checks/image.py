@@ -1,0 +1,61 @@
+"""The container image: given one way, pinned, its tag matching its flavour, and runnable where it is placed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lmi_core.checks.registry import CheckContext, check
+from lmi_core.config import InstanceConfig, ModelConfig, instance_of
+from lmi_core.facts import images
+from lmi_core.facts.instances import instance_spec
+from lmi_core.issues import Finding, error
+
+
+@check(on=ModelConfig, fields=("container.image", "container.tag", "container.uri"))
+def image_given_once(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    container = config.container
+    if container.uri is not None and (container.image is not None or container.tag is not None):
+        yield error("container", "give either `uri`, or `image` and `tag`, but not both")
+    elif container.uri is None and (container.image is None or container.tag is None):
+        yield error("container", "give `image` (lmi|tensorrtllm|neuronx|cpu) and a pinned `tag`, or a full `uri`")
+    elif container.tag is not None and container.tag in {"latest", ""}:
+        yield error("container", "the image tag must be pinned (allowed: a version tag such as 0.33.0-lmi15.0.0-cu128)")
+
+
+@check(on=ModelConfig, fields=("container.image", "container.tag"))
+def image_matches_tag(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    container = config.container
+    if container.image is None or container.tag is None or container.tag in {"latest", ""}:
+        return
+    if not images.TAG_PATTERNS[container.image].match(container.tag):
+        yield error(
+            "container.tag",
+            f"'{container.tag}' is not a {container.image} image tag (allowed: like {images.TAG_EXAMPLES[container.image]})",
+        )
+
+
+@check(on=InstanceConfig, fields=("container.image", "instance.type"))
+def image_fits_instance(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    instance = instance_of(config)
+    spec = instance_spec(instance.type) if instance is not None else None
+    image = config.container.image
+    if spec is None or image is None:
+        return
+    if image in ("lmi", "tensorrtllm") and spec.gpus == 0:
+        yield error(
+            "instance.type", f"{spec.name} has no GPU; the {image} image needs one (allowed: ml.g5.*, ml.g6.*, ...)"
+        )
+    if image == "neuronx":
+        yield error(
+            "container.image", f"neuronx images need Inferentia/Trainium instances (inf2, trn1), not {spec.name}"
+        )
+
+
+@check(on=ModelConfig, fields=("serving.option.rolling_batch", "container.image"))
+def engine_matches_image(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    rolling = str(config.serving.get("option.rolling_batch", "")).lower()
+    image = config.container.image
+    if rolling == "trtllm" and image not in (None, "tensorrtllm"):
+        yield error("serving.option.rolling_batch", f"trtllm needs the tensorrtllm image, not {image}")
+    if rolling == "vllm" and image == "tensorrtllm":
+        yield error("serving.option.rolling_batch", "vllm needs the lmi image, not tensorrtllm")

@@ -1,0 +1,67 @@
+"""The instance: in the catalog, storage SageMaker accepts on it, timeouts and the inference AMI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lmi_core.checks.registry import CheckContext, check
+from lmi_core.config import InstanceConfig
+from lmi_core.facts import images
+from lmi_core.facts.instances import INSTANCES, catalog_summary, instance_spec
+from lmi_core.issues import Finding, did_you_mean, error
+from lmi_core.serving_properties import ServingValue
+
+
+@check(on=InstanceConfig, fields=("instance.type",))
+def instance_known(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    if instance_spec(config.instance.type) is None:
+        yield error(
+            "instance.type",
+            f"'{config.instance.type}' is not in the instance catalog{did_you_mean(config.instance.type, INSTANCES)} "
+            f"(allowed: {catalog_summary()})",
+        )
+
+
+@check(on=InstanceConfig, fields=("instance.type", "instance.volume_size_gb"))
+def no_volume_on_nvme(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    spec = instance_spec(config.instance.type)
+    if spec is not None and config.instance.volume_size_gb is not None and spec.has_nvme:
+        yield error(
+            "instance.volume_size_gb",
+            f"{spec.name} has {spec.nvme_gb} GB local NVMe and SageMaker rejects VolumeSizeInGB on it (remove the field)",
+        )
+
+
+def _seconds(value: ServingValue | None) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None  # the serving-key type check reports it
+
+
+@check(on=InstanceConfig, fields=("instance.startup_health_check_timeout", "serving.option.model_loading_timeout"))
+def startup_covers_model_loading(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    loading = _seconds(config.serving.get("option.model_loading_timeout"))
+    startup = config.instance.startup_health_check_timeout
+    if loading is not None and startup < loading:
+        yield error(
+            "instance.startup_health_check_timeout",
+            f"{startup}s is shorter than option.model_loading_timeout ({loading}s); "
+            f"SageMaker would kill the container while the model loads (allowed: {loading}..3600)",
+        )
+
+
+@check(on=InstanceConfig, fields=("instance.inference_ami_version", "container.tag"))
+def cu130_needs_new_ami(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    ami = config.instance.inference_ami_version
+    tag = config.container.image_tag
+    if ami is None or tag is None:
+        return
+    if images.needs_gpu_4_1_ami(tag) and ami != images.CU130_AMI_VERSION:
+        yield error(
+            "instance.inference_ami_version",
+            f"{ami} has too old a GPU driver for the CUDA 13 image {tag}; the endpoint "
+            f"would fail its health check (allowed: {images.CU130_AMI_VERSION}, or leave it unset)",
+        )

@@ -1,0 +1,116 @@
+"""Will the weights fit? A synth-time estimate of GPU (or serverless) memory, and the GPU check.
+
+Rule (documented in the README):
+- weights = parameters x bytes per parameter: fp32 4, fp16/bf16 2, fp8/int8 1, AWQ/GPTQ/4-bit 0.5,
+  plus 5 % for quantization scales, embeddings kept in higher precision and CUDA context.
+  Without `option.dtype`, 2 bytes (LMI's `auto` loads checkpoints in their fp16/bf16 dtype).
+- capacity = GPU memory of the GPUs the model is sharded over: `option.tensor_parallel_degree`
+  GPUs (all of them for `max` or when unset), times `option.gpu_memory_utilization` (vLLM's
+  default 0.9) — the share the engine may use at all.
+- error when weights exceed 90 % of that capacity: too little is left for the KV cache and
+  activations to serve even one long request; warning above 70 %: it runs, but with a short
+  KV cache (few concurrent sequences).
+- serverless: weights against `memory_mb` (CPU, no GPU), same thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from lmi_core.checks.registry import CheckContext, check
+from lmi_core.config import InstanceConfig
+from lmi_core.facts.instances import INSTANCES, InstanceSpec, instance_spec
+from lmi_core.issues import Finding, error, warning
+from lmi_core.serving_properties import tensor_parallel_degree
+
+GIB = 1024**3
+OVERHEAD = 1.05
+ERROR_SHARE = 0.90
+WARN_SHARE = 0.70
+DEFAULT_UTILIZATION = 0.90
+
+_DTYPE_BYTES = {"fp32": 4.0, "float32": 4.0, "fp16": 2.0, "float16": 2.0, "bf16": 2.0, "bfloat16": 2.0, "auto": 2.0}
+_QUANTIZE_BYTES = {
+    "fp8": 1.0, "fbgemm_fp8": 1.0, "compressed-tensors": 1.0, "int8": 1.0, "bitsandbytes8": 1.0, "smoothquant": 1.0,
+    "awq": 0.5, "awq_marlin": 0.5, "gptq": 0.5, "gptq_marlin": 0.5, "marlin": 0.5, "bitsandbytes": 0.5,
+    "bitsandbytes4": 0.5, "squeezellm": 0.5,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Fit:
+    weights_gib: float
+    capacity_gib: float
+    where: str  # "4 x A10G (24 GiB) of ml.g5.12xlarge"
+
+    @property
+    def share(self) -> float:
+        return self.weights_gib / self.capacity_gib if self.capacity_gib else float("inf")
+
+
+def bytes_per_parameter(serving: Mapping[str, object]) -> float:
+    quantize = str(serving.get("option.quantize", "")).lower()
+    if quantize in _QUANTIZE_BYTES:
+        return _QUANTIZE_BYTES[quantize]
+    return _DTYPE_BYTES.get(str(serving.get("option.dtype", "auto")).lower(), 2.0)
+
+
+def weights_gib(parameters_billion: float, serving: Mapping[str, object]) -> float:
+    return parameters_billion * 1e9 * bytes_per_parameter(serving) * OVERHEAD / GIB
+
+
+def gpu_fit(parameters_billion: float, serving: Mapping[str, object], spec: InstanceSpec) -> Fit | None:
+    if spec.gpus == 0:
+        return None
+    tp = tensor_parallel_degree(serving)
+    shards = tp if isinstance(tp, int) and 0 < tp <= spec.gpus else spec.gpus
+    try:
+        utilization = float(serving.get("option.gpu_memory_utilization", DEFAULT_UTILIZATION))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        utilization = DEFAULT_UTILIZATION
+    capacity = shards * spec.gpu_memory_gib * utilization
+    where = f"{shards} x {spec.gpu_model} ({spec.gpu_memory_gib} GiB) of {spec.name}"
+    return Fit(weights_gib(parameters_billion, serving), capacity, where)
+
+
+def suggestions(parameters_billion: float, serving: Mapping[str, object], family: str) -> list[str]:
+    """The smallest instance of the same family that fits with TP over all its GPUs, then a 4-bit option."""
+    found: list[str] = []
+    for spec in sorted(INSTANCES.values(), key=lambda s: (s.total_gpu_memory_gib, s.gpus, s.vcpus)):
+        if spec.family != family or spec.gpus == 0:
+            continue
+        fit = gpu_fit(parameters_billion, {**serving, "option.tensor_parallel_degree": spec.gpus}, spec)
+        if fit is not None and fit.share <= ERROR_SHARE:
+            found.append(f"{spec.name} with option.tensor_parallel_degree {spec.gpus}")
+            break
+    if bytes_per_parameter(serving) > 0.5:
+        awq = weights_gib(parameters_billion, {"option.quantize": "awq"})
+        found.append(f"AWQ 4-bit weights (option.quantize: awq, ~{awq:.0f} GiB)")
+    return found
+
+
+def fit_findings(parameters: float, fit: Fit, advice: str) -> Iterator[Finding]:
+    """Error above ERROR_SHARE, warning above WARN_SHARE; shared by the GPU and serverless checks."""
+    text = f"~{fit.weights_gib:.0f} GiB of weights for {fit.capacity_gib:.0f} GiB usable on {fit.where}"
+    if fit.share > ERROR_SHARE:
+        yield error("model.parameters", f"{parameters:g}B parameters do not fit: {text} {advice}".rstrip())
+    elif fit.share > WARN_SHARE:
+        left = 100 - WARN_SHARE * 100
+        yield warning(
+            "model.parameters", f"tight fit: {text}, under {left:.0f} % left for the KV cache {advice}".rstrip()
+        )
+
+
+@check(on=InstanceConfig, fields=("model.parameters", "instance.type", "serving"))
+def gpu_memory_fits(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    parameters = config.model.parameters
+    spec = instance_spec(config.instance.type)
+    if parameters is None or spec is None:
+        return
+    serving = dict(config.serving)
+    fit = gpu_fit(parameters, serving, spec)
+    if fit is None:
+        return
+    options = suggestions(parameters, serving, spec.family)
+    yield from fit_findings(parameters, fit, f"(try: {'; or '.join(options)})" if options else "")

@@ -1,0 +1,88 @@
+"""The one check registry, in cdk-nag's shape: a check declares the configs (by class: every kind
+whose config extends it) and the fields it applies to, and answers with `Finding`s. Three scopes:
+- document: the raw YAML mapping, also when its shape is broken (so serving-key typos show at once);
+- config:   one validated config, an instance of the check's `on` class;
+- project:  every file together (names unique across files).
+Checks live one topic per module in this package; kind-specific ones in their kind's module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+from lmi_core.config import ConfigBase
+from lmi_core.issues import Finding
+
+Scope = Literal["document", "config", "project"]
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    stage: str = "dev"
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """What a project check sees of one file: its path and its `name:` (even when the rest is broken)."""
+
+    path: str
+    name: str | None
+
+
+ConfigCheck = Callable[[Any, CheckContext], Iterable[Finding]]
+DocumentCheck = Callable[[Mapping[str, Any]], Iterable[Finding]]
+ProjectCheck = Callable[[Sequence[ProjectFile]], Iterable[tuple[str, Finding]]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    topic: str
+    scope: Scope
+    on: type[ConfigBase]  # config checks run on instances of this class
+    fields: tuple[str, ...]  # the fields it reads (documentation, and the report of what is checked)
+    run: Callable[..., Any]
+
+
+CHECKS: list[Check] = []
+
+
+def check(*, fields: Iterable[str], on: type[ConfigBase] = ConfigBase, scope: Scope = "config") -> Callable[[F], F]:
+    """Register a check; see the module docstring for the three scopes and their signatures."""
+
+    def register(func: F) -> F:
+        CHECKS.append(
+            Check(
+                name=func.__name__,
+                topic=func.__module__.rsplit(".", 1)[-1],
+                scope=scope,
+                on=on,
+                fields=tuple(fields),
+                run=func,
+            )
+        )
+        return func
+
+    return register
+
+
+def run_document_checks(document: Mapping[str, Any]) -> list[Finding]:
+    return [finding for c in CHECKS if c.scope == "document" for finding in c.run(document)]
+
+
+def run_config_checks(config: ConfigBase, context: CheckContext) -> list[Finding]:
+    return [
+        finding
+        for c in CHECKS
+        if c.scope == "config" and isinstance(config, c.on)
+        for finding in c.run(config, context)
+    ]
+
+
+def run_project_checks(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
+    for c in CHECKS:
+        if c.scope == "project":
+            yield from c.run(files)

@@ -1,0 +1,203 @@
+"""The blocks of the model YAML (v1) and the base classes every kind's config extends.
+
+Pydantic owns the shape: types, ranges, patterns and the format of single fields. How fields
+relate to each other, and what SageMaker and LMI accept, are checks (lmi_core.checks), so every
+rule lives in one registry and reports its own field path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from lmi_core.serving_properties import ServingValue
+
+NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
+S3_PREFIX_PATTERN = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.*)$")
+HF_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors; configs are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """s3://bucket/key -> (bucket, key)."""
+    match = S3_PREFIX_PATTERN.match(uri)
+    if match is None:
+        raise ValueError(f"{uri} is not an S3 URI")
+    return match.group("bucket"), match.group("key")
+
+
+def _s3_prefix(value: str) -> str:
+    match = S3_PREFIX_PATTERN.match(value)
+    if not match or not match.group("key").endswith("/"):
+        raise ValueError("must be an S3 prefix ending in '/' (allowed: s3://bucket/prefix/)")
+    return value
+
+
+S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
+
+
+class ModelSource(Strict):
+    id: str = Field(description="Uncompressed S3 prefix (s3://bucket/prefix/) or a Hugging Face hub id (org/name).")
+    task: str | None = Field(default=None, description="Optional task, e.g. text-generation.")
+    parameters: float | None = Field(
+        default=None, gt=0, le=2000, description="Parameter count in billions, for the GPU memory fit check."
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if value.startswith("s3://"):
+            match = S3_PREFIX_PATTERN.match(value)
+            if not match:
+                raise ValueError("is not a valid S3 URI (allowed: s3://bucket/prefix/)")
+            key = match.group("key")
+            if key.endswith((".tar.gz", ".tgz", ".tar", ".zip", ".bin", ".safetensors")):
+                raise ValueError(
+                    "points at a file; LMI needs an uncompressed S3 prefix ending in '/' (allowed: s3://bucket/prefix/)"
+                )
+            if not key.endswith("/"):
+                raise ValueError(f"must be an S3 prefix ending in '/' (allowed: {value}/)")
+            return value
+        if not HF_ID_PATTERN.match(value):
+            raise ValueError("is neither an S3 prefix nor a Hugging Face id (allowed: s3://bucket/prefix/ or org/name)")
+        return value
+
+    @property
+    def is_s3(self) -> bool:
+        return self.id.startswith("s3://")
+
+
+class Container(Strict):
+    image: Literal["lmi", "tensorrtllm", "neuronx", "cpu"] | None = Field(
+        default=None,
+        description="LMI image flavour (repository djl-inference). Give `image` + `tag`, or `uri`.",
+    )
+    tag: str | None = Field(default=None, description="Pinned image tag, e.g. 0.33.0-lmi15.0.0-cu128.")
+    uri: str | None = Field(default=None, description="A full image URI instead of image + tag.")
+
+    @property
+    def image_tag(self) -> str | None:
+        """The tag, also when the image is given as a full URI (None for a digest or no tag)."""
+        if self.tag is not None:
+            return self.tag
+        uri = self.uri or ""
+        last = uri.rsplit("/", 1)[-1]
+        return last.rsplit(":", 1)[-1] if ":" in last and "@" not in last else None
+
+
+Timeout = Annotated[int, Field(ge=60, le=3600, description="Seconds, 60..3600.")]
+
+
+class Instance(Strict):
+    type: str = Field(description="SageMaker instance type, e.g. ml.g5.12xlarge.")
+    count: int = Field(default=1, ge=1, le=100, description="Initial instance count.")
+    startup_health_check_timeout: Timeout = 1800
+    model_data_download_timeout: Timeout = 1800
+    inference_ami_version: str | None = Field(
+        default=None,
+        description="Inference AMI; cu130 images need al2023-ami-sagemaker-inference-gpu-4-1 (set for you).",
+    )
+    volume_size_gb: int | None = Field(
+        default=None,
+        ge=1,
+        le=512,
+        description="EBS volume size; rejected on instances with local NVMe (g5, g6, p4d, ...).",
+    )
+
+
+def _ids(prefix: str, what: str) -> AfterValidator:
+    pattern = re.compile(rf"{prefix}-[0-9a-f]{{8,17}}")
+
+    def check(value: list[str]) -> list[str]:
+        bad = [v for v in value if not pattern.fullmatch(v)]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} are not {what} ids (allowed: {prefix}-0123abcd...)")
+        return value
+
+    return AfterValidator(check)
+
+
+class Vpc(Strict):
+    subnet_ids: Annotated[list[str], _ids("subnet", "subnet")] = Field(
+        min_length=1, max_length=16, description="Private subnets for the model containers."
+    )
+    security_group_ids: Annotated[list[str], _ids("sg", "security group")] = Field(min_length=1, max_length=5)
+
+
+class Autoscaling(Strict):
+    min: int = Field(ge=0, le=100)
+    max: int = Field(ge=1, le=100)
+    target_invocations_per_instance: int | None = Field(default=None, ge=1, description="realtime target tracking")
+    target_backlog_per_instance: int | None = Field(default=None, ge=1, description="async target tracking")
+    target_utilization: float | None = Field(
+        default=None,
+        ge=0.1,
+        le=1.0,
+        description="serverless: provisioned-concurrency utilization to track (default 0.5)",
+    )
+    scale_in_cooldown: int = Field(default=600, ge=0, le=3600, description="Seconds.")
+    scale_out_cooldown: int = Field(default=300, ge=0, le=3600, description="Seconds.")
+
+
+class DataCapture(Strict):
+    sampling_percent: int = Field(default=20, ge=0, le=100)
+    mode: Literal["Input", "Output", "InputAndOutput"] = "InputAndOutput"
+
+
+class Aot(Strict):
+    mode: Literal["trtllm", "quantize-awq", "quantize-fp8", "partition"]
+    instance_type: str
+
+
+ServingProperties = dict[str, ServingValue]
+
+
+class ConfigBase(Strict):
+    """What every YAML file holds. Each kind (lmi_core.kinds) narrows `kind` to its Literal and adds its blocks."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=40,
+        pattern=NAME_PATTERN,
+        description="[a-z0-9-], 1..40; names stack and endpoint.",
+    )
+    kind: str
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+class ModelConfig(ConfigBase):
+    """A file that serves one model with an LMI container."""
+
+    model: ModelSource
+    container: Container
+    serving: ServingProperties = Field(default_factory=dict, description="LMI serving.properties keys, verbatim.")
+    serving_passthrough: list[str] = Field(
+        default_factory=list,
+        description="serving: keys that this tool does not know yet and should pass through unchecked.",
+    )
+    code: str | None = Field(
+        default=None,
+        description="Directory (relative to this file) shipped in the bundle: model.py, requirements.txt, ...",
+    )
+    code_max_mb: int = Field(default=20, ge=1, le=500, description="Size cap of the code directory in MB.")
+    autoscaling: Autoscaling | None = None
+    aot: Aot | None = None
+
+
+class InstanceConfig(ModelConfig):
+    """Kinds that run on instances they choose: the instance, an optional VPC and data capture."""
+
+    instance: Instance
+    vpc: Vpc | None = None
+    data_capture: DataCapture | None = None
+
+
+def instance_of(config: ConfigBase) -> Instance | None:
+    return config.instance if isinstance(config, InstanceConfig) else None

@@ -1,0 +1,76 @@
+"""What a kind is: one unit that the loader, the stacks, the report and invoke all read.
+
+A kind is a pair of modules plus one line in lmi_core/kinds/__init__.py:
+- lmi_core/kinds/<kind>.py: its config class (extending ConfigBase, ModelConfig or InstanceConfig), its
+  own checks (@check(on=<its config>)) and this `Kind` record: report and invoke hooks;
+- stacks/kinds/<kind>.py: `build(scope, loaded, shared)`, turning the config into construct props and
+  constructs (named in `builder`, imported lazily so validation never starts CDK).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lmi_core.config import ConfigBase, InstanceConfig
+from lmi_core.costs import Cost, PriceTable, instance_cost
+from lmi_core.facts.instances import instance_spec
+
+# How invoke and loadtest talk to a deployed model of this kind.
+Invocation = Literal["endpoint", "async", "batch"]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a model runs, as the report shows it."""
+
+    where: str  # "ml.g5.2xlarge x 1"
+    accelerators: str  # "1 x A10G (24 GiB), TP 1" or "none"
+
+
+@dataclass(frozen=True)
+class Kind:
+    config: type[ConfigBase]
+    builder: str  # "module:function" on the CDK side
+    invocation: Invocation
+    placement: Callable[[Any], Placement]
+    cost: Callable[[Any, PriceTable], Cost]
+    rollout: str | None  # what a new EndpointConfig means on deploy; None: the kind has no endpoint
+    block: str | None = None  # the kind's own top-level YAML block
+    block_updates_in_place: bool = False  # a change to `block` updates in place instead of a new EndpointConfig
+    not_allowed: Mapping[str, str] = field(default_factory=dict)  # blocks it refuses, with the reason
+    smoke_tested: bool = True  # the deploy workflow sends one request after a change
+    billed_monthly: bool = True  # counted in the monthly total (batch bills per running job)
+
+    @property
+    def name(self) -> str:
+        annotation = self.config.model_fields["kind"].annotation
+        (value,) = getattr(annotation, "__args__", (None,))
+        if not isinstance(value, str):
+            raise TypeError(f"{self.config.__name__}.kind must be a Literal of one string")
+        return value
+
+
+# ---------------------------------------------------------------- hooks shared by instance kinds
+
+
+def capacity(config: InstanceConfig) -> tuple[int, int]:
+    """(min, max) instances: the autoscaling range, else the fixed count."""
+    if config.autoscaling is not None:
+        return config.autoscaling.min, config.autoscaling.max
+    return config.instance.count, config.instance.count
+
+
+def instance_placement(config: InstanceConfig) -> Placement:
+    spec = instance_spec(config.instance.type)
+    tp = config.serving.get("option.tensor_parallel_degree", "default")
+    accelerators = (
+        f"{spec.gpus} x {spec.gpu_model} ({spec.gpu_memory_gib} GiB), TP {tp}" if spec and spec.gpus else "none"
+    )
+    return Placement(f"{config.instance.type} x {config.instance.count}", accelerators)
+
+
+def endpoint_cost(config: InstanceConfig, prices: PriceTable) -> Cost:
+    low, high = capacity(config)
+    return instance_cost(config.instance.type, low, high, prices)

@@ -1,0 +1,124 @@
+"""Pydantic's validation errors, worded for people: `field: message (allowed: ...)`."""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from lmi_core.issues import Finding, did_you_mean, error
+from lmi_core.kinds import KINDS, kinds_with_field
+
+_TYPE_ERRORS = {"int_parsing", "int_type", "bool_parsing", "bool_type", "string_type", "dict_type", "list_type"}
+_RANGE_ERRORS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "multiple_of"}
+
+
+def dotted(path: Iterable[Any]) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def findings(exc: ValidationError, document: dict[str, Any]) -> list[tuple[tuple[Any, ...], Finding]]:
+    """(key path, finding) for every error; the key path finds the line in the file."""
+    kind = document.get("kind") if isinstance(document.get("kind"), str) else None
+    result = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
+            loc = ("kind",)
+        elif loc and loc[0] == kind:  # the discriminated union puts the tag first
+            loc = loc[1:]
+        loc = tuple(part for part in loc if not (isinstance(part, str) and part.startswith("function-")))
+        result.append((loc, error(dotted(loc), message(err, kind, loc))))
+    return result
+
+
+def _kinds_text() -> str:
+    return ", ".join(KINDS)
+
+
+def message(err: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
+    config_class = KINDS[kind].config if kind in KINDS else None
+    error_type = err["type"]
+    if error_type == "extra_forbidden":
+        return _unknown_key(config_class, kind, loc)
+    if error_type == "missing":
+        return "is required"
+    if error_type == "union_tag_not_found":
+        return f"is required (allowed: {_kinds_text()})"
+    if error_type == "union_tag_invalid":
+        given = str(err["ctx"].get("tag", ""))
+        return f"'{given}' is not a kind{did_you_mean(given, KINDS)} (allowed: {_kinds_text()})"
+    if error_type in _RANGE_ERRORS:
+        return f"{err.get('input')!r} is out of range (allowed: {_allowed_range(config_class, loc)})"
+    if error_type == "string_too_long":
+        return f"is {len(str(err.get('input')))} characters (allowed: at most {err['ctx']['max_length']})"
+    if error_type == "string_too_short":
+        return f"is too short (allowed: at least {err['ctx']['min_length']} characters)"
+    if error_type == "string_pattern_mismatch" and loc == ("name",):
+        return f"'{err.get('input')}' is not allowed (allowed: lowercase letters, digits and single hyphens, like llama3-8b-chat)"
+    if error_type == "literal_error":
+        return f"'{err.get('input')}' is not allowed (allowed: {err['ctx']['expected'].replace(' or ', ', ')})"
+    text = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        text = text.removeprefix(prefix)
+    if error_type in _TYPE_ERRORS:
+        text += f" (got {err.get('input')!r})"
+    return text
+
+
+def _unknown_key(config_class: type[BaseModel] | None, kind: str | None, loc: tuple[Any, ...]) -> str:
+    key = str(loc[-1])
+    if len(loc) == 1 and kind in KINDS and key in KINDS[kind].not_allowed:
+        return KINDS[kind].not_allowed[key]
+    owners = kinds_with_field(key) if len(loc) == 1 else []
+    if owners:
+        return f"block is only allowed for kind {', '.join(owners)}, not for kind {kind}"
+    parent = _model_at(config_class, loc[:-1])
+    if parent is None:
+        return "unknown key"
+    allowed = [field.alias or name for name, field in parent.model_fields.items()]
+    return f"unknown key{did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})"
+
+
+def _model_at(model: type[BaseModel] | None, path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class found by following field names (or aliases) along path."""
+    for part in path:
+        if model is None:
+            return None
+        field = next((f for name, f in model.model_fields.items() if part in (name, f.alias)), None)
+        if field is None:
+            return None
+        model = _first_model(field.annotation)
+    return model
+
+
+def _first_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = _first_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _allowed_range(config_class: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    parent = _model_at(config_class, loc[:-1])
+    field = parent.model_fields.get(str(loc[-1])) if parent is not None else None
+    metadata = field.metadata if field else []
+
+    def bound(name: str) -> Any:
+        return next((getattr(m, name) for m in metadata if hasattr(m, name)), None)
+
+    def first(*names: str) -> Any:
+        return next((value for value in map(bound, names) if value is not None), None)
+
+    low, high, step = first("ge", "gt"), first("le", "lt"), bound("multiple_of")
+    text = (
+        f"{low}..{high}" if low is not None and high is not None else f">= {low}" if low is not None else f"<= {high}"
+    )
+    return f"{text}, a multiple of {step}" if step else text

@@ -1,0 +1,99 @@
+"""Every physical name the project derives from a model name, in one place.
+
+Stdlib only: the AOT Lambda asset carries a copy of this file (lmi_constructs.aot_preparation),
+so the handler names jobs exactly as the stacks and the checks do.
+"""
+
+from __future__ import annotations
+
+import re
+
+PREFIX = "lmi"
+SHARED_STACK = f"{PREFIX}-shared"
+GITHUB_OIDC_STACK = f"{PREFIX}-github-oidc"
+# SageMaker resource names: at most 63 characters, alphanumerics and inner hyphens.
+SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+AOT_HASH_LENGTH = 16
+AOT_MODEL_PART = 30  # lmi-aot-<30>-<16-char hash>-r<NN> stays within 63
+TRANSFORM_MODEL_PART = 26  # <26>-<36-char uuid> = 63
+SHARED_BUCKET_PURPOSES = ("data-capture", "access-logs", "async-payloads", "aot-artifacts")
+
+
+def stack_name(model: str) -> str:
+    return f"{PREFIX}-{model}"
+
+
+def endpoint_name(model: str) -> str:
+    return model
+
+
+def endpoint_log_group(model: str) -> str:
+    return f"/aws/sagemaker/Endpoints/{endpoint_name(model)}"
+
+
+def shared_bucket_name(purpose: str, account: str, region: str) -> str:
+    """`lmi-<purpose>-<account>-<region>`: globally unique, and known to model stacks without exports."""
+    if purpose not in SHARED_BUCKET_PURPOSES:
+        raise ValueError(f"unknown shared bucket {purpose!r}")
+    return f"{PREFIX}-{purpose}-{account}-{region}"
+
+
+# ---------------------------------------------------------------- batch transform
+
+
+def transform_job_prefix(model: str) -> str:
+    """Each run's job is `<prefix>-<uuid>`; the state machine may only touch jobs with this prefix."""
+    return model[:TRANSFORM_MODEL_PART]
+
+
+def transform_job_name(model: str, run_id: str) -> str:
+    return f"{transform_job_prefix(model)}-{run_id}"
+
+
+def transform_log_group(model: str) -> str:
+    return f"/aws/sagemaker/TransformJobs/{transform_job_prefix(model)}-"
+
+
+def state_machine_log_group(model: str) -> str:
+    return f"/aws/vendedlogs/states/{PREFIX}-{model}"
+
+
+# ---------------------------------------------------------------- ahead-of-time preparation
+
+
+def aot_job_prefix(model: str) -> str:
+    return f"{PREFIX}-aot-{model[:AOT_MODEL_PART]}"
+
+
+def aot_job_name(model: str, content_hash: str, attempt: int = 1) -> str:
+    """Deterministic, so a later deploy re-attaches; a failed attempt is followed by -r2, -r3, ..."""
+    name = f"{aot_job_prefix(model)}-{content_hash}"
+    return name if attempt == 1 else f"{name}-r{attempt}"
+
+
+def aot_handler_log_group(model: str) -> str:
+    return f"/aws/lambda/{PREFIX}-aot-{model}"
+
+
+def aot_framework_log_group(model: str) -> str:
+    return f"/aws/lambda/{PREFIX}-aot-{model}-framework"
+
+
+def aot_waiter_log_group(model: str) -> str:
+    return f"/aws/vendedlogs/states/{PREFIX}-aot-{model}"
+
+
+def aot_artifacts_prefix(model: str, root: str = "aot/") -> str:
+    """Key prefix of a model's prepared artifacts in the AOT bucket: <root><model>/<hash>/..."""
+    return f"{root}{model}/"
+
+
+def capture_prefix(model: str) -> str:
+    """Where data capture of a model lands in the shared capture bucket."""
+    return f"data-capture/{model}/"
+
+
+def async_prefix(model: str) -> str:
+    """A model's async requests and results in the shared payload bucket: <prefix>{input,output,failure}/."""
+    return f"async/{model}/"

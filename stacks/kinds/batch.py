@@ -1,0 +1,45 @@
+"""batch -> BatchTransform."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from lmi_constructs.batch_transform import BatchTransform, BatchTransformProps, TransformProps
+from lmi_core import naming
+from lmi_core.kinds.batch import BatchConfig
+from lmi_core.loader import LoadedConfig
+from stacks.kinds.common import ServingOutputs, SharedRefs, capture_props, model_props, s3_location
+
+
+def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
+    config = loaded.config
+    assert isinstance(config, BatchConfig)
+    batch = BatchTransform(
+        scope,
+        "Serving",
+        props=BatchTransformProps(
+            model=model_props(scope, loaded, shared, log_group=naming.transform_log_group(config.name)),
+            transform=TransformProps(
+                input=s3_location(scope, "InputBucket", config.batch.input),
+                output=s3_location(scope, "OutputBucket", config.batch.output),
+                strategy=config.batch.strategy,
+                split_type=config.batch.split_type,
+                max_payload_mb=config.batch.max_payload_mb,
+                max_concurrent_transforms=config.batch.max_concurrent_transforms,
+                instance_type=config.instance.type,
+                instance_count=config.instance.count,
+            ),
+            key=shared.key,
+            job_name_prefix=naming.transform_job_prefix(config.name),
+            log_group_name=naming.state_machine_log_group(config.name),
+            capture=capture_props(config, shared),
+        ),
+    )
+    return ServingOutputs(
+        batch,
+        {
+            "StateMachineArn": batch.state_machine.state_machine_arn,
+            "FailureTopicArn": batch.failure_topic.topic_arn,
+            "ModelName": batch.model.model_name,
+        },
+    )

@@ -1,0 +1,162 @@
+"""Config -> props pieces that every kind's builder uses, and the shared resources as a model stack sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aws_cdk import Aws
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from lmi_constructs.aot_preparation import AotPreparation, AotProps
+from lmi_constructs.image import ImageProps
+from lmi_constructs.model import LmiModelProps
+from lmi_constructs.scaling import ScalingProps
+from lmi_constructs.scoped_policy import S3Location
+from lmi_constructs.shared_resources import SharedServingResources
+from lmi_constructs.variant import CaptureProps, InstanceProps
+from lmi_core import naming
+from lmi_core.config import Autoscaling, InstanceConfig, ModelConfig, split_s3_uri
+from lmi_core.facts.instances import instance_spec
+from lmi_core.loader import LoadedConfig
+from lmi_core.serving_properties import tensor_parallel_degree
+
+
+@dataclass(frozen=True)
+class ServingOutputs:
+    """What a model stack exports, whatever the kind."""
+
+    construct: Construct
+    outputs: dict[str, str]  # output name -> value (may be a token)
+
+
+def shared_bucket_name(purpose: str) -> str:
+    return naming.shared_bucket_name(purpose, Aws.ACCOUNT_ID, Aws.REGION)
+
+
+@dataclass
+class SharedRefs:
+    """The shared stack's resources inside one model stack: the key and topic as cross-stack
+    references, the buckets imported by their (deterministic) names, so no export per model."""
+
+    scope: Construct
+    key: kms.IKey
+    alarm_topic: sns.ITopic
+    _buckets: dict[str, s3.IBucket] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, scope: Construct, shared: SharedServingResources) -> SharedRefs:
+        return cls(scope, shared.key, shared.alarm_topic)
+
+    def bucket(self, purpose: str) -> s3.IBucket:
+        if purpose not in self._buckets:
+            construct_id = "".join(part.title() for part in purpose.split("-")) + "Bucket"
+            self._buckets[purpose] = s3.Bucket.from_bucket_name(self.scope, construct_id, shared_bucket_name(purpose))
+        return self._buckets[purpose]
+
+
+def s3_location(scope: Construct, construct_id: str, uri: str) -> S3Location:
+    """A user's s3://bucket/prefix/ as an imported bucket and its prefix."""
+    bucket, prefix = split_s3_uri(uri)
+    return S3Location(s3.Bucket.from_bucket_name(scope, construct_id, bucket), prefix)
+
+
+def model_props(
+    scope: Construct, loaded: LoadedConfig, shared: SharedRefs, log_group: str | None = None
+) -> LmiModelProps:
+    """The Model's props; with `aot:` also the preparation job, whose output becomes the model id."""
+    config = loaded.config
+    assert isinstance(config, ModelConfig)
+    image = ImageProps(tag=config.container.image_tag, uri=config.container.uri)
+    serving = dict(config.serving)
+    model_id: str | None = config.model.id
+    weights = s3_location(scope, "ModelWeightsBucket", config.model.id) if config.model.is_s3 else None
+    environment: dict[str, str] = {}
+    if config.aot is not None:
+        aot = AotPreparation(scope, "Aot", props=aot_props(scope, config, image, shared, weights))
+        # A deploy-time model id cannot be written into serving.properties (the file would win
+        # over the environment): it goes on the container as OPTION_MODEL_ID.
+        model_id, weights, environment = None, aot.artifacts, {"OPTION_MODEL_ID": aot.output_prefix}
+    if config.model.task is not None:
+        serving.setdefault("option.task", config.model.task)
+    if loaded.code is not None and loaded.code.entry_point is not None:
+        serving.setdefault("option.entryPoint", loaded.code.entry_point)
+    vpc = config.vpc if isinstance(config, InstanceConfig) else None
+    return LmiModelProps(
+        name=config.name,
+        image=image,
+        serving=serving,
+        model_id=model_id,
+        weights=weights,
+        environment=environment,
+        log_group_names=(log_group or naming.endpoint_log_group(config.name),),
+        subnets=()
+        if vpc is None
+        else tuple(ec2.Subnet.from_subnet_id(scope, f"Subnet{i}", s) for i, s in enumerate(vpc.subnet_ids)),
+        security_groups=()
+        if vpc is None
+        else tuple(
+            ec2.SecurityGroup.from_security_group_id(scope, f"SecurityGroup{i}", g, mutable=False)
+            for i, g in enumerate(vpc.security_group_ids)
+        ),
+        code={} if loaded.code is None else loaded.code.files,
+    )
+
+
+def aot_props(
+    scope: Construct, config: ModelConfig, image: ImageProps, shared: SharedRefs, weights: S3Location | None
+) -> AotProps:
+    assert config.aot is not None
+    spec = instance_spec(config.aot.instance_type)
+    tp = tensor_parallel_degree(config.serving)
+    return AotProps(
+        model_name=config.name,
+        mode=config.aot.mode,
+        instance_type=config.aot.instance_type,
+        image=image,
+        model_id=config.model.id,
+        artifacts=S3Location(shared.bucket("aot-artifacts"), "aot/"),
+        job_name_prefix=naming.aot_job_prefix(config.name),
+        handler_log_group_name=naming.aot_handler_log_group(config.name),
+        framework_log_group_name=naming.aot_framework_log_group(config.name),
+        waiter_log_group_name=naming.aot_waiter_log_group(config.name),
+        source_weights=weights,
+        serving=dict(config.serving),
+        tensor_parallel_degree=tp if isinstance(tp, int) else (spec.gpus if spec is not None else 1),
+        key=shared.key,
+    )
+
+
+def instance_props(config: InstanceConfig) -> InstanceProps:
+    instance = config.instance
+    return InstanceProps(
+        type=instance.type,
+        count=instance.count,
+        startup_health_check_timeout=instance.startup_health_check_timeout,
+        model_data_download_timeout=instance.model_data_download_timeout,
+        volume_size_gb=instance.volume_size_gb,
+        inference_ami_version=instance.inference_ami_version,
+    )
+
+
+def capture_props(config: InstanceConfig, shared: SharedRefs) -> CaptureProps | None:
+    capture = config.data_capture
+    if capture is None:
+        return None
+    location = S3Location(shared.bucket("data-capture"), naming.capture_prefix(config.name))
+    return CaptureProps(location, shared.key, capture.sampling_percent, capture.mode)
+
+
+def scaling_props(scaling: Autoscaling | None, target: float | None, default_target: float) -> ScalingProps | None:
+    if scaling is None:
+        return None
+    return ScalingProps(
+        min=scaling.min,
+        max=scaling.max,
+        target=target if target is not None else default_target,
+        scale_in_cooldown=scaling.scale_in_cooldown,
+        scale_out_cooldown=scaling.scale_out_cooldown,
+    )

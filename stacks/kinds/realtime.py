@@ -1,0 +1,31 @@
+"""realtime -> RealtimeEndpoint."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from lmi_constructs.realtime_endpoint import RealtimeEndpoint, RealtimeEndpointProps
+from lmi_core import naming
+from lmi_core.kinds.realtime import RealtimeConfig
+from lmi_core.loader import LoadedConfig
+from stacks.kinds.common import ServingOutputs, SharedRefs, capture_props, instance_props, model_props, scaling_props
+
+
+def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
+    config = loaded.config
+    assert isinstance(config, RealtimeConfig)
+    scaling = config.autoscaling
+    endpoint = RealtimeEndpoint(
+        scope,
+        "Serving",
+        props=RealtimeEndpointProps(
+            endpoint_name=naming.endpoint_name(config.name),
+            model=model_props(scope, loaded, shared),
+            instance=instance_props(config),
+            alarm_topic=shared.alarm_topic,
+            storage_key=shared.key,
+            scaling=scaling_props(scaling, scaling.target_invocations_per_instance if scaling else None, 1),
+            capture=capture_props(config, shared),
+        ),
+    )
+    return ServingOutputs(endpoint, {"EndpointName": endpoint.endpoint_name, "EndpointArn": endpoint.endpoint_arn})

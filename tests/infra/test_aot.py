@@ -123,6 +123,6 @@ def test_handler_asset_carries_the_shared_modules(examples: Synth, trtllm: dict[
         capture_output=True,
         text=True,
         check=True,
-        env={"PYTHONPATH": str(asset)},
+        env={"PYTHONPATH": str(asset), "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert result.stdout.strip().startswith(str(asset))

@@ -75,7 +75,7 @@ schema: install-runtime  ## regenerate schema/model-config.schema.json
 	$(PY) -m lmi_cli.schema > schema/model-config.schema.json
 
 snapshot-update: install  ## rewrite syrupy snapshots after a reviewed change
-	$(PY) -m pytest tests/snapshots --snapshot-update
+	$(PY) -m pytest tests/snapshots tests/inventory --snapshot-update
 
 bench: install  ## synth time + peak memory (1, 10, 50 models) and validate time (50 files)
 	$(PY) bench/synth_bench.py

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATE = (REPO / "model_configs" / "llama3-8b-chat.yaml").read_text()
+TEMPLATE = (REPO / "examples" / "llama3-8b-chat.yaml").read_text()
 CHILD = """
 import json, sys, time
 start = time.perf_counter()
@@ -66,7 +66,7 @@ def run_once(count: int, workdir: Path) -> dict[str, float]:
     configs = workdir / f"configs-{count}"
     configs.mkdir(parents=True, exist_ok=True)
     if not (configs / "code").exists():
-        shutil.copytree(REPO / "model_configs" / "code", configs / "code")
+        shutil.copytree(REPO / "examples" / "code", configs / "code")
     for index in range(count):
         (configs / f"m{index:03d}.yaml").write_text(
             TEMPLATE.replace("name: llama3-8b-chat", f"name: bench-model-{index:03d}")

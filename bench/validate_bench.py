@@ -25,8 +25,8 @@ from lmi_core.loader import load_configs  # noqa: E402
 
 
 def make_configs(directory: Path, count: int) -> None:
-    shutil.copytree(REPO / "model_configs" / "code", directory / "code")  # `code:` directories of the examples
-    examples = sorted((REPO / "model_configs").glob("*.yaml"))
+    shutil.copytree(REPO / "examples" / "code", directory / "code")  # `code:` directories of the examples
+    examples = sorted((REPO / "examples").glob("*.yaml"))
     for index in range(count):
         source = examples[index % len(examples)]
         text = source.read_text()

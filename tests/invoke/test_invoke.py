@@ -57,7 +57,7 @@ def env(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_realtime_invoke_prints_answer_and_latency(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     deploy(env, "rt-model", {"EndpointName": "rt-model", "EndpointArn": "arn:x"})
-    assert main(["rt-model", "--configs", str(REPO / "model_configs")]) == 0
+    assert main(["rt-model", "--configs", str(REPO / "examples")]) == 0
     out, err = capsys.readouterr()
     assert out.strip()  # moto's canned body
     assert err.startswith("realtime rt-model: ") and err.rstrip().endswith(" ms")

@@ -59,7 +59,7 @@ def test_the_import_check_can_fail(tmp_path: Path) -> None:
 def test_validation_starts_no_cdk() -> None:
     code = (
         "import sys; from lmi_core.loader import load_configs; from pathlib import Path; "
-        "load_configs([Path('model_configs')]); print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "load_configs([Path('examples')]); print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'aws_cdk', 'jsii', 'constructs', 'cdk_nag'}))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)

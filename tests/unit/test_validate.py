@@ -25,7 +25,7 @@ def test_examples_validate(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_validate_does_not_import_cdk() -> None:
-    code = "import sys; from lmi_cli.validate import main; main(['model_configs']); print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
+    code = "import sys; from lmi_cli.validate import main; main(['examples']); print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "False False"
 

@@ -8,37 +8,39 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from lmi_core import naming
 from lmi_core.issues import ConfigError
-from lmi_core.loader import load_configs
+from lmi_core.loader import LoadedConfig, load_configs
+from lmi_core.settings import Settings, context_from_environment, parse_settings
+
+
+def validated(context: Mapping[str, Any]) -> tuple[Settings, list[LoadedConfig]]:
+    """Settings and every model config, checked without CDK; ConfigError lists every problem."""
+    settings, issues = parse_settings(context)
+    if issues:
+        raise ConfigError(issues)
+    configs = load_configs([settings.config_dir], stage=settings.stage, strict=settings.strict, region=settings.region)
+    for loaded in configs:
+        for warning in loaded.warnings:
+            print(warning, file=sys.stderr)
+    return settings, configs
 
 
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> Any:
-    """Validate every config first (so a bad file writes nothing), then build the App."""
-    from aws_cdk import (
-        App,
-        Environment,
-    )  # after validation: jsii start-up costs seconds
+    """Validate settings and every config first (so a bad file writes nothing), then build the App."""
+    settings, configs = validated(context or {})
+    from aws_cdk import App, Environment  # after validation: jsii start-up costs seconds
 
     from lmi_constructs.nag import add_nag_packs
     from stacks.model_stack import ModelStack
     from stacks.shared_stack import SharedStack
 
     app = App(context=dict(context) if context is not None else None, outdir=outdir)
-    config_dir = str(app.node.try_get_context("model_configs") or "model_configs")
-    stage = str(app.node.try_get_context("stage") or "dev")
-    strict = str(app.node.try_get_context("strict_warnings") or "false").lower() == "true"
-    configs = load_configs([Path(config_dir)], stage=stage, strict=strict)
-    for loaded_config in configs:
-        for warning in loaded_config.warnings:
-            print(warning, file=sys.stderr)
-
-    account = app.node.try_get_context("account")
-    region = app.node.try_get_context("region")
-    env = Environment(account=account, region=region) if (account or region) else None
+    env = (
+        Environment(account=settings.account, region=settings.region) if (settings.account or settings.region) else None
+    )
     shared = SharedStack(
         app,
         naming.SHARED_STACK,
@@ -56,19 +58,19 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             description=f"LMI {config.kind} model {config.name} ({loaded.path.name})",
         )
         stack.add_stack_dependency(shared)
-    repository = app.node.try_get_context("github_repo")
-    if repository:  # the one-off CI/CD identity stack (README, CI/CD)
+    if settings.github_repo:  # the one-off CI/CD identity stack (README, CI/CD)
         from stacks.github_oidc_stack import GithubOidcStack
 
-        stages = str(app.node.try_get_context("stages") or "dev,prod").split(",")
-        GithubOidcStack(app, naming.GITHUB_OIDC_STACK, repository=str(repository), stages=stages, env=env)
+        GithubOidcStack(
+            app, naming.GITHUB_OIDC_STACK, repository=settings.github_repo, stages=list(settings.stages), env=env
+        )
     add_nag_packs(app)
     return app
 
 
 def main() -> int:
     try:
-        app = build_app()
+        app = build_app(context_from_environment())
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         print(

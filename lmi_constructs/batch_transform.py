@@ -41,7 +41,8 @@ class BatchTransformProps:
     key: kms.IKey
     job_name_prefix: str  # each run's job is <prefix>-<uuid>: at most 26 characters
     log_group_name: str  # the state machine's execution log
-    capture: CaptureProps | None = None
+    capture: CaptureProps | None = None  # a transform job captures every record (no sampling, no mode)
+    generate_inference_id: bool = True
 
 
 class BatchTransform(Construct):
@@ -69,6 +70,9 @@ class BatchTransform(Construct):
         }
         if spec is None or not spec.has_nvme:
             resources["VolumeKmsKeyId"] = props.key.key_arn
+        # SingleRecord sends one JSON line per request, which LMI's default handler reads as one JSON
+        # document (application/json); MultiRecord sends many lines, for a handler that splits them.
+        media_type = "application/json" if transform.strategy == "SingleRecord" else "application/jsonlines"
         parameters: dict[str, object] = {
             "TransformJobName.$": f"States.Format('{props.job_name_prefix}-{{}}', States.UUID())",
             "ModelName": self.model.model_name,
@@ -78,13 +82,13 @@ class BatchTransform(Construct):
             "TransformInput": {
                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri.$": "$.input_uri"}},
                 "SplitType": transform.split_type,
-                "ContentType": "application/jsonlines",
+                "ContentType": media_type,
             },
             "TransformOutput": {
                 "S3OutputPath.$": f"States.Format('{transform.output.uri}{{}}/', $$.Execution.Name)",
                 "KmsKeyId": props.key.key_arn,
                 "AssembleWith": "Line" if transform.split_type == "Line" else "None",
-                "Accept": "application/jsonlines",
+                "Accept": media_type,
             },
             "TransformResources": resources,
         }
@@ -98,7 +102,7 @@ class BatchTransform(Construct):
             parameters["DataCaptureConfig"] = {
                 "DestinationS3Uri": props.capture.destination,
                 "KmsKeyId": props.capture.key.key_arn,
-                "GenerateInferenceId": True,
+                "GenerateInferenceId": props.generate_inference_id,
             }
         run_transform = sfn.CustomState(
             self,

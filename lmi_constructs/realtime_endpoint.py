@@ -23,6 +23,10 @@ from lmi_constructs.variant import (
     storage_encryption,
 )
 
+# BlueGreenUpdatePolicy.MaximumExecutionTimeoutInSeconds: 600..28800 (botocore sagemaker model).
+MIN_EXECUTION_SECONDS, MAX_EXECUTION_SECONDS = 600, 28800
+LAUNCH_SECONDS = 900  # allowance for SageMaker to provision the new fleet before the container starts
+
 
 @dataclass(frozen=True)
 class RolloutProps:
@@ -30,9 +34,21 @@ class RolloutProps:
 
     bake_seconds: int = 600
     termination_wait_seconds: int = 300
-    max_execution_seconds: int = 3600
+    max_execution_seconds: int | None = None  # None: from the instance timeouts (blue_green_timeout)
     error_5xx_threshold: int = 5
     model_latency_p90_ms: int = 30000
+
+
+def blue_green_timeout(instance: InstanceProps, rollout: RolloutProps) -> int:
+    """Launch + model download + startup health check + bake + termination wait, within SageMaker's range."""
+    needed = (
+        LAUNCH_SECONDS
+        + instance.model_data_download_timeout
+        + instance.startup_health_check_timeout
+        + rollout.bake_seconds
+        + rollout.termination_wait_seconds
+    )
+    return max(MIN_EXECUTION_SECONDS, min(MAX_EXECUTION_SECONDS, needed))
 
 
 @dataclass(frozen=True)
@@ -75,7 +91,8 @@ class RealtimeEndpoint(ServingEndpoint):
                         type="ALL_AT_ONCE", wait_interval_in_seconds=rollout.bake_seconds
                     ),
                     termination_wait_in_seconds=rollout.termination_wait_seconds,
-                    maximum_execution_timeout_in_seconds=rollout.max_execution_seconds,
+                    maximum_execution_timeout_in_seconds=rollout.max_execution_seconds
+                    or blue_green_timeout(props.instance, rollout),
                 ),
                 auto_rollback_configuration=sagemaker.CfnEndpoint.AutoRollbackConfigProperty(
                     alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=a.alarm_name) for a in self.alarms]

@@ -44,13 +44,12 @@ def models_table(models: list[ConfigBase]) -> list[str]:
     ]
     for m in models:
         placement = kind_of(m).placement(m)
-        image = scaling = captured = aot = "-"
+        image = scaling = aot = "-"
         if isinstance(m, ModelConfig):
             image = m.container.tag or m.container.uri or "?"
             scaling = f"{m.autoscaling.min}..{m.autoscaling.max}" if m.autoscaling is not None else "off"
             aot = f"{m.aot.mode} on {m.aot.instance_type}" if m.aot is not None else "-"
-        capture = getattr(m, "data_capture", None)
-        captured = f"{capture.sampling_percent} % {capture.mode}" if capture is not None else "off"
+        captured = kind_of(m).capture(m)
         rows.append(
             f"| {m.name} | {m.kind} | {image} | {placement.where} | {placement.accelerators} | {scaling} | {captured} | {aot} |"
         )

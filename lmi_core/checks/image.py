@@ -59,3 +59,14 @@ def engine_matches_image(config: ModelConfig, context: CheckContext) -> Iterator
         yield error("serving.option.rolling_batch", f"trtllm needs the tensorrtllm image, not {image}")
     if rolling == "vllm" and image == "tensorrtllm":
         yield error("serving.option.rolling_batch", "vllm needs the lmi image, not tensorrtllm")
+
+
+@check(on=ModelConfig, fields=("container.image",))
+def image_published_in_region(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    image, region = config.container.image, context.region
+    if image is None or region is None or images.published(region, image) is not False:
+        return
+    there = sorted(images.REGIONS[region].flavours)
+    yield error(
+        "container.image", f"the {image} image is not published in {region} (allowed there: {', '.join(there)})"
+    )

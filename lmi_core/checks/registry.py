@@ -21,6 +21,8 @@ Scope = Literal["document", "config", "project"]
 @dataclass(frozen=True)
 class CheckContext:
     stage: str = "dev"
+    region: str | None = None  # set when the app targets one region (-c region=...)
+    custom_handler: bool = False  # the code: bundle brings its own handle() (LMI's default handler is not used)
 
 
 @dataclass(frozen=True)

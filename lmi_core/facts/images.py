@@ -1,53 +1,93 @@
-"""Where the LMI (djl-inference) images live, per region.
+"""Where the LMI (djl-inference) images live: registry account, partition and DNS suffix per region,
+and which image flavours are published there.
 
-Source: ../shared/DESIGN.md "Images" (AWS Deep Learning Containers available-images list).
-aws-cdk-lib's own DLC region fact lacks several regions, hence this table.
+Source: the SageMaker Python SDK's image tables, aws/sagemaker-python-sdk master a2481266 (2026-08-21),
+sagemaker-core/src/sagemaker/core/image_uri_config/djl-{lmi,tensorrtllm,neuronx}.json: 44 regions for
+lmi 0.36.0, the same account per region for every flavour; partitions and DNS suffixes from botocore
+1.44.5's endpoint data. Read on 2026-11-24. aws-cdk-lib 2.275's own DLC region fact lacks 12 of
+these regions (ap-southeast-7, mx-central-1, both GovCloud regions, ...), hence this table.
+The `cpu` images are not in the SDK's tables: where they are published is not known here.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 REPOSITORY = "djl-inference"
+SOURCE = "aws/sagemaker-python-sdk@a24812666d25 sagemaker-core/.../image_uri_config/djl-*.json (2026-08-21)"
 
-_DEFAULT_ACCOUNT = "763104351884"
-_DEFAULT_REGIONS = [
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-    "ca-central-1",
-    "sa-east-1",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "eu-central-1",
-    "eu-north-1",
-    "ap-south-1",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-]
 
-IMAGE_ACCOUNTS: dict[str, str] = {
-    **{region: _DEFAULT_ACCOUNT for region in _DEFAULT_REGIONS},
-    "af-south-1": "626614931356",
-    "ap-east-1": "871362719292",
-    "ap-northeast-3": "364406365360",
-    "ap-southeast-3": "907027046896",
-    "ap-southeast-4": "457447274322",
-    "ap-south-2": "772153158452",
-    "eu-south-1": "692866216735",
-    "eu-south-2": "503227376785",
-    "eu-central-2": "380420809688",
-    "me-south-1": "217643126080",
-    "me-central-1": "914824155844",
-    "il-central-1": "780543022126",
-    "ca-west-1": "204538143572",
-    "cn-north-1": "727897471807",
-    "cn-northwest-1": "727897471807",
+@dataclass(frozen=True)
+class Registry:
+    account: str
+    partition: str
+    dns_suffix: str
+    flavours: frozenset[str]  # lmi, tensorrtllm, neuronx published in this region (cpu: unknown)
+
+
+REGIONS: dict[str, Registry] = {
+    "af-south-1": Registry("626614931356", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "ap-east-1": Registry("871362719292", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "ap-east-2": Registry("975050140332", "aws", "amazonaws.com", frozenset({"lmi"})),
+    "ap-northeast-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "ap-northeast-2": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "ap-northeast-3": Registry("364406365360", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "ap-south-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "ap-south-2": Registry("772153158452", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "ap-southeast-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "ap-southeast-2": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "ap-southeast-3": Registry("907027046896", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "ap-southeast-4": Registry("457447274322", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "ap-southeast-5": Registry("550225433462", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "ap-southeast-6": Registry("633930458069", "aws", "amazonaws.com", frozenset({"lmi"})),
+    "ap-southeast-7": Registry("590183813437", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "ca-central-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "ca-west-1": Registry("204538143572", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "cn-north-1": Registry("727897471807", "aws-cn", "amazonaws.com.cn", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "cn-northwest-1": Registry(
+        "727897471807", "aws-cn", "amazonaws.com.cn", frozenset({"lmi", "tensorrtllm", "neuronx"})
+    ),
+    "eu-central-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "eu-central-2": Registry("380420809688", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "eu-isoe-west-1": Registry("371248457586", "aws-iso-e", "cloud.adc-e.uk", frozenset({"lmi", "neuronx"})),
+    "eu-north-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "eu-south-1": Registry("692866216735", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "eu-south-2": Registry("503227376785", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "eu-west-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "eu-west-2": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "eu-west-3": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "eusc-de-east-1": Registry("204133271717", "aws-eusc", "amazonaws.eu", frozenset({"lmi"})),
+    "il-central-1": Registry("780543022126", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "me-central-1": Registry("914824155844", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "me-south-1": Registry("217643126080", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "mx-central-1": Registry("637423239942", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "sa-east-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "us-east-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "us-east-2": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
+    "us-gov-east-1": Registry(
+        "446045086412", "aws-us-gov", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})
+    ),
+    "us-gov-west-1": Registry(
+        "442386744353", "aws-us-gov", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})
+    ),
+    "us-iso-east-1": Registry("886529160074", "aws-iso", "c2s.ic.gov", frozenset({"lmi", "neuronx"})),
+    "us-isob-east-1": Registry("094389454867", "aws-iso-b", "sc2s.sgov.gov", frozenset({"lmi", "neuronx"})),
+    "us-isof-east-1": Registry("303241398832", "aws-iso-f", "csp.hci.ic.gov", frozenset({"lmi", "neuronx"})),
+    "us-isof-south-1": Registry("454834333376", "aws-iso-f", "csp.hci.ic.gov", frozenset({"lmi", "neuronx"})),
+    "us-west-1": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm"})),
+    "us-west-2": Registry("763104351884", "aws", "amazonaws.com", frozenset({"lmi", "tensorrtllm", "neuronx"})),
 }
+IMAGE_ACCOUNTS: dict[str, str] = {region: registry.account for region, registry in REGIONS.items()}
+
+
+def published(region: str, flavour: str) -> bool | None:
+    """Whether the SDK's tables list this flavour in the region; None when unknown (cpu, or an unknown region)."""
+    registry = REGIONS.get(region)
+    if registry is None or flavour not in ("lmi", "tensorrtllm", "neuronx"):
+        return None
+    return flavour in registry.flavours
+
 
 # The image kind must match the tag's flavour: a tensorrtllm tag on `image: lmi` is a typo.
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -81,9 +121,6 @@ def needs_gpu_4_1_ami(tag: str) -> bool:
     return cuda is not None and cuda >= 130
 
 
-def dns_suffix(region: str) -> str:
-    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
-
-
 def image_uri(region: str, tag: str) -> str:
-    return f"{IMAGE_ACCOUNTS[region]}.dkr.ecr.{region}.{dns_suffix(region)}/{REPOSITORY}:{tag}"
+    registry = REGIONS[region]
+    return f"{registry.account}.dkr.ecr.{region}.{registry.dns_suffix}/{REPOSITORY}:{tag}"

@@ -11,7 +11,7 @@ from lmi_core.checks import CheckContext, check
 from lmi_core.config import InstanceConfig, S3Prefix, Strict
 from lmi_core.costs import Cost, PriceTable
 from lmi_core.issues import Finding, error
-from lmi_core.kinds.kind import Kind, capacity, endpoint_cost, instance_placement
+from lmi_core.kinds.kind import Kind, capacity, endpoint_capture, endpoint_cost, instance_placement
 
 
 class Async(Strict):
@@ -70,6 +70,7 @@ KIND = Kind(
     invocation="async",
     placement=instance_placement,
     cost=cost,
+    capture=endpoint_capture,
     rollout="SageMaker replaces the instances",
     block="async",
 )

@@ -36,6 +36,7 @@ class Kind:
     invocation: Invocation
     placement: Callable[[Any], Placement]
     cost: Callable[[Any, PriceTable], Cost]
+    capture: Callable[[Any], str]  # the data capture the report shows ("20 % InputAndOutput", "off")
     rollout: str | None  # what a new EndpointConfig means on deploy; None: the kind has no endpoint
     block: str | None = None  # the kind's own top-level YAML block
     block_updates_in_place: bool = False  # a change to `block` updates in place instead of a new EndpointConfig
@@ -69,6 +70,15 @@ def instance_placement(config: InstanceConfig) -> Placement:
         f"{spec.gpus} x {spec.gpu_model} ({spec.gpu_memory_gib} GiB), TP {tp}" if spec and spec.gpus else "none"
     )
     return Placement(f"{config.instance.type} x {config.instance.count}", accelerators)
+
+
+def endpoint_capture(config: InstanceConfig) -> str:
+    capture = config.data_capture
+    return "off" if capture is None else f"{capture.sampling_percent} % {capture.mode}"
+
+
+def no_capture(config: object) -> str:
+    return "off"
 
 
 def endpoint_cost(config: InstanceConfig, prices: PriceTable) -> Cost:

@@ -8,7 +8,7 @@ from typing import Literal
 from lmi_core.checks import CheckContext, check
 from lmi_core.config import InstanceConfig
 from lmi_core.issues import Finding, error
-from lmi_core.kinds.kind import Kind, endpoint_cost, instance_placement
+from lmi_core.kinds.kind import Kind, endpoint_capture, endpoint_cost, instance_placement
 
 
 class RealtimeConfig(InstanceConfig):
@@ -45,5 +45,6 @@ KIND = Kind(
     invocation="endpoint",
     placement=instance_placement,
     cost=endpoint_cost,
+    capture=endpoint_capture,
     rollout="blue/green rollout with auto-rollback",
 )

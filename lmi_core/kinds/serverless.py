@@ -12,7 +12,7 @@ from lmi_core.checks.memory import Fit, fit_findings, weights_gib
 from lmi_core.config import ModelConfig, Strict
 from lmi_core.costs import Cost, PriceTable
 from lmi_core.issues import Finding, error
-from lmi_core.kinds.kind import Kind, Placement
+from lmi_core.kinds.kind import Kind, Placement, no_capture
 from lmi_core.serving_properties import tensor_parallel_degree
 
 
@@ -103,6 +103,7 @@ KIND = Kind(
     invocation="endpoint",
     placement=placement,
     cost=cost,
+    capture=no_capture,
     rollout="SageMaker replaces the instances",
     block="serverless",
     not_allowed={

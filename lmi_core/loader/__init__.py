@@ -60,11 +60,12 @@ def _load(path: Path, context: CheckContext) -> _FileResult:
     except ValidationError as exc:
         issues += [located(f, key_path) for key_path, f in messages.findings(exc, document.data)]
         return _FileResult(None, issues, name)
-    issues += [located(f) for f in run_config_checks(config, context)]
     code = None
     if isinstance(config, ModelConfig) and config.code is not None:
         code, code_findings = read_code(path, config.code, dict(config.serving), config.code_max_mb)
         issues += [located(f) for f in code_findings]
+    context = replace(context, custom_handler=code is not None and code.custom_handler)
+    issues += [located(f) for f in run_config_checks(config, context)]
     if any(issue.severity == "error" for issue in issues):
         return _FileResult(None, issues, name)
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
@@ -77,12 +78,14 @@ def load_file(path: Path, stage: str = "dev") -> tuple[LoadedConfig | None, list
     return result.loaded, result.issues
 
 
-def load_configs(paths: Iterable[Path], *, stage: str = "dev", strict: bool = False) -> list[LoadedConfig]:
+def load_configs(
+    paths: Iterable[Path], *, stage: str = "dev", strict: bool = False, region: str | None = None
+) -> list[LoadedConfig]:
     """Load model YAML files or directories of them; raise ConfigError with every problem found.
 
     `stage` enables stage rules (prod: data capture expected); `strict` makes warnings errors."""
     files, issues = discover(paths)
-    context = CheckContext(stage=stage)
+    context = CheckContext(stage=stage, region=region)
     results = [_load(file, context) for file in files]
     loaded = [r.loaded for r in results if r.loaded is not None]
     for r in results:

@@ -36,6 +36,7 @@ class CodeBundle:
     directory: Path
     files: dict[str, bytes]  # archive name (posix, relative) -> content, sorted
     entry_point: str | None  # value for option.entryPoint, or None to leave LMI's default
+    custom_handler: bool = False  # the entry file defines handle(): LMI's default handler is not used
 
 
 def code_directory(yaml_path: Path, code: str) -> Path:
@@ -89,36 +90,41 @@ def read_code(
                 f"holds {total / 2**20:.1f} MB, over the {max_mb} MB cap (largest: {listing}); weights belong in S3",
             )
         )
-    entry_point = _entry_point(files, serving, problems)
+    entry_point, custom_handler = _entry_point(files, serving, problems)
     if "requirements.txt" in files:
         problems.extend(
             error("code", message)
             for message in check_requirements(files["requirements.txt"].decode("utf-8", "replace"))
         )
-    return (None if problems else CodeBundle(directory, dict(sorted(files.items())), entry_point)), problems
+    return (
+        None if problems else CodeBundle(directory, dict(sorted(files.items())), entry_point, custom_handler)
+    ), problems
 
 
-def _entry_point(files: dict[str, bytes], serving: dict[str, object], problems: list[Finding]) -> str | None:
+def _entry_point(
+    files: dict[str, bytes], serving: dict[str, object], problems: list[Finding]
+) -> tuple[str | None, bool]:
+    """(option.entryPoint to set, or None; whether the entry file defines handle())."""
     configured = serving.get("option.entryPoint")
     if isinstance(configured, str) and not configured.endswith(".py"):
-        return None  # a module of the container (djl_python.*): nothing to check here
+        return None, False  # a module of the container (djl_python.*): nothing to check here
     entry = configured if isinstance(configured, str) else "model.py"
     if entry not in files:
         if configured is not None:
             problems.append(error("serving.option.entryPoint", f"{entry} is not in the code directory"))
-        return None
+        return None, False
     try:
         tree = ast.parse(files[entry], filename=entry)
         compile(tree, entry, "exec")
     except SyntaxError as exc:
         problems.append(error("code", f"{entry} does not compile: {exc.msg} (line {exc.lineno})"))
-        return None
-    if configured is not None:
-        return None  # already in serving:
+        return None, False
     defines_handle = any(
         isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "handle" for node in tree.body
     )
-    return "model.py" if defines_handle else None
+    if configured is not None:
+        return None, defines_handle  # already in serving:
+    return ("model.py" if defines_handle else None), defines_handle
 
 
 def check_requirements(text: str) -> Iterator[str]:

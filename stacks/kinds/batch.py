@@ -5,15 +5,17 @@ from __future__ import annotations
 from constructs import Construct
 
 from lmi_constructs.batch_transform import BatchTransform, BatchTransformProps, TransformProps
+from lmi_constructs.variant import CaptureProps
 from lmi_core import naming
 from lmi_core.kinds.batch import BatchConfig
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, SharedRefs, capture_props, model_props, s3_location
+from stacks.kinds.common import ServingOutputs, SharedRefs, capture_location, model_props, s3_location
 
 
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
     config = loaded.config
     assert isinstance(config, BatchConfig)
+    capture = config.data_capture
     batch = BatchTransform(
         scope,
         "Serving",
@@ -32,7 +34,8 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
             key=shared.key,
             job_name_prefix=naming.transform_job_prefix(config.name),
             log_group_name=naming.state_machine_log_group(config.name),
-            capture=capture_props(config, shared),
+            capture=None if capture is None else CaptureProps(capture_location(config.name, shared), shared.key),
+            generate_inference_id=capture is not None and capture.generate_inference_id,
         ),
     )
     return ServingOutputs(

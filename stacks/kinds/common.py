@@ -142,12 +142,16 @@ def instance_props(config: InstanceConfig) -> InstanceProps:
     )
 
 
+def capture_location(model: str, shared: SharedRefs) -> S3Location:
+    return S3Location(shared.bucket("data-capture"), naming.capture_prefix(model))
+
+
 def capture_props(config: InstanceConfig, shared: SharedRefs) -> CaptureProps | None:
+    """Endpoint data capture (sampled, by mode)."""
     capture = config.data_capture
     if capture is None:
         return None
-    location = S3Location(shared.bucket("data-capture"), naming.capture_prefix(config.name))
-    return CaptureProps(location, shared.key, capture.sampling_percent, capture.mode)
+    return CaptureProps(capture_location(config.name, shared), shared.key, capture.sampling_percent, capture.mode)
 
 
 def scaling_props(scaling: Autoscaling | None, target: float | None, default_target: float) -> ScalingProps | None:

@@ -142,17 +142,33 @@ def test_batch_state_machine_runs_transform_job_sync(examples: Synth) -> None:
     definition = _definition(_batch(examples))
     assert "states:::sagemaker:createTransformJob.sync" in definition
     for fragment in (
-        '\\"BatchStrategy\\":\\"MultiRecord\\"',
+        '\\"BatchStrategy\\":\\"SingleRecord\\"',
+        '\\"ContentType\\":\\"application/json\\"',
+        '\\"Accept\\":\\"application/json\\"',
         '\\"MaxPayloadInMB\\":6',
         '\\"MaxConcurrentTransforms\\":8',
         '\\"SplitType\\":\\"Line\\"',
         '\\"InstanceType\\":\\"ml.g5.2xlarge\\"',
         '\\"InstanceCount\\":1',
         "DataCaptureConfig",
+        '\\"GenerateInferenceId\\":true',
         "States.Format('qwen25-7b-batch-{}', States.UUID())",
     ):
         assert fragment in definition, fragment
     assert "VolumeKmsKeyId" not in definition  # g5 has NVMe
+    assert "SamplingPercentage" not in definition and "CaptureOptions" not in definition  # no such fields for batch
+
+
+def test_multi_record_batch_sends_jsonlines_to_its_own_handler(examples: Synth) -> None:
+    template = examples.templates["lmi-qwen25-7b-batch-multi"]
+    definition = _definition(template)
+    for fragment in (
+        '\\"BatchStrategy\\":\\"MultiRecord\\"',
+        '\\"ContentType\\":\\"application/jsonlines\\"',
+        '\\"Accept\\":\\"application/jsonlines\\"',
+    ):
+        assert fragment in definition, fragment
+    assert "DataCaptureConfig" not in definition
 
 
 def test_batch_logging_tracing_and_no_model_endpoint(examples: Synth) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from tests.conftest import Synth
+from tests.conftest import EXAMPLES, Synth, stack_names
 
 
 def resources(template: dict[str, Any], type_name: str) -> list[dict[str, Any]]:
@@ -22,9 +22,28 @@ def llama(examples: Synth) -> dict[str, Any]:
 
 
 def test_one_template_per_model_plus_shared(examples: Synth) -> None:
-    expected = {"lmi-shared", "lmi-llama3-8b-chat", "lmi-qwen25-32b-chat", "lmi-llama31-70b-awq"}
-    expected |= {"lmi-smollm2-serverless", "lmi-llama3-8b-async", "lmi-qwen25-7b-batch", "lmi-llama3-8b-trtllm"}
-    assert set(examples.templates) == expected
+    assert sorted(examples.templates) == sorted(stack_names(EXAMPLES))
+    assert {"lmi-shared", "lmi-llama3-8b-chat", "lmi-smollm2-serverless", "lmi-qwen25-7b-batch"} <= set(
+        examples.templates
+    )
+
+
+def test_blue_green_timeout_covers_download_startup_bake_and_termination(examples: Synth) -> None:
+    """qwen25-32b-chat: 900 launch + 1200 download + 2700 startup + 600 bake + 300 termination."""
+    (endpoint,) = resources(examples.templates["lmi-qwen25-32b-chat"], "AWS::SageMaker::Endpoint")
+    policy = endpoint["Properties"]["DeploymentConfig"]["BlueGreenUpdatePolicy"]
+    assert policy["MaximumExecutionTimeoutInSeconds"] == 5700
+
+
+def test_blue_green_timeout_stays_within_sagemaker_limits() -> None:
+    from lmi_constructs.realtime_endpoint import RolloutProps, blue_green_timeout
+    from lmi_constructs.variant import InstanceProps
+
+    short = InstanceProps("ml.g5.xlarge", 1, 60, 60)
+    long = InstanceProps("ml.g5.xlarge", 1, 3600, 3600)
+    assert blue_green_timeout(short, RolloutProps(bake_seconds=0, termination_wait_seconds=0)) == 1020
+    assert blue_green_timeout(long, RolloutProps(bake_seconds=3600, termination_wait_seconds=3600)) == 15300
+    assert blue_green_timeout(long, RolloutProps(bake_seconds=28800, termination_wait_seconds=0)) == 28800
 
 
 def test_model_endpoint_config_and_endpoint(examples: Synth) -> None:

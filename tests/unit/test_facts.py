@@ -14,7 +14,8 @@ DESIGN_ACCOUNTS = {
     "ap-south-2": "772153158452", "eu-south-1": "692866216735", "eu-south-2": "503227376785",
     "eu-central-2": "380420809688", "me-south-1": "217643126080", "me-central-1": "914824155844",
     "il-central-1": "780543022126", "ca-west-1": "204538143572", "cn-north-1": "727897471807",
-    "cn-northwest-1": "727897471807",
+    "cn-northwest-1": "727897471807", "ap-southeast-7": "590183813437", "mx-central-1": "637423239942",
+    "us-gov-west-1": "442386744353",
 }  # fmt: skip
 
 
@@ -28,6 +29,28 @@ def test_image_uri_concrete_region() -> None:
         "763104351884.dkr.ecr.eu-west-1.amazonaws.com/djl-inference:0.33.0-lmi15.0.0-cu128"
     )
     assert image_registry.image_uri("cn-north-1", "t").endswith(".amazonaws.com.cn/djl-inference:t")
+    assert (
+        image_registry.image_uri("us-gov-west-1", "t")
+        == "442386744353.dkr.ecr.us-gov-west-1.amazonaws.com/djl-inference:t"
+    )
+    assert image_registry.image_uri("eusc-de-east-1", "t").endswith(".amazonaws.eu/djl-inference:t")
+
+
+def test_every_region_of_the_sdk_table() -> None:
+    """The SDK's djl-lmi.json lists 44 regions (commercial, China, GovCloud, ISO and EUSC partitions)."""
+    assert len(image_registry.REGIONS) == 44
+    partitions = {r.partition for r in image_registry.REGIONS.values()}
+    assert {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-f", "aws-iso-e", "aws-eusc"} == partitions
+    assert all("lmi" in r.flavours for r in image_registry.REGIONS.values())
+
+
+@pytest.mark.parametrize(
+    ("region", "flavour", "published"),
+    [("us-east-1", "tensorrtllm", True), ("ap-east-2", "tensorrtllm", False), ("us-west-1", "neuronx", False),
+     ("us-east-1", "cpu", None), ("xx-nowhere-1", "lmi", None)],
+)  # fmt: skip
+def test_published(region: str, flavour: str, published: bool | None) -> None:
+    assert image_registry.published(region, flavour) is published
 
 
 @pytest.mark.parametrize(

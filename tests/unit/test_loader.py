@@ -12,9 +12,9 @@ from lmi_core.loader import load_configs
 from tests.conftest import EXAMPLES, MINIMAL
 
 
-def test_examples_load() -> None:
-    names = [c.config.name for c in load_configs([EXAMPLES])]
-    assert names == sorted(names) and len(names) >= 3
+def test_examples_load_in_file_order() -> None:
+    paths = [c.path for c in load_configs([EXAMPLES])]
+    assert paths == sorted(paths) and len(paths) >= 3
 
 
 def test_all_errors_of_all_files_at_once(config_dir: Callable[[dict[str, str]], Path]) -> None:

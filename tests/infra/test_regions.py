@@ -1,0 +1,39 @@
+"""Synth works in every region of the SDK's image table, with that region's ECR account and DNS suffix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lmi_core.facts.images import REGIONS, image_uri
+from tests.conftest import MINIMAL, write_configs
+
+TAG = "0.33.0-lmi15.0.0-cu128"
+
+
+@pytest.fixture(scope="module")
+def assembly(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One app with a shared and a model stack in each region (one synth for all 44)."""
+    from aws_cdk import App, Environment
+
+    from lmi_core.loader import load_configs
+    from stacks.model_stack import ModelStack
+    from stacks.shared_stack import SharedStack
+
+    (loaded,) = load_configs([write_configs(tmp_path_factory.mktemp("configs"), {"m1.yaml": MINIMAL})])
+    app = App(outdir=str(tmp_path_factory.mktemp("regions-out")))
+    for region in REGIONS:
+        env = Environment(account="123456789012", region=region)
+        shared = SharedStack(app, f"shared-{region}", env=env)
+        ModelStack(app, f"model-{region}", loaded=loaded, shared=shared.resources, env=env).add_stack_dependency(shared)
+    return app.synth()
+
+
+@pytest.mark.parametrize("region", sorted(REGIONS))
+def test_image_from_the_regions_registry(assembly: Any, region: str) -> None:
+    template = assembly.get_stack_by_name(f"model-{region}").template
+    (model,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Model"]
+    uri = model["Properties"]["PrimaryContainer"]["Image"]
+    assert uri == image_uri(region, TAG)
+    assert uri.startswith(f"{REGIONS[region].account}.dkr.ecr.{region}.{REGIONS[region].dns_suffix}/")

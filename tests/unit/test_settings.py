@@ -1,0 +1,50 @@
+"""CDK context -> settings, checked before CDK starts: one line per bad value."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lmi_core.settings import context_from_environment, parse_settings
+
+
+def test_defaults() -> None:
+    settings, issues = parse_settings({})
+    assert issues == []
+    assert (settings.config_dir, settings.stage, settings.strict, settings.region) == (
+        Path("model_configs"),
+        "dev",
+        False,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"region": "xx-nowhere-1"}, "cdk context: region: 'xx-nowhere-1' has no LMI image registry (allowed: one of the 44 regions in lmi_core/facts/images.py)"),
+        ({"account": "12345"}, "cdk context: account: '12345' is not an AWS account id (allowed: 12 digits)"),
+        ({"strict_warnings": "yes"}, "cdk context: strict_warnings: 'yes' is not allowed (allowed: true, false)"),
+    ],
+)  # fmt: skip
+def test_bad_values_are_one_line_each(context: dict[str, str], message: str) -> None:
+    _, issues = parse_settings(context)
+    assert [str(i) for i in issues] == [message]
+
+
+@pytest.mark.parametrize(
+    "region", ["ap-southeast-7", "mx-central-1", "us-gov-west-1", "cn-northwest-1", "eusc-de-east-1"]
+)
+def test_every_sdk_region_is_accepted(region: str) -> None:
+    settings, issues = parse_settings({"region": region, "account": "123456789012"})
+    assert issues == [] and settings.region == region
+
+
+def test_context_from_the_cli_environment(tmp_path: Path) -> None:
+    overflow = tmp_path / "overflow.json"
+    overflow.write_text(json.dumps({"stage": "prod"}))
+    environ = {"CDK_CONTEXT_JSON": json.dumps({"region": "eu-west-1"}), "CONTEXT_OVERFLOW_LOCATION_ENV": str(overflow)}
+    assert context_from_environment(environ) == {"region": "eu-west-1", "stage": "prod"}
+    assert context_from_environment({}) == {}

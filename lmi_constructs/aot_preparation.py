@@ -1,10 +1,11 @@
-"""Ahead-of-time model preparation: a custom resource runs the LMI container as a SageMaker
-training job (TensorRT-LLM compilation, AWQ/FP8 quantization, partitioning) and the serving
-Model reads the job's output prefix, so the endpoint cannot be created before the job is done.
+"""Ahead-of-time model preparation: a custom resource runs SageMaker's optimization job (sharding,
+quantization, compilation for GPUs or Neuron) or, where only that works, a training job running the
+image's own TensorRT-LLM build; the serving Model reads the output prefix, so the endpoint cannot be
+created before the job is done.
 
 CloudFormation waits at most one hour for a custom resource. Job name and output prefix are
-content-addressed (lambda/aot_partition), so a job that outlives one deploy keeps running and
-the next deploy with the same inputs attaches to it, or finds its completion marker.
+content-addressed (lambda/aot_preparation), so a job that outlives one deploy keeps running and the
+next deploy with the same inputs attaches to it, or finds its completion marker.
 """
 
 from __future__ import annotations
@@ -31,32 +32,39 @@ from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
 from lmi_core import naming, serving_properties
 from lmi_core.serving_properties import ServingValue
 
-HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "aot_partition"
+HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "aot_preparation"
 # Pure modules the handler shares with the app, copied into its asset at synth (never written twice).
 SHARED_MODULES = (Path(lmi_core.__file__), Path(naming.__file__), Path(serving_properties.__file__))
 # CloudFormation's own limit for a custom resource is one hour; stop polling a bit before it,
 # so the failure message (job still running: deploy again to re-attach) is ours, not a timeout.
 PROVIDER_TOTAL_TIMEOUT = Duration.minutes(55)
 SERVICE_TIMEOUT = Duration.minutes(60)
+JOB_KINDS = {"optimization-job": "OptimizationJob", "training-job": "TrainingJob"}
+# The optimization job's log group follows the training-job pattern; not confirmed in AWS docs (unverified).
+JOB_LOG_GROUPS = {"optimization-job": "/aws/sagemaker/OptimizationJobs", "training-job": "/aws/sagemaker/TrainingJobs"}
 
 
 @dataclass(frozen=True)
 class AotProps:
     model_name: str  # the handler names jobs and prefixes after it (lmi_core.naming)
-    mode: str  # trtllm | quantize-awq | quantize-fp8 | partition
-    instance_type: str
-    image: ImageProps
-    model_id: str  # S3 prefix or Hugging Face id of the source weights
+    engine: str  # optimization-job | training-job
+    steps: tuple[str, ...]  # shard, quantize-awq, quantize-fp8, compile
+    instance_type: str  # DeploymentInstanceType (optimization job), or the training job's instance
+    image: ImageProps  # the image the job runs
+    model_id: str  # S3 prefix (or, training job only, a Hugging Face id) of the source weights
     artifacts: S3Location  # root of prepared artifacts; this model's land under <prefix><model_name>/<hash>/
     job_name_prefix: str  # the handler may create, describe and stop only jobs named <prefix>-*
     handler_log_group_name: str
     framework_log_group_name: str
     waiter_log_group_name: str
     source_weights: S3Location | None = None  # the job reads the source weights here (S3 model ids)
-    serving: Mapping[str, ServingValue] = field(default_factory=dict)
+    configs: tuple[tuple[str, Mapping[str, str]], ...] = ()  # optimization job: (technique, OverrideEnvironment)
+    serving: Mapping[str, ServingValue] = field(default_factory=dict)  # training job: serving.properties to build from
     tensor_parallel_degree: int = 1
     key: kms.IKey | None = None
     max_runtime_seconds: int = 86400
+    volume_size_gb: int = 0  # training job on an instance without local NVMe
+    accept_eula: bool = False
 
 
 def handler_code(outdir: str) -> lambda_.Code:
@@ -117,10 +125,11 @@ class AotPreparation(Construct):
         self.log_group = self._log_group("HandlerLogs", props.handler_log_group_name, props.key)
         handler_role = iam.Role(self, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         handler_policy = ScopedPolicy(self, "HandlerPolicy", role=handler_role, description=f"AOT handler of {name}")
+        kind = JOB_KINDS[props.engine]
         handler_policy.allow(
-            ["sagemaker:AddTags", "sagemaker:CreateTrainingJob", "sagemaker:DescribeTrainingJob", "sagemaker:ListTags",
-             "sagemaker:StopTrainingJob"],
-            [arn(f"arn:{{partition}}:sagemaker:{{region}}:{{account}}:training-job/{props.job_name_prefix}-*")],
+            ["sagemaker:AddTags", f"sagemaker:Create{kind}", f"sagemaker:Describe{kind}", "sagemaker:ListTags",
+             f"sagemaker:Stop{kind}"],
+            [arn(f"arn:{{partition}}:sagemaker:{{region}}:{{account}}:{props.engine}/{props.job_name_prefix}-*")],
             reason="Job names end in a content hash (and a retry suffix) computed at deploy time.",
         )  # fmt: skip
         handler_policy.allow(
@@ -187,22 +196,27 @@ class AotPreparation(Construct):
             resource_type="Custom::LmiAotPreparation",
             properties={
                 "ModelName": name,
+                "Engine": props.engine,
+                "Steps": ",".join(props.steps),
                 "ImageUri": image.image_uri,
                 "ModelId": props.model_id,
+                "OptimizationConfigs": json.dumps([[t, dict(env)] for t, env in props.configs], sort_keys=True),
                 "ServingProperties": json.dumps(dict(props.serving), sort_keys=True),
-                "Mode": props.mode,
                 "TensorParallelDegree": str(props.tensor_parallel_degree),
                 "InstanceType": props.instance_type,
-                "InstanceCount": "1",
                 "RoleArn": self.job_role.role_arn,
                 "OutputBucket": props.artifacts.bucket.bucket_name,
                 "OutputKeyPrefix": props.artifacts.prefix,
                 "MaxRuntimeSeconds": str(props.max_runtime_seconds),
+                "VolumeSizeGb": str(props.volume_size_gb),
+                "AcceptEula": "true" if props.accept_eula else "false",
                 **({"OutputKmsKeyId": props.key.key_arn} if props.key is not None else {}),
             },
         )
         self.resource.node.add_dependency(job_policy)
         self.output_prefix = self.resource.get_att_string("OutputPrefix")
+        # The image to serve the result with: the optimization job's recommendation, or the job's own image.
+        self.recommended_image = self.resource.get_att_string("RecommendedImage")
 
     def _log_group(self, construct_id: str, name: str, key: kms.IKey | None) -> logs.LogGroup:
         return logs.LogGroup(

@@ -110,7 +110,7 @@ class AsyncEndpoint(ServingEndpoint):
                 ),
             ),
         )
-        storage_encryption(self.endpoint_config, props.instance.type, props.key)
+        storage_encryption(self.endpoint_config, props.instance, props.key)
         self._endpoint(self.endpoint_config)
         if props.scaling is not None:
             self._autoscaling(props.scaling)

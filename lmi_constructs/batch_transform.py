@@ -19,7 +19,6 @@ from lmi_constructs.model import LmiModel, LmiModelProps
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
 from lmi_constructs.secure_topic import SecureTopic
 from lmi_constructs.variant import CaptureProps, grant_capture
-from lmi_core.facts.instances import instance_spec
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,7 @@ class TransformProps:
     max_concurrent_transforms: int
     instance_type: str
     instance_count: int
+    local_nvme: bool = True  # NVMe instance storage is hardware-encrypted; VolumeKmsKeyId is rejected there
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,11 @@ class BatchTransform(Construct):
         self._grant_model_data(transform, props.key)
         self.failure_topic = SecureTopic(self, "FailureTopic", key=props.key, display_name=f"{name} batch failed").topic
 
-        spec = instance_spec(transform.instance_type)
         resources: dict[str, object] = {
             "InstanceType": transform.instance_type,
             "InstanceCount": transform.instance_count,
         }
-        if spec is None or not spec.has_nvme:
+        if not transform.local_nvme:
             resources["VolumeKmsKeyId"] = props.key.key_arn
         # SingleRecord sends one JSON line per request, which LMI's default handler reads as one JSON
         # document (application/json); MultiRecord sends many lines, for a handler that splits them.

@@ -16,7 +16,7 @@ _MAPPING_ID = "LmiImageAccounts"
 @dataclass(frozen=True)
 class ImageProps:
     tag: str | None = None  # a djl-inference tag (the registry account comes from the region)
-    uri: str | None = None  # or a full image URI
+    uri: str | None = None  # or a full image URI; a deploy-time token is taken for a djl-inference image
 
 
 def _accounts_mapping(stack: Stack) -> CfnMapping:
@@ -41,8 +41,14 @@ class LmiImage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: ImageProps) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.tag = props.tag or (props.uri or "").rsplit(":", 1)[-1]
-        if props.uri is not None:
+        self.tag = props.tag or (
+            "" if props.uri is None or Token.is_unresolved(props.uri) else props.uri.rsplit(":", 1)[-1]
+        )
+        if props.uri is not None and Token.is_unresolved(props.uri):  # e.g. the image an optimization job recommends
+            self.image_uri = props.uri
+            region, repository = Aws.REGION, images.REPOSITORY
+            account = _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
+        elif props.uri is not None:
             self.image_uri = props.uri
             registry, _, repository_and_tag = props.uri.partition("/")
             account = registry.split(".")[0]

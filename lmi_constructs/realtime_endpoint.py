@@ -79,7 +79,7 @@ class RealtimeEndpoint(ServingEndpoint):
             production_variants=[production_variant(self.model, props.instance, self.model.image.tag)],
             data_capture_config=None if props.capture is None else data_capture_config(self.model, props.capture),
         )
-        storage_encryption(self.endpoint_config, props.instance.type, props.storage_key)
+        storage_encryption(self.endpoint_config, props.instance, props.storage_key)
 
         self.alarms = self._rollback_alarms(props.rollout, props.alarm_topic)
         rollout = props.rollout

@@ -12,7 +12,6 @@ from lmi_constructs.model import LmiModel
 from lmi_constructs.nag import acknowledge
 from lmi_constructs.scoped_policy import S3Location
 from lmi_core.facts import images
-from lmi_core.facts.instances import instance_spec
 
 VARIANT_NAME = "AllTraffic"
 
@@ -25,6 +24,7 @@ class InstanceProps:
     model_data_download_timeout: int
     volume_size_gb: int | None = None
     inference_ami_version: str | None = None
+    local_nvme: bool = True  # NVMe instance storage: SageMaker rejects VolumeSizeInGB and KmsKeyId there
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,6 @@ def production_variant(
     model: LmiModel, instance: InstanceProps, image_tag: str
 ) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
     """One instance-backed variant; shared by the real-time and async endpoints."""
-    spec = instance_spec(instance.type)
-    nvme = spec is not None and spec.has_nvme
     return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
         variant_name=VARIANT_NAME,
         model_name=model.model_name,
@@ -53,21 +51,20 @@ def production_variant(
         initial_variant_weight=1.0,
         container_startup_health_check_timeout_in_seconds=instance.startup_health_check_timeout,
         model_data_download_timeout_in_seconds=instance.model_data_download_timeout,
-        volume_size_in_gb=None if nvme else instance.volume_size_gb,
+        volume_size_in_gb=None if instance.local_nvme else instance.volume_size_gb,
         inference_ami_version=instance.inference_ami_version
         or (images.CU130_AMI_VERSION if images.needs_gpu_4_1_ami(image_tag) else None),
     )
 
 
-def storage_encryption(config: sagemaker.CfnEndpointConfig, instance_type: str, key: kms.IKey) -> None:
+def storage_encryption(config: sagemaker.CfnEndpointConfig, instance: InstanceProps, key: kms.IKey) -> None:
     """KMS for the ML storage volume, except on instances with local NVMe: SageMaker rejects
     KmsKeyId there, and their instance store is hardware-encrypted (AES-256) by Nitro."""
-    spec = instance_spec(instance_type)
-    if spec is None or not spec.has_nvme:
+    if not instance.local_nvme:
         config.kms_key_id = key.key_arn
         return
     reason = (
-        f"{instance_type} has local NVMe instance storage, encrypted at rest by Nitro hardware; SageMaker rejects "
+        f"{instance.type} has local NVMe instance storage, encrypted at rest by Nitro hardware; SageMaker rejects "
         "an EndpointConfig KmsKeyId for such instances."
     )
     for pack in ("HIPAA.Security", "NIST.800.53.R5"):

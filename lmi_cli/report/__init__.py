@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from lmi_core import aot as aot_plan
 from lmi_core import naming
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.costs import PriceTable
@@ -24,10 +25,22 @@ from lmi_core.loader import load_configs
 
 
 def aot_cost(config: ConfigBase, prices: PriceTable) -> float | None:
-    """Per hour of the AOT job (training prices taken equal to hosting prices: an approximation)."""
-    if not isinstance(config, ModelConfig) or config.aot is None:
-        return None
-    return prices.instance_hour.get(config.aot.instance_type)
+    """Per hour of the AOT job, priced as its target instance (an approximation: job prices differ)."""
+    plan = aot_plan.plan(config) if isinstance(config, ModelConfig) else None
+    return None if plan is None else prices.instance_hour.get(plan.target_instance_type)
+
+
+def aot_summary(config: ModelConfig) -> str:
+    plan = aot_plan.plan(config)
+    if plan is None:
+        return "-"
+    image = "" if plan.job_tag is None else f", image {plan.job_tag}"
+    serving = (
+        "; serves on the image the job recommends"
+        if config.container.tag is None and config.container.uri is None
+        else ""
+    )
+    return f"{', '.join(plan.steps)} by {plan.engine}{image} for {plan.target_instance_type}{serving}"
 
 
 # ---------------------------------------------------------------- tables
@@ -48,7 +61,7 @@ def models_table(models: list[ConfigBase]) -> list[str]:
         if isinstance(m, ModelConfig):
             image = m.container.tag or m.container.uri or "?"
             scaling = f"{m.autoscaling.min}..{m.autoscaling.max}" if m.autoscaling is not None else "off"
-            aot = f"{m.aot.mode} on {m.aot.instance_type}" if m.aot is not None else "-"
+            aot = aot_summary(m)
         captured = kind_of(m).capture(m)
         rows.append(
             f"| {m.name} | {m.kind} | {image} | {placement.where} | {placement.accelerators} | {scaling} | {captured} | {aot} |"

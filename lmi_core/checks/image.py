@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lmi_core.aot import resolve_engine
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig, ModelConfig, instance_of
 from lmi_core.facts import images
-from lmi_core.facts.instances import instance_spec
 from lmi_core.issues import Finding, error
 
 
 @check(on=ModelConfig, fields=("container.image", "container.tag", "container.uri"))
 def image_given_once(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     container = config.container
+    recommended = (
+        config.aot is not None and container.image is not None and resolve_engine(config) == "optimization-job"
+    )
     if container.uri is not None and (container.image is not None or container.tag is not None):
         yield error("container", "give either `uri`, or `image` and `tag`, but not both")
-    elif container.uri is None and (container.image is None or container.tag is None):
-        yield error("container", "give `image` (lmi|tensorrtllm|neuronx|cpu) and a pinned `tag`, or a full `uri`")
+    elif container.uri is None and (container.image is None or (container.tag is None and not recommended)):
+        yield error(
+            "container",
+            "give `image` (lmi|tensorrtllm|neuronx|cpu) and a pinned `tag`, or a full `uri` (a tag may be left out "
+            "only with aot: by the optimization job, which recommends the image)",
+        )
     elif container.tag is not None and container.tag in {"latest", ""}:
         yield error("container", "the image tag must be pinned (allowed: a version tag such as 0.33.0-lmi15.0.0-cu128)")
 
@@ -37,7 +44,7 @@ def image_matches_tag(config: ModelConfig, context: CheckContext) -> Iterator[Fi
 @check(on=InstanceConfig, fields=("container.image", "instance.type"))
 def image_fits_instance(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     instance = instance_of(config)
-    spec = instance_spec(instance.type) if instance is not None else None
+    spec = instance.spec() if instance is not None else None
     image = config.container.image
     if spec is None or image is None:
         return
@@ -45,9 +52,14 @@ def image_fits_instance(config: ModelConfig, context: CheckContext) -> Iterator[
         yield error(
             "instance.type", f"{spec.name} has no GPU; the {image} image needs one (allowed: ml.g5.*, ml.g6.*, ...)"
         )
-    if image == "neuronx":
+    if image == "neuronx" and not spec.is_neuron:
         yield error(
-            "container.image", f"neuronx images need Inferentia/Trainium instances (inf2, trn1), not {spec.name}"
+            "container.image",
+            f"neuronx images need Inferentia or Trainium instances (inf2, trn1, trn1n), not {spec.name}",
+        )
+    if image == "cpu" and (spec.gpus or spec.is_neuron):
+        yield error(
+            "container.image", f"the cpu image leaves the accelerators of {spec.name} idle (allowed: lmi, neuronx)"
         )
 
 

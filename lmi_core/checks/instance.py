@@ -7,28 +7,44 @@ from collections.abc import Iterator
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig
 from lmi_core.facts import images
-from lmi_core.facts.instances import INSTANCES, catalog_summary, instance_spec
-from lmi_core.issues import Finding, did_you_mean, error
+from lmi_core.facts.instances import catalog_summary, instance_spec, same_family
+from lmi_core.issues import Finding, did_you_mean, error, warning
 from lmi_core.serving_properties import ServingValue
 
 
-@check(on=InstanceConfig, fields=("instance.type",))
+@check(on=InstanceConfig, fields=("instance.type", "instance.accelerators", "instance.nvme"))
 def instance_known(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
-    if instance_spec(config.instance.type) is None:
+    instance = config.instance
+    if instance_spec(instance.type) is not None:
+        for field in ("accelerators", "nvme"):
+            if getattr(instance, field) is not None:
+                yield error(
+                    f"instance.{field}",
+                    f"{instance.type} is in the instance catalog, which has its facts (remove instance.{field})",
+                )
+        return
+    if instance.spec() is None:
         yield error(
             "instance.type",
-            f"'{config.instance.type}' is not in the instance catalog{did_you_mean(config.instance.type, INSTANCES)} "
-            f"(allowed: {catalog_summary()})",
+            f"'{instance.type}' is not in the instance catalog{did_you_mean(instance.type, same_family(instance.type))} "
+            f"(allowed: {catalog_summary()}; or describe another type with instance.accelerators and instance.nvme)",
+        )
+    else:
+        yield warning(
+            "instance.type",
+            f"{instance.type} is not in the instance catalog: every check uses the accelerators and NVMe you give "
+            "in instance.accelerators and instance.nvme (your own facts: check them against the AWS instance page)",
         )
 
 
 @check(on=InstanceConfig, fields=("instance.type", "instance.volume_size_gb"))
 def no_volume_on_nvme(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
-    spec = instance_spec(config.instance.type)
+    spec = config.instance.spec()
     if spec is not None and config.instance.volume_size_gb is not None and spec.has_nvme:
         yield error(
             "instance.volume_size_gb",
-            f"{spec.name} has {spec.nvme_gb} GB local NVMe and SageMaker rejects VolumeSizeInGB on it (remove the field)",
+            f"{spec.name} has {'local NVMe' if not spec.from_catalog else f'{spec.nvme_gb} GB local NVMe'} and SageMaker "
+            "rejects VolumeSizeInGB on it (remove the field)",
         )
 
 

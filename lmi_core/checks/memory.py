@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig
-from lmi_core.facts.instances import INSTANCES, InstanceSpec, instance_spec
+from lmi_core.facts.instances import INSTANCES, InstanceSpec
 from lmi_core.issues import Finding, error, warning
 from lmi_core.serving_properties import tensor_parallel_degree
 
@@ -60,34 +60,48 @@ def weights_gib(parameters_billion: float, serving: Mapping[str, object]) -> flo
     return parameters_billion * 1e9 * bytes_per_parameter(serving) * OVERHEAD / GIB
 
 
-def gpu_fit(parameters_billion: float, serving: Mapping[str, object], spec: InstanceSpec) -> Fit | None:
-    if spec.gpus == 0:
+def accelerator_fit(parameters_billion: float, serving: Mapping[str, object], spec: InstanceSpec) -> Fit | None:
+    """Weights against the memory of the GPUs (or NeuronCores) the model is sharded over."""
+    units = spec.tp_units
+    if units == 0:
         return None
     tp = tensor_parallel_degree(serving)
-    shards = tp if isinstance(tp, int) and 0 < tp <= spec.gpus else spec.gpus
+    shards = tp if isinstance(tp, int) and 0 < tp <= units else units
     try:
         utilization = float(serving.get("option.gpu_memory_utilization", DEFAULT_UTILIZATION))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         utilization = DEFAULT_UTILIZATION
-    capacity = shards * spec.gpu_memory_gib * utilization
-    where = f"{shards} x {spec.gpu_model} ({spec.gpu_memory_gib} GiB) of {spec.name}"
+    per_unit = spec.memory_per_tp_unit_gib
+    capacity = shards * per_unit * utilization
+    unit = "NeuronCore" if spec.is_neuron else spec.accelerator
+    where = f"{shards} x {unit} ({per_unit:g} GiB) of {spec.name}"
     return Fit(weights_gib(parameters_billion, serving), capacity, where)
 
 
 def suggestions(parameters_billion: float, serving: Mapping[str, object], family: str) -> list[str]:
-    """The smallest instance of the same family that fits with TP over all its GPUs, then a 4-bit option."""
+    """The smallest instance of the same family that fits with TP over all its accelerators, then a 4-bit option."""
     found: list[str] = []
-    for spec in sorted(INSTANCES.values(), key=lambda s: (s.total_gpu_memory_gib, s.gpus, s.vcpus)):
-        if spec.family != family or spec.gpus == 0:
+    for spec in sorted(INSTANCES.values(), key=lambda s: (s.total_accelerator_memory_gib, s.tp_units, s.vcpus)):
+        if spec.family != family or spec.tp_units == 0:
             continue
-        fit = gpu_fit(parameters_billion, {**serving, "option.tensor_parallel_degree": spec.gpus}, spec)
+        fit = accelerator_fit(parameters_billion, {**serving, "option.tensor_parallel_degree": spec.tp_units}, spec)
         if fit is not None and fit.share <= ERROR_SHARE:
-            found.append(f"{spec.name} with option.tensor_parallel_degree {spec.gpus}")
+            found.append(f"{spec.name} with option.tensor_parallel_degree {spec.tp_units}")
             break
     if bytes_per_parameter(serving) > 0.5:
         awq = weights_gib(parameters_billion, {"option.quantize": "awq"})
         found.append(f"AWQ 4-bit weights (option.quantize: awq, ~{awq:.0f} GiB)")
     return found
+
+
+def served_weights(config: InstanceConfig) -> dict[str, object]:
+    """serving: as the weights will be served: an aot quantize step makes them 4-bit (AWQ) or 8-bit (FP8)."""
+    serving: dict[str, object] = dict(config.serving)
+    steps = config.aot.steps if config.aot is not None else ()
+    for step in steps:
+        if step.startswith("quantize-"):
+            serving["option.quantize"] = step.removeprefix("quantize-")
+    return serving
 
 
 def fit_findings(parameters: float, fit: Fit, advice: str) -> Iterator[Finding]:
@@ -103,13 +117,13 @@ def fit_findings(parameters: float, fit: Fit, advice: str) -> Iterator[Finding]:
 
 
 @check(on=InstanceConfig, fields=("model.parameters", "instance.type", "serving"))
-def gpu_memory_fits(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+def accelerator_memory_fits(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
     parameters = config.model.parameters
-    spec = instance_spec(config.instance.type)
+    spec = config.instance.spec()
     if parameters is None or spec is None:
         return
-    serving = dict(config.serving)
-    fit = gpu_fit(parameters, serving, spec)
+    serving = served_weights(config)
+    fit = accelerator_fit(parameters, serving, spec)
     if fit is None:
         return
     options = suggestions(parameters, serving, spec.family)

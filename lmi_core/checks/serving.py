@@ -8,7 +8,7 @@ from typing import Any
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig, ModelConfig, instance_of
 from lmi_core.facts import lmi_options
-from lmi_core.facts.instances import FP8_FAMILIES, instance_spec
+from lmi_core.facts.instances import FP8_FAMILIES, W8A16_FAMILIES
 from lmi_core.issues import Finding, did_you_mean, error, warning
 from lmi_core.serving_properties import TP_KEY, tensor_parallel_degree
 
@@ -76,9 +76,14 @@ def tensor_parallel_fits(config: ModelConfig, context: CheckContext) -> Iterator
     if tp == "max":
         return
     instance = instance_of(config)
-    spec = instance_spec(instance.type) if instance is not None else None
+    spec = instance.spec() if instance is not None else None
     if tp < 1:
         yield error(field, "must be >= 1")
+    elif spec is not None and spec.is_neuron and tp > spec.neuron_cores:
+        yield error(
+            field,
+            f"{tp} is more than the {spec.neuron_cores} NeuronCores of {spec.name} (allowed: 1..{spec.neuron_cores})",
+        )
     elif spec is not None and spec.gpus and spec.gpus % tp != 0:
         divisors = [str(d) for d in range(1, spec.gpus + 1) if spec.gpus % d == 0]
         yield error(
@@ -88,12 +93,20 @@ def tensor_parallel_fits(config: ModelConfig, context: CheckContext) -> Iterator
 
 
 @check(on=InstanceConfig, fields=("serving.option.quantize", "instance.type"))
-def fp8_needs_fp8_hardware(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
-    instance = instance_of(config)
-    spec = instance_spec(instance.type) if instance is not None else None
+def fp8_needs_fp8_hardware(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    spec = config.instance.spec()
     quantize = str(config.serving.get("option.quantize", "")).lower()
-    if spec is not None and spec.gpus and quantize == "fp8" and spec.family not in FP8_FAMILIES:
+    if spec is None or quantize != "fp8" or spec.family in FP8_FAMILIES or not spec.from_catalog:
+        return
+    if spec.family in W8A16_FAMILIES:
+        yield warning(
+            "serving.option.quantize",
+            f"fp8 on {spec.accelerator} ({spec.name}) runs as weight-only W8A16 through vLLM's Marlin kernels: half the "
+            "weight memory, but fp16 compute, slower than fp8 on Ada or Hopper (ml.g6, g6e, p5)",
+        )
+    else:
         yield error(
             "serving.option.quantize",
-            f"fp8 needs an Ada or Hopper GPU; {spec.name} has {spec.gpu_model} (allowed there: awq, or use ml.g6/g6e/p5)",
+            f"fp8 needs an Ampere GPU or newer; {spec.name} has {spec.describe_accelerators()} "
+            "(allowed there: awq, or use ml.g5/g6/g6e/p4d/p5)",
         )

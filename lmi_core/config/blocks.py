@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from lmi_core.facts.instances import InstanceSpec, family_of, instance_spec
+from lmi_core.facts.optimization import V1_MODES
 from lmi_core.serving_properties import ServingValue
 
 NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
@@ -95,6 +97,17 @@ class Container(Strict):
 Timeout = Annotated[int, Field(ge=60, le=3600, description="Seconds, 60..3600.")]
 
 
+class Accelerators(Strict):
+    """The accelerators of an instance type outside the catalog, as the user states them."""
+
+    count: int = Field(ge=1, le=64, description="GPUs, or Neuron devices.")
+    memory_gib: int = Field(ge=1, le=1024, description="Memory per device, GiB.")
+    model: str = Field(default="custom", max_length=40, description="A label for messages and the report, e.g. H100.")
+    neuron_cores: int | None = Field(
+        default=None, ge=1, le=1024, description="Neuron devices only: NeuronCores in all."
+    )
+
+
 class Instance(Strict):
     type: str = Field(description="SageMaker instance type, e.g. ml.g5.12xlarge.")
     count: int = Field(default=1, ge=1, le=100, description="Initial instance count.")
@@ -110,6 +123,31 @@ class Instance(Strict):
         le=512,
         description="EBS volume size; rejected on instances with local NVMe (g5, g6, p4d, ...).",
     )
+    accelerators: Accelerators | None = Field(
+        default=None, description="Only for a type outside the catalog: its accelerators (your own facts)."
+    )
+    nvme: bool | None = Field(
+        default=None, description="Only for a type outside the catalog: whether it has local NVMe storage."
+    )
+
+    def spec(self) -> InstanceSpec | None:
+        """The catalog's facts for this type; or, outside the catalog, the ones given here; else None."""
+        known = instance_spec(self.type)
+        if known is not None or (self.accelerators is None and self.nvme is None):
+            return known
+        given = self.accelerators
+        return InstanceSpec(
+            name=self.type,
+            family=family_of(self.type),
+            vcpus=0,
+            memory_gib=0,
+            accelerator=None if given is None else given.model,
+            accelerators=0 if given is None else given.count,
+            accelerator_memory_gib=0 if given is None else given.memory_gib,
+            neuron_cores=0 if given is None or given.neuron_cores is None else given.neuron_cores,
+            nvme_gb=1 if self.nvme else 0,
+            from_catalog=False,
+        )
 
 
 def _ids(prefix: str, what: str) -> AfterValidator:
@@ -151,9 +189,37 @@ class DataCapture(Strict):
     mode: Literal["Input", "Output", "InputAndOutput"] = "InputAndOutput"
 
 
+AotStep = Literal["shard", "quantize-awq", "quantize-fp8", "compile", "speculative-eagle"]
+
+
+def _steps(value: object) -> object:
+    """v1 wrote one mode (trtllm, partition, ...): a list of one step."""
+    return list(V1_MODES.get(value, (value,))) if isinstance(value, str) else value
+
+
 class Aot(Strict):
-    mode: Literal["trtllm", "quantize-awq", "quantize-fp8", "partition"]
-    instance_type: str
+    mode: Annotated[list[AotStep], BeforeValidator(_steps)] = Field(
+        min_length=1,
+        max_length=4,
+        description="Steps: [shard], [quantize-awq], [quantize-fp8], [compile], [quantize-fp8, compile], ... "
+        "v1 values still work: trtllm = [compile], partition = [shard].",
+    )
+    instance_type: str | None = Field(
+        default=None,
+        description="The instance the model is prepared for (optimization job) or on (training job); "
+        "default: instance.type.",
+    )
+    engine: Literal["auto", "optimization-job", "training-job"] = Field(
+        default="auto",
+        description="auto: SageMaker's optimization job, except where only a training job can do the step "
+        "(TensorRT-LLM compile on the 0.33 image).",
+    )
+    job_tag: str | None = Field(default=None, description="The image tag the job runs (default: chosen per flavour).")
+    accept_eula: bool = Field(default=False, description="Accept the model's end-user licence (gated models).")
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        return tuple(self.mode)
 
 
 ServingProperties = dict[str, ServingValue]

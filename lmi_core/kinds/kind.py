@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 from lmi_core.config import ConfigBase, InstanceConfig
 from lmi_core.costs import Cost, PriceTable, instance_cost
-from lmi_core.facts.instances import instance_spec
 
 # How invoke and loadtest talk to a deployed model of this kind.
 Invocation = Literal["endpoint", "async", "batch"]
@@ -64,11 +63,10 @@ def capacity(config: InstanceConfig) -> tuple[int, int]:
 
 
 def instance_placement(config: InstanceConfig) -> Placement:
-    spec = instance_spec(config.instance.type)
+    spec = config.instance.spec()
     tp = config.serving.get("option.tensor_parallel_degree", "default")
-    accelerators = (
-        f"{spec.gpus} x {spec.gpu_model} ({spec.gpu_memory_gib} GiB), TP {tp}" if spec and spec.gpus else "none"
-    )
+    described = "unknown" if spec is None else spec.describe_accelerators()
+    accelerators = described if described in ("none", "unknown") else f"{described}, TP {tp}"
     return Placement(f"{config.instance.type} x {config.instance.count}", accelerators)
 
 

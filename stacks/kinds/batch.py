@@ -9,7 +9,7 @@ from lmi_constructs.variant import CaptureProps
 from lmi_core import naming
 from lmi_core.kinds.batch import BatchConfig
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, SharedRefs, capture_location, model_props, s3_location
+from stacks.kinds.common import ServingOutputs, SharedRefs, capture_location, local_nvme, model_props, s3_location
 
 
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
@@ -30,6 +30,7 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
                 max_concurrent_transforms=config.batch.max_concurrent_transforms,
                 instance_type=config.instance.type,
                 instance_count=config.instance.count,
+                local_nvme=local_nvme(config),
             ),
             key=shared.key,
             job_name_prefix=naming.transform_job_prefix(config.name),

@@ -18,11 +18,14 @@ from lmi_constructs.scaling import ScalingProps
 from lmi_constructs.scoped_policy import S3Location
 from lmi_constructs.shared_resources import SharedServingResources
 from lmi_constructs.variant import CaptureProps, InstanceProps
+from lmi_core import aot as aot_plan
 from lmi_core import naming
 from lmi_core.config import Autoscaling, InstanceConfig, ModelConfig, split_s3_uri
 from lmi_core.facts.instances import instance_spec
 from lmi_core.loader import LoadedConfig
-from lmi_core.serving_properties import tensor_parallel_degree
+
+FAST_MODEL_LOADER_URI = "SM_FAST_MODEL_LOADER_S3_URI"  # where lmi-dist's Fast Model Loader reads shards from
+TRAINING_VOLUME_GB = 200  # a training job's EBS volume on an instance without local NVMe
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,17 @@ def model_props(
     model_id: str | None = config.model.id
     weights = s3_location(scope, "ModelWeightsBucket", config.model.id) if config.model.is_s3 else None
     environment: dict[str, str] = {}
-    if config.aot is not None:
-        aot = AotPreparation(scope, "Aot", props=aot_props(scope, config, image, shared, weights))
+    plan = aot_plan.plan(config)
+    if plan is not None:
+        aot = AotPreparation(scope, "Aot", props=aot_props(config, plan, shared, weights))
         # A deploy-time model id cannot be written into serving.properties (the file would win
         # over the environment): it goes on the container as OPTION_MODEL_ID.
-        model_id, weights, environment = None, aot.artifacts, {"OPTION_MODEL_ID": aot.output_prefix}
+        model_id, weights = None, aot.artifacts
+        environment = {"OPTION_MODEL_ID": aot.output_prefix, **plan.serving_environment}
+        if "shard" in plan.steps:  # Fast Model Loader streams the shards from S3 itself
+            environment[FAST_MODEL_LOADER_URI] = aot.output_prefix
+        if config.container.tag is None and config.container.uri is None:  # serve on the job's recommendation
+            image = ImageProps(uri=aot.recommended_image)
     if config.model.task is not None:
         serving.setdefault("option.task", config.model.task)
     if loaded.code is not None and loaded.code.entry_point is not None:
@@ -106,17 +115,15 @@ def model_props(
     )
 
 
-def aot_props(
-    scope: Construct, config: ModelConfig, image: ImageProps, shared: SharedRefs, weights: S3Location | None
-) -> AotProps:
+def aot_props(config: ModelConfig, plan: aot_plan.AotPlan, shared: SharedRefs, weights: S3Location | None) -> AotProps:
     assert config.aot is not None
-    spec = instance_spec(config.aot.instance_type)
-    tp = tensor_parallel_degree(config.serving)
+    target = instance_spec(plan.target_instance_type)
     return AotProps(
         model_name=config.name,
-        mode=config.aot.mode,
-        instance_type=config.aot.instance_type,
-        image=image,
+        engine=plan.engine,
+        steps=plan.steps,
+        instance_type=plan.target_instance_type,
+        image=ImageProps(tag=plan.job_tag, uri=None if plan.job_tag else config.container.uri),
         model_id=config.model.id,
         artifacts=S3Location(shared.bucket("aot-artifacts"), "aot/"),
         job_name_prefix=naming.aot_job_prefix(config.name),
@@ -124,10 +131,18 @@ def aot_props(
         framework_log_group_name=naming.aot_framework_log_group(config.name),
         waiter_log_group_name=naming.aot_waiter_log_group(config.name),
         source_weights=weights,
-        serving=dict(config.serving),
-        tensor_parallel_degree=tp if isinstance(tp, int) else (spec.gpus if spec is not None else 1),
+        configs=plan.configs,
+        serving=dict(config.serving) if plan.engine == "training-job" else {},
+        tensor_parallel_degree=plan.tensor_parallel_degree,
         key=shared.key,
+        volume_size_gb=0 if target is None or target.has_nvme else TRAINING_VOLUME_GB,
+        accept_eula=config.aot.accept_eula,
     )
+
+
+def local_nvme(config: InstanceConfig) -> bool:
+    spec = config.instance.spec()
+    return spec is not None and spec.has_nvme
 
 
 def instance_props(config: InstanceConfig) -> InstanceProps:
@@ -139,6 +154,7 @@ def instance_props(config: InstanceConfig) -> InstanceProps:
         model_data_download_timeout=instance.model_data_download_timeout,
         volume_size_gb=instance.volume_size_gb,
         inference_ami_version=instance.inference_ami_version,
+        local_nvme=local_nvme(config),
     )
 
 

@@ -1,18 +1,19 @@
-"""Fixtures for the AOT handler: JSON events, stubbed clients (botocore Stubber)."""
+"""Fixtures for the AOT handler: JSON events, stubbed clients (botocore Stubber held to AWS's contract)."""
 
 from __future__ import annotations
 
 import copy
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
 from handler import Clients
+
+from tests.contract.aws_contract import StrictStubber
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -23,23 +24,29 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def create_event() -> dict[str, Any]:
-    return load_event("create")
+def optimization_event() -> dict[str, Any]:
+    return load_event("create_optimization")
 
 
 @pytest.fixture
-def delete_event(create_event: dict[str, Any]) -> dict[str, Any]:
+def training_event() -> dict[str, Any]:
+    return load_event("create_training")
+
+
+def delete_of(create: dict[str, Any]) -> dict[str, Any]:
     event = load_event("delete")
-    event["ResourceProperties"] = copy.deepcopy(create_event["ResourceProperties"])
+    event["StackId"] = create["StackId"]
+    event["ResourceProperties"] = copy.deepcopy(create["ResourceProperties"])
     return event
 
 
 @dataclass
 class Stubbed:
     clients: Clients
-    sagemaker: Stubber
-    s3: Stubber
-    cloudformation: Stubber
+    sagemaker: StrictStubber
+    s3: StrictStubber
+    cloudformation: StrictStubber
+    sleeps: list[float] = field(default_factory=list)
 
     def verify(self) -> None:
         for stub in (self.sagemaker, self.s3, self.cloudformation):
@@ -48,11 +55,20 @@ class Stubbed:
 
 @pytest.fixture
 def stubbed() -> Iterator[Stubbed]:
+    sleeps: list[float] = []
     clients = Clients(
         boto3.client("sagemaker", region_name="us-east-1"),
         boto3.client("s3", region_name="us-east-1"),
         boto3.client("cloudformation", region_name="us-east-1"),
+        sleep=sleeps.append,
     )
-    stubs = Stubbed(clients, Stubber(clients.sagemaker), Stubber(clients.s3), Stubber(clients.cloudformation))
+    # Every call is checked against AWS's own contract (lengths, patterns, enums), not only botocore's types.
+    stubs = Stubbed(
+        clients,
+        StrictStubber(clients.sagemaker),
+        StrictStubber(clients.s3),
+        StrictStubber(clients.cloudformation),
+        sleeps,
+    )
     with stubs.sagemaker, stubs.s3, stubs.cloudformation:
         yield stubs

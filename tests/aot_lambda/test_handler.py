@@ -1,7 +1,9 @@
-"""Every path of the AOT handler, with botocore Stubber: no call goes anywhere."""
+"""Every path of the AOT handler, for both engines, with botocore Stubber (strict: AWS's contract).
+No call goes anywhere."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -9,64 +11,110 @@ from typing import Any
 import pytest
 from botocore.stub import ANY
 from handler import is_complete, on_event
-from job import PropertyError, job_serving_properties, parse_properties, training_job_request
+from inputs import AotInputs, parse_properties
+from job_requests import (
+    compile_script,
+    job_serving_properties,
+    optimization_job_request,
+    started_by,
+    training_job_request,
+)
 
-from tests.aot_lambda.conftest import Stubbed
+from tests.aot_lambda.conftest import Stubbed, delete_of
 
 STARTED = datetime(2026, 11, 24, tzinfo=UTC)
+RECOMMENDED = "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.32.0-lmi14.0.0-cu126"
 
 
-def inputs_of(event: dict[str, Any]) -> Any:
+def inputs_of(event: dict[str, Any]) -> AotInputs:
     return parse_properties({k: v for k, v in event["ResourceProperties"].items() if k != "ServiceToken"})
 
 
-def job(name: str, status: str, reason: str | None = None) -> dict[str, Any]:
-    response: dict[str, Any] = {
-        "TrainingJobName": name,
-        "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:111111111111:training-job/{name}",
-        "ModelArtifacts": {"S3ModelArtifacts": "s3://b/k/model.tar.gz"},
-        "TrainingJobStatus": status,
-        "SecondaryStatus": "Training" if status == "InProgress" else status,
-        "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": "img"},
-        "ResourceConfig": {"InstanceType": "ml.g5.12xlarge", "InstanceCount": 1, "VolumeSizeInGB": 200},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
-        "CreationTime": STARTED,
-    }
+# ---------------------------------------------------------------- stubbed answers
+
+
+def listed(stubs: Stubbed, inputs: AotInputs, key: str, count: int) -> None:
+    stubs.s3.add_response(
+        "list_objects_v2", {"KeyCount": count}, {"Bucket": inputs.output_bucket, "Prefix": key, "MaxKeys": 1}
+    )
+
+
+def no_marker(stubs: Stubbed, inputs: AotInputs) -> None:
+    listed(stubs, inputs, inputs.marker_key, 0)
+
+
+def marker(stubs: Stubbed, inputs: AotInputs, job: str = "old-job", output: int = 1) -> None:
+    listed(stubs, inputs, inputs.marker_key, 1)
+    listed(stubs, inputs, inputs.output_key, output)
+    if output:
+        body = json.dumps({"job": job, "image": RECOMMENDED}).encode()
+        stubs.s3.add_response(
+            "get_object", {"Body": io.BytesIO(body)}, {"Bucket": inputs.output_bucket, "Key": inputs.marker_key}
+        )
+
+
+def job_response(inputs: AotInputs, name: str, status: str, reason: str | None = None) -> dict[str, Any]:
+    if inputs.engine == "optimization-job":
+        response: dict[str, Any] = {
+            "OptimizationJobArn": f"arn:aws:sagemaker:us-east-1:111111111111:optimization-job/{name}",
+            "OptimizationJobName": name,
+            "OptimizationJobStatus": status,
+            "CreationTime": STARTED,
+            "LastModifiedTime": STARTED,
+            "ModelSource": {"S3": {"S3Uri": inputs.model_id}},
+            "DeploymentInstanceType": inputs.instance_type,
+            "OptimizationConfigs": [],
+            "OutputConfig": {"S3OutputLocation": inputs.output_prefix},
+            "RoleArn": inputs.role_arn,
+            "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+        }
+        if status == "COMPLETED":
+            response["OptimizationOutput"] = {"RecommendedInferenceImage": RECOMMENDED}
+    else:
+        response = {
+            "TrainingJobName": name,
+            "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:111111111111:training-job/{name}",
+            "ModelArtifacts": {"S3ModelArtifacts": "s3://b/k/model.tar.gz"},
+            "TrainingJobStatus": status,
+            "SecondaryStatus": "Training",
+            "AlgorithmSpecification": {"TrainingInputMode": "File", "TrainingImage": inputs.image_uri},
+            "ResourceConfig": {"InstanceType": inputs.instance_type, "InstanceCount": 1, "VolumeSizeInGB": 0},
+            "StoppingCondition": {"MaxRuntimeInSeconds": 86400},
+            "CreationTime": STARTED,
+        }
     if reason:
         response["FailureReason"] = reason
     return response
 
 
-def no_marker(stubs: Stubbed, inputs: Any) -> None:
-    stubs.s3.add_client_error(
-        "head_object", service_error_code="404", http_status_code=404,
-        expected_params={"Bucket": inputs.output_bucket, "Key": inputs.marker_key},
-    )  # fmt: skip
+def kind(inputs: AotInputs) -> str:
+    return "optimization_job" if inputs.engine == "optimization-job" else "training_job"
 
 
-def marker(stubs: Stubbed, inputs: Any) -> None:
-    stubs.s3.add_response("head_object", {}, {"Bucket": inputs.output_bucket, "Key": inputs.marker_key})
+def name_key(inputs: AotInputs) -> str:
+    return "OptimizationJobName" if inputs.engine == "optimization-job" else "TrainingJobName"
 
 
-def not_found(stubs: Stubbed, name: str) -> None:
-    stubs.sagemaker.add_client_error(
-        "describe_training_job", service_error_code="ValidationException",
-        service_message="Requested resource not found.", expected_params={"TrainingJobName": name},
-    )  # fmt: skip
+def described(stubs: Stubbed, inputs: AotInputs, name: str, status: str, reason: str | None = None) -> None:
+    stubs.sagemaker.add_response(
+        f"describe_{kind(inputs)}", job_response(inputs, name, status, reason), {name_key(inputs): name}
+    )
 
 
-def described(stubs: Stubbed, name: str, status: str, reason: str | None = None) -> None:
-    stubs.sagemaker.add_response("describe_training_job", job(name, status, reason), {"TrainingJobName": name})
+def not_found(stubs: Stubbed, inputs: AotInputs, name: str) -> None:
+    if inputs.engine == "optimization-job":
+        stubs.sagemaker.add_client_error(
+            "describe_optimization_job", service_error_code="ResourceNotFound", service_message="Not found",
+            expected_params={"OptimizationJobName": name},
+        )  # fmt: skip
+    else:
+        stubs.sagemaker.add_client_error(
+            "describe_training_job", service_error_code="ValidationException",
+            service_message="Requested resource not found.", expected_params={"TrainingJobName": name},
+        )  # fmt: skip
 
 
-def output_listed(stubs: Stubbed, inputs: Any, count: int = 1) -> None:
-    stubs.s3.add_response(
-        "list_objects_v2", {"KeyCount": count},
-        {"Bucket": inputs.output_bucket, "Prefix": inputs.base_key + "model/", "MaxKeys": 1},
-    )  # fmt: skip
-
-
-def marker_written(stubs: Stubbed, inputs: Any) -> None:
+def marker_written(stubs: Stubbed, inputs: AotInputs) -> None:
     stubs.s3.add_response(
         "put_object", {},
         {"Bucket": inputs.output_bucket, "Key": inputs.marker_key, "Body": ANY, "ContentType": "application/json",
@@ -74,315 +122,313 @@ def marker_written(stubs: Stubbed, inputs: Any) -> None:
     )  # fmt: skip
 
 
-def job_started(stubs: Stubbed, inputs: Any, name: str, event: dict[str, Any]) -> None:
+def input_written(stubs: Stubbed, inputs: AotInputs, name: str, body: bytes, content_type: str) -> None:
     stubs.s3.add_response(
         "put_object", {},
-        {"Bucket": inputs.output_bucket, "Key": inputs.input_key, "Body": job_serving_properties(inputs).encode(),
-         "ContentType": "text/plain", "ServerSideEncryption": "aws:kms", "SSEKMSKeyId": inputs.kms_key_id},
+        {"Bucket": inputs.output_bucket, "Key": f"{inputs.input_key}{name}", "Body": body, "ContentType": content_type,
+         "ServerSideEncryption": "aws:kms", "SSEKMSKeyId": inputs.kms_key_id},
     )  # fmt: skip
-    started_by = f"{event['StackId']}|{event['LogicalResourceId']}"
-    stubs.sagemaker.add_response(
-        "create_training_job",
-        {"TrainingJobArn": f"arn:aws:sagemaker:us-east-1:111111111111:training-job/{name}"},
-        training_job_request(inputs, name, started_by),
-    )
 
 
-# ---------------------------------------------------------------- create
+def job_started(stubs: Stubbed, inputs: AotInputs, name: str, event: dict[str, Any]) -> None:
+    """The exact request: built from the inputs, tagged with who started it."""
+    starter = started_by(event["StackId"], event["LogicalResourceId"])
+    arn = f"arn:aws:sagemaker:us-east-1:111111111111:{inputs.engine}/{name}"
+    if inputs.engine == "training-job":
+        input_written(stubs, inputs, "serving.properties", job_serving_properties(inputs).encode(), "text/plain")
+        input_written(stubs, inputs, "compile.sh", compile_script(inputs).encode(), "text/x-shellscript")
+        stubs.sagemaker.add_response(
+            "create_training_job", {"TrainingJobArn": arn}, training_job_request(inputs, name, starter)
+        )
+    else:
+        stubs.sagemaker.add_response(
+            "create_optimization_job", {"OptimizationJobArn": arn}, optimization_job_request(inputs, name, starter)
+        )
 
 
-def test_create_starts_the_job(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    inputs = inputs_of(create_event)
-    no_marker(stubbed, inputs)
-    not_found(stubbed, inputs.job_name())
-    job_started(stubbed, inputs, inputs.job_name(), create_event)
-    response = on_event(create_event, None, stubbed.clients)
-    stubbed.verify()
-    assert response["PhysicalResourceId"] == inputs.content_hash
-    assert response["Data"] == {
-        "OutputPrefix": f"s3://lmi-aot-artifacts-111111111111-us-east-1/aot/llama3-8b-trtllm/{inputs.content_hash}/model/",
-        "JobName": f"lmi-aot-llama3-8b-trtllm-{inputs.content_hash}",
-        "ContentHash": inputs.content_hash,
-    }
+ENGINES = ["optimization_event", "training_event"]
 
 
-def test_create_when_already_prepared_starts_nothing(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    inputs = inputs_of(create_event)
-    marker(stubbed, inputs)
-    response = on_event(create_event, None, stubbed.clients)
-    stubbed.verify()
-    assert response["PhysicalResourceId"] == inputs.content_hash
-    assert response["Data"]["OutputPrefix"] == inputs.output_prefix
+@pytest.fixture(params=ENGINES)
+def event(request: pytest.FixtureRequest) -> dict[str, Any]:
+    created: dict[str, Any] = request.getfixturevalue(request.param)
+    return created
 
 
-def test_create_attaches_to_a_running_job(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    inputs = inputs_of(create_event)
-    no_marker(stubbed, inputs)
-    described(stubbed, inputs.job_name(), "InProgress")
-    response = on_event(create_event, None, stubbed.clients)
-    stubbed.verify()  # no create_training_job: the stub would have failed on an unexpected call
-    assert response["Data"]["JobName"] == inputs.job_name()
+# ---------------------------------------------------------------- create and attach
 
 
-def test_create_finds_a_job_completed_since_the_last_deploy(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    inputs = inputs_of(create_event)
-    no_marker(stubbed, inputs)
-    described(stubbed, inputs.job_name(), "Completed")
-    output_listed(stubbed, inputs)
-    marker_written(stubbed, inputs)
-    on_event(create_event, None, stubbed.clients)
-    stubbed.verify()
-
-
-def test_create_after_a_failed_job_uses_the_next_name(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    inputs = inputs_of(create_event)
-    no_marker(stubbed, inputs)
-    described(stubbed, inputs.job_name(), "Failed", "CUDA out of memory")
-    not_found(stubbed, inputs.job_name(2))
-    job_started(stubbed, inputs, inputs.job_name(2), create_event)
-    response = on_event(create_event, None, stubbed.clients)
-    stubbed.verify()
-    assert response["Data"]["JobName"].endswith("-r2")
-
-
-# ---------------------------------------------------------------- is_complete
-
-
-def poll_event(create_event: dict[str, Any], job_name: str) -> dict[str, Any]:
-    inputs = inputs_of(create_event)
-    return {**create_event, "PhysicalResourceId": inputs.content_hash, "Data": {"JobName": job_name}}
-
-
-def test_in_progress_is_not_complete(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    inputs = inputs_of(create_event)
-    no_marker(stubbed, inputs)
-    described(stubbed, inputs.job_name(), "InProgress")
-    assert is_complete(poll_event(create_event, inputs.job_name()), None, stubbed.clients) == {"IsComplete": False}
-    stubbed.verify()
-
-
-def test_completed_writes_the_marker_and_returns_the_prefix(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    inputs = inputs_of(create_event)
-    no_marker(stubbed, inputs)
-    described(stubbed, inputs.job_name(), "Completed")
-    output_listed(stubbed, inputs)
-    marker_written(stubbed, inputs)
-    response = is_complete(poll_event(create_event, inputs.job_name()), None, stubbed.clients)
-    stubbed.verify()
-    assert response["IsComplete"] is True
-    assert response["Data"]["OutputPrefix"] == inputs.output_prefix
-
-
-def test_completed_without_output_fails(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    """partition.py ignores its upload's exit code: an empty prefix must not reach the endpoint."""
-    inputs = inputs_of(create_event)
-    no_marker(stubbed, inputs)
-    described(stubbed, inputs.job_name(), "Completed")
-    output_listed(stubbed, inputs, count=0)
-    with pytest.raises(RuntimeError, match="completed but wrote nothing under s3://"):
-        is_complete(poll_event(create_event, inputs.job_name()), None, stubbed.clients)
-    stubbed.verify()
-
-
-@pytest.mark.parametrize(("status", "reason"), [("Failed", "AlgorithmError: CUDA out of memory"), ("Stopped", "")])
-def test_failed_or_stopped_raises_with_the_reason(
-    stubbed: Stubbed, create_event: dict[str, Any], status: str, reason: str
-) -> None:
-    inputs = inputs_of(create_event)
-    no_marker(stubbed, inputs)
-    described(stubbed, inputs.job_name(), status, reason or None)
-    with pytest.raises(RuntimeError) as caught:
-        is_complete(poll_event(create_event, inputs.job_name()), None, stubbed.clients)
-    assert str(caught.value).startswith(f"AOT job {inputs.job_name()} {status}: ")
-    assert (reason or "no FailureReason given") in str(caught.value)
-    stubbed.verify()
-
-
-def test_is_complete_on_delete_returns_at_once(stubbed: Stubbed, delete_event: dict[str, Any]) -> None:
-    assert is_complete(delete_event, None, stubbed.clients) == {"IsComplete": True}
-    stubbed.verify()
-
-
-# ---------------------------------------------------------------- update
-
-
-def update_event(create_event: dict[str, Any], **changes: str) -> dict[str, Any]:
-    old = create_event["ResourceProperties"]
-    new = {**old, **changes}
-    return {
-        **create_event, "RequestType": "Update", "PhysicalResourceId": inputs_of(create_event).content_hash,
-        "ResourceProperties": new, "OldResourceProperties": old,
-    }  # fmt: skip
-
-
-def test_update_with_the_same_inputs_keeps_the_physical_id(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    event = update_event(create_event, RoleArn="arn:aws:iam::111111111111:role/another-role")  # not in the hash
-    inputs = inputs_of(event)
-    marker(stubbed, inputs)
-    response = on_event(event, None, stubbed.clients)
-    stubbed.verify()
-    assert response["PhysicalResourceId"] == event["PhysicalResourceId"]
-
-
-def test_update_with_new_inputs_starts_a_new_job(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    event = update_event(create_event, TensorParallelDegree="2")
+def test_create_starts_the_job(stubbed: Stubbed, event: dict[str, Any]) -> None:
     inputs = inputs_of(event)
     no_marker(stubbed, inputs)
-    not_found(stubbed, inputs.job_name())
+    not_found(stubbed, inputs, inputs.job_name())
     job_started(stubbed, inputs, inputs.job_name(), event)
-    response = on_event(event, None, stubbed.clients)
+    response = on_event(event, clients=stubbed.clients)
+    assert response["PhysicalResourceId"] == inputs.content_hash
+    assert response["Data"]["OutputPrefix"] == inputs.output_prefix
+    assert response["Data"]["JobName"] == inputs.job_name()
     stubbed.verify()
-    assert response["PhysicalResourceId"] == inputs.content_hash != event["PhysicalResourceId"]
+
+
+def test_create_when_already_prepared_starts_nothing(stubbed: Stubbed, event: dict[str, Any]) -> None:
+    inputs = inputs_of(event)
+    marker(stubbed, inputs)
+    response = on_event(event, clients=stubbed.clients)
+    assert response["Data"] == {
+        "OutputPrefix": inputs.output_prefix, "JobName": "old-job", "ContentHash": inputs.content_hash,
+        "RecommendedImage": RECOMMENDED,
+    }  # fmt: skip
+    stubbed.verify()
+
+
+def test_a_marker_without_its_output_is_not_trusted(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    inputs = inputs_of(optimization_event)
+    marker(stubbed, inputs, output=0)
+    not_found(stubbed, inputs, inputs.job_name())
+    job_started(stubbed, inputs, inputs.job_name(), optimization_event)
+    assert on_event(optimization_event, clients=stubbed.clients)["Data"]["JobName"] == inputs.job_name()
+    stubbed.verify()
+
+
+@pytest.mark.parametrize("status", ["STARTING", "INPROGRESS", "STOPPING"])
+def test_create_attaches_to_a_running_job(stubbed: Stubbed, optimization_event: dict[str, Any], status: str) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(), status)
+    assert on_event(optimization_event, clients=stubbed.clients)["Data"]["JobName"] == inputs.job_name()
+    stubbed.verify()
+
+
+def test_create_finds_a_job_completed_since_the_last_deploy(stubbed: Stubbed, event: dict[str, Any]) -> None:
+    inputs = inputs_of(event)
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(), "COMPLETED" if inputs.engine == "optimization-job" else "Completed")
+    listed(stubbed, inputs, inputs.output_key, 3)
+    marker_written(stubbed, inputs)
+    data = on_event(event, clients=stubbed.clients)["Data"]
+    assert data["JobName"] == inputs.job_name()
+    assert data["RecommendedImage"] == (RECOMMENDED if inputs.engine == "optimization-job" else inputs.image_uri)
+    stubbed.verify()
+
+
+@pytest.mark.parametrize(("status", "output"), [("FAILED", 0), ("STOPPED", 0), ("COMPLETED", 0)])
+def test_create_after_a_failed_or_empty_job_uses_the_next_name(
+    stubbed: Stubbed, optimization_event: dict[str, Any], status: str, output: int
+) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(1), status, "CUDA out of memory" if status == "FAILED" else None)
+    if status == "COMPLETED":
+        listed(stubbed, inputs, inputs.output_key, output)  # completed, but wrote nothing
+    not_found(stubbed, inputs, inputs.job_name(2))
+    job_started(stubbed, inputs, inputs.job_name(2), optimization_event)
+    response = on_event(optimization_event, clients=stubbed.clients)
+    assert response["Data"]["JobName"] == inputs.job_name(2) and inputs.job_name(2).endswith("-r2")
+    stubbed.verify()
+
+
+def test_a_concurrent_create_of_the_same_job_attaches(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    not_found(stubbed, inputs, inputs.job_name())
+    stubbed.sagemaker.add_client_error(
+        "create_optimization_job", service_error_code="ResourceInUse", service_message="Job already exists"
+    )
+    assert on_event(optimization_event, clients=stubbed.clients)["Data"]["JobName"] == inputs.job_name()
+    stubbed.verify()
+
+
+def test_throttling_is_retried_with_backoff(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    for _ in range(2):
+        stubbed.sagemaker.add_client_error(
+            "describe_optimization_job", service_error_code="ThrottlingException", service_message="Rate exceeded"
+        )
+    described(stubbed, inputs, inputs.job_name(), "INPROGRESS")
+    assert on_event(optimization_event, clients=stubbed.clients)["Data"]["JobName"] == inputs.job_name()
+    assert stubbed.sleeps == [1, 2]
+    stubbed.verify()
+
+
+def test_throttling_gives_up_after_the_last_backoff(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    for _ in range(6):
+        stubbed.sagemaker.add_client_error(
+            "describe_optimization_job", service_error_code="ThrottlingException", service_message="Rate exceeded"
+        )
+    with pytest.raises(Exception, match="ThrottlingException"):
+        on_event(optimization_event, clients=stubbed.clients)
+    assert stubbed.sleeps == [1, 2, 4, 8, 16]
+
+
+# ---------------------------------------------------------------- polling
+
+
+def poll_event(event: dict[str, Any], name: str) -> dict[str, Any]:
+    return {**event, "PhysicalResourceId": inputs_of(event).content_hash, "Data": {"JobName": name}}
+
+
+@pytest.mark.parametrize("status", ["STARTING", "INPROGRESS", "STOPPING"])
+def test_a_running_or_stopping_job_is_waited_out(
+    stubbed: Stubbed, optimization_event: dict[str, Any], status: str
+) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(), status)
+    assert is_complete(poll_event(optimization_event, inputs.job_name()), clients=stubbed.clients) == {
+        "IsComplete": False
+    }
+    stubbed.verify()
+
+
+def test_completed_writes_the_marker_and_returns_the_recommended_image(
+    stubbed: Stubbed, optimization_event: dict[str, Any]
+) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(), "COMPLETED")
+    listed(stubbed, inputs, inputs.output_key, 12)
+    marker_written(stubbed, inputs)
+    done = is_complete(poll_event(optimization_event, inputs.job_name()), clients=stubbed.clients)
+    assert done["IsComplete"] is True
+    assert done["Data"]["OutputPrefix"] == inputs.output_prefix
+    assert done["Data"]["RecommendedImage"] == RECOMMENDED
+    stubbed.verify()
+
+
+def test_completed_without_output_fails_this_deploy_and_names_the_next(
+    stubbed: Stubbed, optimization_event: dict[str, Any]
+) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(), "COMPLETED")
+    listed(stubbed, inputs, inputs.output_key, 0)
+    with pytest.raises(RuntimeError, match=r"wrote nothing .* the next deploy starts the next attempt"):
+        is_complete(poll_event(optimization_event, inputs.job_name()), clients=stubbed.clients)
+    stubbed.verify()
+
+
+@pytest.mark.parametrize(("status", "reason"), [("FAILED", "CUDA out of memory"), ("STOPPED", None)])
+def test_failed_or_stopped_raises_with_the_reason(
+    stubbed: Stubbed, optimization_event: dict[str, Any], status: str, reason: str | None
+) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(), status, reason)
+    with pytest.raises(RuntimeError, match=f"{status.lower()}: {reason or 'no FailureReason given'}"):
+        is_complete(poll_event(optimization_event, inputs.job_name()), clients=stubbed.clients)
+    stubbed.verify()
+
+
+def test_is_complete_on_delete_returns_at_once(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    assert is_complete(delete_of(optimization_event), clients=stubbed.clients) == {"IsComplete": True}
+    stubbed.verify()
 
 
 # ---------------------------------------------------------------- delete
 
 
-def stack(stubs: Stubbed, event: dict[str, Any], status: str) -> None:
+def deleting(event: dict[str, Any], stack_status: str, stubs: Stubbed) -> dict[str, Any]:
+    deleted = delete_of(event)
+    deleted["PhysicalResourceId"] = inputs_of(event).content_hash
     stubs.cloudformation.add_response(
         "describe_stacks",
-        {"Stacks": [{"StackName": "lmi-llama3-8b-trtllm", "CreationTime": STARTED, "StackStatus": status}]},
+        {"Stacks": [{"StackName": "s", "StackStatus": stack_status, "CreationTime": STARTED}]},
         {"StackName": event["StackId"]},
     )
+    return deleted
 
 
-def tags(stubs: Stubbed, name: str, started_by: str) -> None:
+def tagged(stubs: Stubbed, inputs: AotInputs, name: str, started_by: str) -> None:
+    arn = f"arn:aws:sagemaker:us-east-1:111111111111:{inputs.engine}/{name}"
     stubs.sagemaker.add_response(
-        "list_tags",
-        {"Tags": [{"Key": "lmi:started-by", "Value": started_by}]},
-        {"ResourceArn": f"arn:aws:sagemaker:us-east-1:111111111111:training-job/{name}"},
+        "list_tags", {"Tags": [{"Key": "lmi:started-by", "Value": started_by}]}, {"ResourceArn": arn}
     )
 
 
-def deleting(delete_event: dict[str, Any]) -> tuple[dict[str, Any], Any]:
-    inputs = inputs_of(delete_event)
-    return {**delete_event, "PhysicalResourceId": inputs.content_hash}, inputs
-
-
-def test_delete_stops_a_running_job_it_started(stubbed: Stubbed, delete_event: dict[str, Any]) -> None:
-    event, inputs = deleting(delete_event)
-    stack(stubbed, event, "DELETE_IN_PROGRESS")
-    described(stubbed, inputs.job_name(), "InProgress")
-    tags(stubbed, inputs.job_name(), f"{event['StackId']}|{event['LogicalResourceId']}")
-    stubbed.sagemaker.add_response("stop_training_job", {}, {"TrainingJobName": inputs.job_name()})
-    not_found(stubbed, inputs.job_name(2))
-    assert on_event(event, None, stubbed.clients) == {"PhysicalResourceId": inputs.content_hash}
+@pytest.mark.parametrize("stack_status", ["DELETE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"])
+def test_delete_stops_a_running_job_it_started(stubbed: Stubbed, event: dict[str, Any], stack_status: str) -> None:
+    inputs = inputs_of(event)
+    deleted = deleting(event, stack_status, stubbed)
+    described(stubbed, inputs, inputs.job_name(), "INPROGRESS" if inputs.engine == "optimization-job" else "InProgress")
+    tagged(stubbed, inputs, inputs.job_name(), f"{event['StackId']}/{event['LogicalResourceId']}")
+    stubbed.sagemaker.add_response(f"stop_{kind(inputs)}", {}, {name_key(inputs): inputs.job_name()})
+    not_found(stubbed, inputs, inputs.job_name(2))
+    assert on_event(deleted, clients=stubbed.clients) == {"PhysicalResourceId": inputs.content_hash}
     stubbed.verify()
 
 
-def test_delete_during_rollback_leaves_the_job_running(stubbed: Stubbed, delete_event: dict[str, Any]) -> None:
-    """The create timed out after an hour: the next deploy must find the job still running."""
-    event, _ = deleting(delete_event)
-    stack(stubbed, event, "ROLLBACK_IN_PROGRESS")
-    on_event(event, None, stubbed.clients)
-    stubbed.verify()  # no describe, no stop
-
-
-def test_delete_spares_a_job_started_by_someone_else(stubbed: Stubbed, delete_event: dict[str, Any]) -> None:
-    event, inputs = deleting(delete_event)
-    stack(stubbed, event, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-    described(stubbed, inputs.job_name(), "InProgress")
-    tags(stubbed, inputs.job_name(), "arn:aws:cloudformation:us-east-1:111111111111:stack/other/x|Other")
-    not_found(stubbed, inputs.job_name(2))
-    on_event(event, None, stubbed.clients)
-    stubbed.verify()  # no stop_training_job
-
-
-def test_delete_after_completion_keeps_artifacts(stubbed: Stubbed, delete_event: dict[str, Any]) -> None:
-    event, inputs = deleting(delete_event)
-    stack(stubbed, event, "DELETE_IN_PROGRESS")
-    described(stubbed, inputs.job_name(), "Completed")
-    not_found(stubbed, inputs.job_name(2))
-    on_event(event, None, stubbed.clients)
-    stubbed.verify()  # no stop, and no S3 delete call exists in the handler at all
-
-
-def test_delete_of_a_create_that_never_started(stubbed: Stubbed, delete_event: dict[str, Any]) -> None:
-    event = {**delete_event, "PhysicalResourceId": "a1b2c3d4-0000-0000-0000-000000000001"}
-    assert on_event(event, None, stubbed.clients) == {"PhysicalResourceId": event["PhysicalResourceId"]}
+@pytest.mark.parametrize("stack_status", ["ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"])
+def test_delete_during_rollback_leaves_the_job_running(
+    stubbed: Stubbed, optimization_event: dict[str, Any], stack_status: str
+) -> None:
+    deleted = deleting(optimization_event, stack_status, stubbed)
+    assert (
+        on_event(deleted, clients=stubbed.clients)["PhysicalResourceId"] == inputs_of(optimization_event).content_hash
+    )
     stubbed.verify()
 
 
-# ---------------------------------------------------------------- properties and the job request
+def test_delete_spares_a_job_started_by_someone_else(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    inputs = inputs_of(optimization_event)
+    deleted = deleting(optimization_event, "DELETE_IN_PROGRESS", stubbed)
+    described(stubbed, inputs, inputs.job_name(), "INPROGRESS")
+    tagged(stubbed, inputs, inputs.job_name(), "arn:aws:cloudformation:us-east-1:111111111111:stack/other/x/AotJob")
+    not_found(stubbed, inputs, inputs.job_name(2))
+    on_event(deleted, clients=stubbed.clients)
+    stubbed.verify()  # no stop_optimization_job was stubbed: none was called
+
+
+def test_delete_after_completion_keeps_artifacts(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    inputs = inputs_of(optimization_event)
+    deleted = deleting(optimization_event, "DELETE_IN_PROGRESS", stubbed)
+    described(stubbed, inputs, inputs.job_name(), "COMPLETED")
+    not_found(stubbed, inputs, inputs.job_name(2))
+    on_event(deleted, clients=stubbed.clients)
+    stubbed.verify()  # no S3 delete and no stop were stubbed
+
+
+def test_delete_of_a_create_that_never_started(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    deleted = delete_of(optimization_event)
+    deleted["PhysicalResourceId"] = "2026/11/24/[$LATEST]abcdef"  # the Provider's default after a failed create
+    assert on_event(deleted, clients=stubbed.clients) == {"PhysicalResourceId": deleted["PhysicalResourceId"]}
+    stubbed.verify()
+
+
+# ---------------------------------------------------------------- properties
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "message"),
+    ("change", "message"),
     [
-        ("TensorParallelDegree", "four", "resource property TensorParallelDegree must be an integer, got 'four'"),
-        ("TensorParallelDegree", "0", "resource property TensorParallelDegree must be >= 1, got 0"),
-        ("Mode", "compile", "resource property Mode must be one of trtllm, quantize-awq, quantize-fp8, partition"),
-        ("ServingProperties", "{not json", "resource property ServingProperties is not JSON"),
-        ("ServingProperties", "[1, 2]", "resource property ServingProperties must be a JSON object"),
-        ("ModelName", "Bad_Name", "resource property ModelName must be [a-z0-9-]"),
-        ("ImageUri", "", "resource property ImageUri is required"),
+        ({"Engine": "spot-job"}, "Engine must be one of optimization-job, training-job"),
+        ({"ModelName": "Bad_Name"}, "ModelName must be"),
+        ({"TensorParallelDegree": "four"}, "TensorParallelDegree must be an integer"),
+        ({"OptimizationConfigs": "[1, 2]"}, "OptimizationConfigs must be a JSON list of [technique, environment]"),
+        ({"ServingProperties": "not json"}, "ServingProperties is not JSON"),
+        ({"RoleArn": ""}, "RoleArn is required"),
     ],
 )
 def test_malformed_properties_give_a_clear_error(
-    stubbed: Stubbed, create_event: dict[str, Any], key: str, value: str, message: str
+    stubbed: Stubbed, optimization_event: dict[str, Any], change: dict[str, str], message: str
 ) -> None:
-    create_event["ResourceProperties"][key] = value
-    with pytest.raises(PropertyError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        on_event(create_event, None, stubbed.clients)
-    stubbed.verify()
+    optimization_event["ResourceProperties"].update(change)
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        on_event(optimization_event, clients=stubbed.clients)
 
 
-def test_stringified_numbers_are_accepted(create_event: dict[str, Any]) -> None:
-    as_strings = inputs_of(create_event)
-    create_event["ResourceProperties"].update(TensorParallelDegree=4, InstanceCount=1, MaxRuntimeSeconds=86400)
-    assert inputs_of(create_event) == as_strings
+def test_unknown_request_type(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="RequestType must be"):
+        on_event({**optimization_event, "RequestType": "Upsert"}, clients=stubbed.clients)
 
 
-def test_unknown_request_type(stubbed: Stubbed, create_event: dict[str, Any]) -> None:
-    with pytest.raises(PropertyError, match="RequestType must be Create, Update or Delete"):
-        on_event({**create_event, "RequestType": "Replace"}, None, stubbed.clients)
-
-
-def test_hash_covers_exactly_the_inputs_that_shape_the_output(create_event: dict[str, Any]) -> None:
-    base = inputs_of(create_event).content_hash
-    props = create_event["ResourceProperties"]
-    for key, value in {"ImageUri": "other:tag", "ModelId": "org/other", "Mode": "quantize-awq",
-                       "TensorParallelDegree": "2", "InstanceType": "ml.g5.48xlarge",
-                       "ServingProperties": '{"engine": "MPI"}'}.items():  # fmt: skip
-        assert inputs_of({"ResourceProperties": {**props, key: value}}).content_hash != base, key
-    for key, value in {"RoleArn": "arn:aws:iam::1:role/x", "MaxRuntimeSeconds": "3600"}.items():
-        assert inputs_of({"ResourceProperties": {**props, key: value}}).content_hash == base, key
-    reordered = json.dumps(dict(reversed(list(json.loads(props["ServingProperties"]).items()))))
-    assert inputs_of({"ResourceProperties": {**props, "ServingProperties": reordered}}).content_hash == base
-
-
-def test_job_name_fits_sagemaker() -> None:
-    props = {"ModelName": "a" * 40, "ImageUri": "i", "ModelId": "org/m", "Mode": "trtllm", "InstanceType": "ml.g5.xlarge",
-             "RoleArn": "r", "OutputBucket": "b"}  # fmt: skip
-    inputs = parse_properties(props)
-    assert len(inputs.job_name(20)) <= 63
-
-
-def test_trtllm_request_overrides_the_entrypoint_and_fails_on_any_step(create_event: dict[str, Any]) -> None:
-    inputs = inputs_of(create_event)
-    request = training_job_request(inputs, inputs.job_name(), "stack|res")
-    algorithm = request["AlgorithmSpecification"]
-    assert algorithm["ContainerEntrypoint"] == ["/bin/bash", "-c"]
-    (script,) = algorithm["ContainerArguments"]
-    assert script.startswith(
-        "set -euo pipefail && /opt/djl/bin/s5cmd sync 's3://my-models/llama-3.1-8b-instruct/*' "
-    )  # quoted: s5cmd, not bash, expands *
-    assert "trt_llm_partition.py --properties_dir /opt/ml/input/data/training" in script
-    assert "--tensor_parallel_degree 4 --pipeline_parallel_degree 1" in script
-    assert script.endswith(f"/opt/djl/bin/s5cmd sync /opt/ml/input/trtllm/ {inputs.output_prefix}")
-    assert request["InputDataConfig"][0]["ChannelName"] == "training"
-    assert {"Key": "lmi:started-by", "Value": "stack|res"} in request["Tags"]
-
-
-def test_quantize_request_uses_the_train_entrypoint(create_event: dict[str, Any]) -> None:
-    create_event["ResourceProperties"].update(
-        Mode="quantize-awq",
-        ImageUri="763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.33.0-lmi15.0.0-cu128",
-    )
-    inputs = inputs_of(create_event)
-    request = training_job_request(inputs, inputs.job_name(), "s|r")
-    assert "ContainerEntrypoint" not in request["AlgorithmSpecification"]
-    properties = job_serving_properties(inputs)
-    assert "option.quantize=awq\n" in properties
-    assert f"option.save_mp_checkpoint_path={inputs.output_prefix}\n" in properties
-    assert "option.model_id=s3://my-models/llama-3.1-8b-instruct/\n" in properties
+def test_hash_covers_exactly_the_inputs_that_shape_the_output(optimization_event: dict[str, Any]) -> None:
+    base = inputs_of(optimization_event).content_hash
+    properties = optimization_event["ResourceProperties"]
+    for key, value in (("ImageUri", "x:1"), ("ModelId", "s3://b/other/"), ("InstanceType", "ml.g5.24xlarge"),
+                       ("TensorParallelDegree", "2"), ("AcceptEula", "true"), ("Steps", "quantize-fp8")):  # fmt: skip
+        assert inputs_of({"ResourceProperties": {**properties, key: value}}).content_hash != base, key
+    for key, value in (("MaxRuntimeSeconds", "3600"), ("RoleArn", "arn:aws:iam::111111111111:role/other")):
+        assert inputs_of({"ResourceProperties": {**properties, key: value}}).content_hash == base, key

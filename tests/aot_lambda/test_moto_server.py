@@ -1,4 +1,5 @@
-"""on_event / is_complete over real HTTP against a moto server on 127.0.0.1, job driven to the end.
+"""on_event / is_complete over real HTTP against a moto server on 127.0.0.1, job driven to the end
+(the training-job engine: moto has no optimization jobs; the Stubber tests cover those).
 
 Moto completes training jobs at once and runs no container; the test plays the container's part
 by putting the prepared files under the output prefix before polling.
@@ -12,18 +13,21 @@ from typing import Any
 import boto3
 import pytest
 from handler import Clients, is_complete, on_event
-from job import parse_properties
+from inputs import parse_properties
+
+from tests.contract.aws_contract import strict_client
 
 
 @pytest.fixture
 def clients(moto_url: str) -> Clients:
     def client(service: str) -> Any:
-        return boto3.client(service, region_name="us-east-1", endpoint_url=moto_url)
+        return strict_client(boto3.client(service, region_name="us-east-1", endpoint_url=moto_url))
 
     return Clients(client("sagemaker"), client("s3"), client("cloudformation"))
 
 
-def test_create_poll_complete_and_reattach(clients: Clients, create_event: dict[str, Any]) -> None:
+def test_create_poll_complete_and_reattach(clients: Clients, training_event: dict[str, Any]) -> None:
+    create_event = training_event
     props = {k: v for k, v in create_event["ResourceProperties"].items() if k != "ServiceToken"}
     props.pop("OutputKmsKeyId")  # moto's S3 does not model KMS keys
     create_event["ResourceProperties"] = props
@@ -35,14 +39,15 @@ def test_create_poll_complete_and_reattach(clients: Clients, create_event: dict[
     job_name = started["Data"]["JobName"]
     job = clients.sagemaker.describe_training_job(TrainingJobName=job_name)
     assert job["AlgorithmSpecification"]["TrainingImage"] == props["ImageUri"]
-    staged = clients.s3.get_object(Bucket=inputs.output_bucket, Key=inputs.input_key)["Body"].read().decode()
-    assert f"option.save_mp_checkpoint_path={inputs.output_prefix}" in staged
+    assert job["AlgorithmSpecification"]["ContainerEntrypoint"] == ["/usr/local/bin/dockerd-entrypoint.sh"]
+    script = clients.s3.get_object(Bucket=inputs.output_bucket, Key=f"{inputs.input_key}compile.sh")["Body"].read()
+    assert inputs.output_prefix in script.decode()
 
     poll = {**create_event, "PhysicalResourceId": started["PhysicalResourceId"], "Data": started["Data"]}
     with pytest.raises(RuntimeError, match="completed but wrote nothing"):
         is_complete(poll, None, clients)  # the job "finished" without output: refused
 
-    clients.s3.put_object(Bucket=inputs.output_bucket, Key=f"{inputs.base_key}model/rank0.engine", Body=b"engine")
+    clients.s3.put_object(Bucket=inputs.output_bucket, Key=f"{inputs.output_key}rank0.engine", Body=b"engine")
     done = is_complete(poll, None, clients)
     assert done["IsComplete"] is True
     assert done["Data"]["OutputPrefix"] == inputs.output_prefix

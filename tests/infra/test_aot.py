@@ -12,23 +12,93 @@ from tests.conftest import Synth
 
 @pytest.fixture(scope="module")
 def trtllm(examples: Synth) -> dict[str, Any]:
+    """v1 `mode: trtllm` on the last TensorRT-LLM image: compiled by a training job."""
     return examples.templates["lmi-llama3-8b-trtllm"]
+
+
+@pytest.fixture(scope="module")
+def awq(examples: Synth) -> dict[str, Any]:
+    """[quantize-awq] by SageMaker's optimization job, served by the current LMI image."""
+    return examples.templates["lmi-qwen25-32b-awq"]
+
+
+@pytest.fixture(scope="module")
+def shard(examples: Synth) -> dict[str, Any]:
+    return examples.templates["lmi-llama31-8b-shard"]
+
+
+@pytest.fixture(scope="module")
+def inf2(examples: Synth) -> dict[str, Any]:
+    return examples.templates["lmi-llama31-8b-inf2"]
+
+
+def custom_resource(template: dict[str, Any]) -> dict[str, Any]:
+    ((_, resource),) = of_type(template, "Custom::LmiAotPreparation").items()
+    properties: dict[str, Any] = resource["Properties"]
+    return properties
 
 
 def of_type(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:
     return {k: r for k, r in template["Resources"].items() if r["Type"] == type_name}
 
 
-def test_custom_resource_with_content_inputs(trtllm: dict[str, Any]) -> None:
-    ((_, resource),) = of_type(trtllm, "Custom::LmiAotPreparation").items()
-    props = resource["Properties"]
-    assert props["Mode"] == "trtllm"
+def test_v1_trtllm_compiles_in_a_training_job(trtllm: dict[str, Any]) -> None:
+    props = custom_resource(trtllm)
+    assert (props["Engine"], props["Steps"], props["OptimizationConfigs"]) == ("training-job", "compile", "[]")
     assert props["InstanceType"] == "ml.g5.12xlarge"
     assert props["TensorParallelDegree"] == "4"  # CloudFormation passes strings; so do we
     assert props["ModelId"] == "s3://my-models/llama-3.1-8b-instruct/"
     assert json.loads(props["ServingProperties"])["option.rolling_batch"] == "trtllm"
     assert "djl-inference:0.33.0-tensorrtllm0.21.0-cu128" in json.dumps(props["ImageUri"])
     assert props["ServiceTimeout"] == "3600"  # CloudFormation's hard limit for a custom resource
+
+
+def test_quantization_runs_in_the_optimization_job(awq: dict[str, Any]) -> None:
+    props = custom_resource(awq)
+    assert (props["Engine"], props["Steps"]) == ("optimization-job", "quantize-awq")
+    assert json.loads(props["OptimizationConfigs"]) == [
+        ["ModelQuantizationConfig", {"OPTION_QUANTIZE": "awq", "OPTION_TENSOR_PARALLEL_DEGREE": "4"}]
+    ]  # fmt: skip
+    assert "djl-inference:0.32.0-lmi14.0.0-cu126" in json.dumps(props["ImageUri"])  # the job's image
+    ((_, model),) = of_type(awq, "AWS::SageMaker::Model").items()
+    container = model["Properties"]["PrimaryContainer"]
+    assert "djl-inference:0.36.0-lmi27.0.0-cu130" in json.dumps(container["Image"])  # the serving image
+    assert "OPTION_QUANTIZE" not in container["Environment"]  # the checkpoint says how it is quantized
+
+
+def test_sharded_model_loads_with_fast_model_loader(shard: dict[str, Any]) -> None:
+    props = custom_resource(shard)
+    assert json.loads(props["OptimizationConfigs"]) == [["ModelShardingConfig", {"OPTION_TENSOR_PARALLEL_DEGREE": "4"}]]
+    ((resource_id, _),) = of_type(shard, "Custom::LmiAotPreparation").items()
+    ((_, model),) = of_type(shard, "AWS::SageMaker::Model").items()
+    environment = model["Properties"]["PrimaryContainer"]["Environment"]
+    output = {"Fn::GetAtt": [resource_id, "OutputPrefix"]}
+    assert environment == {
+        "OPTION_LOAD_FORMAT": "sagemaker_fast_model_loader",
+        "OPTION_MODEL_ID": output,
+        "OPTION_TENSOR_PARALLEL_DEGREE": "4",
+        "SM_FAST_MODEL_LOADER_S3_URI": output,
+    }
+
+
+def test_neuron_compiles_for_its_neuroncores(inf2: dict[str, Any]) -> None:
+    props = custom_resource(inf2)
+    assert (props["Engine"], props["InstanceType"]) == ("optimization-job", "ml.inf2.xlarge")
+    (config,) = json.loads(props["OptimizationConfigs"])
+    assert config[0] == "ModelCompilationConfig"
+    assert config[1]["OPTION_TENSOR_PARALLEL_DEGREE"] == "2" and config[1]["OPTION_N_POSITIONS"] == "4096"
+    assert "djl-inference:0.29.0-neuronx-sdk2.19.1" in json.dumps(props["ImageUri"])
+
+
+def test_handler_may_touch_only_its_own_jobs(awq: dict[str, Any], trtllm: dict[str, Any]) -> None:
+    for template, kind, prefix in (
+        (awq, "optimization-job", "lmi-aot-qwen25-32b-awq"),
+        (trtllm, "training-job", "lmi-aot-llama3-8b-trtllm"),
+    ):
+        statements = _statements(template, "HandlerPolicy")
+        (jobs,) = [s for s in statements if "sagemaker:ListTags" in s["Action"]]
+        assert json.dumps(jobs["Resource"]).endswith(f':{kind}/{prefix}-*"]]}}')
+        assert all(a.startswith("sagemaker:") and "*" not in a for a in jobs["Action"])
 
 
 def test_model_reads_the_aot_output_attribute(trtllm: dict[str, Any]) -> None:
@@ -116,7 +186,7 @@ def test_handler_asset_carries_the_shared_modules(examples: Synth, trtllm: dict[
     asset = examples.outdir / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
     for module in ("naming.py", "serving_properties.py"):
         assert (asset / "lmi_core" / module).read_bytes() == (REPO / "lmi_core" / module).read_bytes()
-    probe = "import handler, job; print(job.naming.__file__)"
+    probe = "import handler, inputs; print(inputs.naming.__file__)"
     result = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=asset,

@@ -35,7 +35,12 @@ def test_models_table(report: str) -> None:
         "| 10 % InputAndOutput | - |" in report
     )
     assert "| llama3-8b-trtllm | realtime | 0.33.0-tensorrtllm0.21.0-cu128 |" in report
-    assert "trtllm on ml.g5.12xlarge |" in report
+    assert "compile by training-job, image 0.33.0-tensorrtllm0.21.0-cu128 for ml.g5.12xlarge |" in report
+    assert "quantize-awq by optimization-job, image 0.32.0-lmi14.0.0-cu126 for ml.g5.12xlarge |" in report
+    assert (
+        "| llama31-8b-inf2 | realtime | 0.29.0-neuronx-sdk2.19.1 | ml.inf2.xlarge x 1 | 1 x Inferentia2 (32 GiB, 2 NeuronCores), TP 2 |"
+        in report
+    )
     assert (
         "| smollm2-serverless | serverless | 0.29.0-cpu-full | serverless 6144 MB, max 10 concurrent | none |" in report
     )

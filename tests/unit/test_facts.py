@@ -69,7 +69,7 @@ def test_cu130_needs_new_ami(tag: str, needs: bool) -> None:
 def test_g5_catalog(size: str, gpus: int) -> None:
     spec = instance_spec(f"ml.g5.{size}")
     assert spec is not None
-    assert (spec.gpus, spec.gpu_memory_gib, spec.gpu_model, spec.has_nvme) == (gpus, 24, "A10G", True)
+    assert (spec.gpus, spec.accelerator_memory_gib, spec.accelerator, spec.has_nvme) == (gpus, 24, "A10G", True)
 
 
 def test_cpu_instances_have_no_nvme_or_gpu() -> None:

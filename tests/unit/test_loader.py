@@ -32,7 +32,7 @@ def test_all_errors_of_all_files_at_once(config_dir: Callable[[dict[str, str]], 
     assert lines[0] == (
         f"{directory}/a.yaml:6: instance.typ: unknown key (did you mean 'type'?) "
         "(allowed: type, count, startup_health_check_timeout, model_data_download_timeout, inference_ami_version, "
-        "volume_size_gb)"
+        "volume_size_gb, accelerators, nvme)"
     )
     assert lines[1].startswith(f"{directory}/b.yaml:2: kind: 'realtim' is not a kind (did you mean 'realtime'?)")
     assert lines[2].startswith(f"{directory}/c.yaml:6: instance.type: 'ml.g5.2xlarg' is not in the instance catalog")

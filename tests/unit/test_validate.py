@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from lmi_cli.validate import main
-from lmi_core.checks.memory import bytes_per_parameter, gpu_fit, suggestions, weights_gib
+from lmi_core.checks.memory import accelerator_fit, bytes_per_parameter, suggestions, weights_gib
 from lmi_core.facts.instances import instance_spec
 from lmi_core.issues import ConfigError
 from lmi_core.loader import load_configs
@@ -72,12 +72,12 @@ def test_bytes_per_parameter(serving: dict[str, object], expected: float) -> Non
 def test_fit_arithmetic() -> None:
     spec = instance_spec("ml.g5.12xlarge")
     assert spec is not None
-    fit = gpu_fit(70, {"option.tensor_parallel_degree": 4, "option.dtype": "fp16"}, spec)
+    fit = accelerator_fit(70, {"option.tensor_parallel_degree": 4, "option.dtype": "fp16"}, spec)
     assert fit is not None
     assert fit.weights_gib == pytest.approx(70e9 * 2 * 1.05 / 2**30)
     assert fit.capacity_gib == pytest.approx(4 * 24 * 0.9)
     # TP 2 uses only two of the four GPUs
-    half = gpu_fit(7, {"option.tensor_parallel_degree": 2}, spec)
+    half = accelerator_fit(7, {"option.tensor_parallel_degree": 2}, spec)
     assert half is not None and half.capacity_gib == pytest.approx(2 * 24 * 0.9)
     assert weights_gib(70, {"option.quantize": "awq"}) == pytest.approx(70e9 * 0.5 * 1.05 / 2**30)
 

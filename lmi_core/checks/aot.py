@@ -9,7 +9,14 @@ from lmi_core import aot as aot_plan
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import ModelConfig, instance_of
 from lmi_core.facts import optimization as facts
-from lmi_core.facts.instances import FP8_FAMILIES, INSTANCES, W8A16_FAMILIES, catalog_summary, instance_spec
+from lmi_core.facts.instances import (
+    FP8_FAMILIES,
+    INSTANCES,
+    NOT_FOR_TRAINING,
+    W8A16_FAMILIES,
+    catalog_summary,
+    instance_spec,
+)
 from lmi_core.issues import Finding, did_you_mean, error, warning
 from lmi_core.serving_properties import tensor_parallel_degree
 
@@ -118,6 +125,10 @@ def aot_target_fits(config: ModelConfig, context: CheckContext) -> Iterator[Find
             "aot.instance_type", f"'{target}' is not in the instance catalog{suggestion} (allowed: {catalog_summary()})"
         )
         return
+    if plan.engine == "training-job" and target in NOT_FOR_TRAINING:
+        yield error(
+            "aot.instance_type", f"{target} does not run training jobs (TrainingInstanceType) (allowed: a GPU type)"
+        )
     if plan.engine == "optimization-job" and target not in facts.DEPLOYMENT_INSTANCE_TYPES:
         yield error(
             "aot.instance_type",

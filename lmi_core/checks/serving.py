@@ -25,6 +25,14 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
         return
     raw_passthrough = document.get("serving_passthrough")
     passthrough = {str(k) for k in raw_passthrough} if isinstance(raw_passthrough, list) else set()
+    container = document.get("container")
+    tag = container.get("tag") if isinstance(container, dict) else None
+    release = lmi_options.release_of(tag if isinstance(tag, str) else None)
+
+    def gone(since: int) -> bool:
+        """Removed by `since`: true for this image, or when the image does not say its release."""
+        return release is None or release >= since
+
     keys = {str(key): value for key, value in serving.items()}
     for key, value in keys.items():
         field = f"serving.{key}"
@@ -32,9 +40,20 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
         if key == "option.model_id":
             yield error(field, "comes from model.id; set model.id instead")
         elif key in lmi_options.REMOVED_KEYS:
-            yield error(field, lmi_options.REMOVED_KEYS[key])
+            if gone(lmi_options.REMOVED_KEY_RELEASE.get(key, 0)):
+                yield error(field, lmi_options.REMOVED_KEYS[key])
         elif (key, lowered) in lmi_options.REMOVED_VALUES:
-            yield error(field, f"'{value}' {lmi_options.REMOVED_VALUES[(key, lowered)]}")
+            if gone(lmi_options.REMOVED_VALUE_RELEASE.get((key, lowered), 0)):
+                yield error(field, f"'{value}' {lmi_options.REMOVED_VALUES[(key, lowered)]}")
+        elif key in lmi_options.IGNORED_FROM and gone(lmi_options.IGNORED_FROM[key][0]):
+            yield error(field, lmi_options.IGNORED_FROM[key][1])
+        elif key in lmi_options.REMOVED_LATER and release is not None and release >= lmi_options.REMOVED_LATER[key][0]:
+            yield error(field, lmi_options.REMOVED_LATER[key][1])
+        elif key in lmi_options.ADDED_IN and release is not None and release < lmi_options.ADDED_IN[key]:
+            yield warning(
+                field,
+                f"first appears in LMI V{lmi_options.ADDED_IN[key]}; {tag} (V{release}) ignores it (allowed: a newer tag)",
+            )
         elif key in lmi_options.PREFER_LMI_NAME:
             yield error(field, f"is vLLM's name: use {lmi_options.PREFER_LMI_NAME[key]} (LMI's name, checked here)")
         elif key in lmi_options.DEPRECATED_KEYS:

@@ -162,6 +162,21 @@ FP8_FAMILIES = frozenset({"g6", "g6e", "p5", "p5e", "p5en", "p6-b200", "p6-b300"
 W8A16_FAMILIES = frozenset({"g5", "p4d", "p4de"})
 
 
+# Catalog types an API does not accept (botocore 1.44.5 sagemaker enums TransformInstanceType and
+# TrainingInstanceType; every catalog type is a ProductionVariantInstanceType). A unit test derives
+# these from botocore, so a new botocore shows the drift.
+NOT_FOR_BATCH_TRANSFORM = frozenset(
+    {
+        "ml.c5.large", "ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.p5.48xlarge", "ml.p5.4xlarge", "ml.p5e.48xlarge",
+        "ml.p5en.48xlarge", "ml.p6-b200.48xlarge", "ml.p6-b300.48xlarge", "ml.p6e-gb200.36xlarge",
+        "ml.trn1n.32xlarge", "ml.trn2.48xlarge",
+    }
+)  # fmt: skip
+NOT_FOR_TRAINING = frozenset(
+    {"ml.c5.large", "ml.inf2.24xlarge", "ml.inf2.48xlarge", "ml.inf2.8xlarge", "ml.inf2.xlarge"}
+)
+
+
 def instance_spec(instance_type: str) -> InstanceSpec | None:
     return INSTANCES.get(instance_type)
 

@@ -22,6 +22,8 @@ Detailed record of what was read: docs/research/lmi-sources.md.
 
 from __future__ import annotations
 
+import re
+
 DJL_SERVING_COMMIT = "d21927c4a692335fba62a87cc430a5fc00c5f790"
 
 # ---------------------------------------------------------------------------------------------
@@ -423,6 +425,55 @@ REMOVED_VALUES: dict[tuple[str, str], str] = {
     ("option.entryPoint", "djl_python.stable-diffusion"): "was removed in LMI 0.28: ship a custom model.py handler",
     ("option.quantize", "dynamic_int8"): "was DeepSpeed-only, removed in LMI 0.28: use fp8 or awq (vLLM)",
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Which release an option belongs to (docs/research/lmi-sources.md, "LMI currency"). Releases are
+# LMI's V-numbers: DJL Serving 0.X is V(X-18) up to 0.35 (V17); 0.36.0 carries V18..V27 in its tag
+# (0.36.0-lmi27.0.0-cu130). Removals are errors only on images that no longer have the option.
+# ---------------------------------------------------------------------------------------------
+def release_of(tag: str | None) -> int | None:
+    """The LMI release (V-number) of an image tag, or None when the tag does not say."""
+    if tag is None:
+        return None
+    explicit = re.search(r"-lmi(\d+)\.", tag)
+    if explicit:
+        return int(explicit.group(1))
+    djl = re.match(r"^0\.(\d+)\.", tag)
+    return int(djl.group(1)) - 18 if djl else None
+
+
+# First release without the key or value (DJL 0.27 = V9, 0.28 = V10, 0.33 = V15).
+REMOVED_KEY_RELEASE: dict[str, int] = {
+    "option.s3url": 9, "option.paged_attention": 8, "option.awq_format": 9, "option.awq_calib_size": 9,
+    "option.deepspeed_config_path": 10, "option.checkpoint": 10, "option.enable_cuda_graph": 10,
+    "option.triangular_masking": 10, "option.return_tuple": 10, "option.training_mp_size": 10,
+    "option.decoding_strategy": 15, "option.max_sparsity": 15, "option.max_splits": 15, "option.multi_gpu": 15,
+}  # fmt: skip
+REMOVED_VALUE_RELEASE: dict[tuple[str, str], int] = {
+    ("engine", "deepspeed"): 10, ("engine", "fastertransformer"): 7, ("option.rolling_batch", "deepspeed"): 10,
+    ("option.rolling_batch", "lmi-dist"): 15, ("option.rolling_batch", "scheduler"): 15,
+    ("option.entryPoint", "djl_python.deepspeed"): 10, ("option.entryPoint", "djl_python.fastertransformer"): 7,
+    ("option.entryPoint", "djl_python.stable-diffusion"): 10, ("option.quantize", "dynamic_int8"): 10,
+}  # fmt: skip
+# Keys a later release removed (vllm_rb_properties.py / properties.py field diffs between -dlc branches).
+REMOVED_LATER: dict[str, tuple[int, str]] = {
+    "option.use_v2_block_manager": (16, "was removed in LMI V16 (0.34): vLLM V1 has one block manager; delete the key"),
+    "option.preloaded_model": (17, "was removed in LMI V17 (0.35): delete the key"),
+    "option.override_neuron_config": (17, "was removed in LMI V17 (0.35) with vLLM-on-Neuron: delete the key"),
+}
+# Keys the vLLM handler silently drops from V15 (0.33): their only readers (lmi-dist, transformers-neuronx)
+# are gone from the GPU images, and vLLM V1 reads option.speculative_config instead.
+IGNORED_FROM: dict[str, tuple[int, str]] = {
+    key: (15, 'is ignored by LMI\'s vLLM handler from V15 (0.33) (allowed: option.speculative_config, e.g. '
+              '{"model": "<draft model>", "num_speculative_tokens": 5})')
+    for key in ("option.speculative_draft_model", "option.speculative_length", "option.draft_model_tp_size")
+}  # fmt: skip
+# Keys that first appear in a later release; an older image ignores them.
+ADDED_IN: dict[str, int] = {"option.kv_transfer_config": 17, "option.lmcache_auto_config": 19}
+# Keys an older release reads are known, whatever the image: the release rules above judge them.
+KNOWN_KEYS = KNOWN_KEYS | REMOVED_LATER.keys() | ADDED_IN.keys()
+
 
 # ---------------------------------------------------------------------------------------------
 # Deprecated but still accepted (warn). Not used by the error rules; for reports/warnings.

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from lmi_core.checks import CheckContext, check
 from lmi_core.config import InstanceConfig, S3Prefix, Strict
 from lmi_core.costs import Cost, PriceTable, instance_cost
+from lmi_core.facts.instances import NOT_FOR_BATCH_TRANSFORM
 from lmi_core.issues import Finding, error
 from lmi_core.kinds.kind import Kind, instance_placement
 
@@ -89,6 +90,16 @@ def multi_record_needs_a_splitting_handler(config: BatchConfig, context: CheckCo
 
 def capture(config: BatchConfig) -> str:
     return "off" if config.data_capture is None else "every record"
+
+
+@check(on=BatchConfig, fields=("instance.type",))
+def transform_instance(config: BatchConfig, context: CheckContext) -> Iterator[Finding]:
+    if config.instance.type in NOT_FOR_BATCH_TRANSFORM:
+        yield error(
+            "instance.type",
+            f"{config.instance.type} does not run transform jobs (CreateTransformJob's TransformInstanceType) "
+            "(allowed: ml.g5.*, ml.g6.*, ml.g6e.*, ml.g4dn.*, ml.inf2.*, ...; or kind realtime or async)",
+        )
 
 
 def cost(config: BatchConfig, prices: PriceTable) -> Cost:

@@ -75,7 +75,12 @@ def test_endpoint_config_has_no_physical_name_and_no_nvme_settings(llama: dict[s
     assert "KmsKeyId" not in config["Properties"]  # g5 has NVMe: SageMaker rejects KmsKeyId
     variant = config["Properties"]["ProductionVariants"][0]
     assert "VolumeSizeInGB" not in variant
-    assert "InferenceAmiVersion" not in variant  # cu128 image
+    assert variant["InferenceAmiVersion"] == "al2023-ami-sagemaker-inference-gpu-4-1"  # cu130 image: new driver
+
+
+def test_cu128_images_keep_the_default_ami(examples: Synth) -> None:
+    (config,) = resources(examples.templates["lmi-llama3-8b-trtllm"], "AWS::SageMaker::EndpointConfig")
+    assert "InferenceAmiVersion" not in config["Properties"]["ProductionVariants"][0]
 
 
 def test_endpoint_points_at_config_attribute(llama: dict[str, Any]) -> None:
@@ -188,7 +193,7 @@ def test_image_from_region_mapping_and_pull_grant(llama: dict[str, Any]) -> None
     assert llama["Mappings"]["LmiImageAccounts"]["af-south-1"] == {"account": "626614931356"}
     (model,) = resources(llama, "AWS::SageMaker::Model")
     image = json.dumps(model["Properties"]["PrimaryContainer"]["Image"])
-    assert "Fn::FindInMap" in image and "djl-inference:0.33.0-lmi15.0.0-cu128" in image
+    assert "Fn::FindInMap" in image and "djl-inference:0.36.0-lmi27.0.0-cu130" in image
     pull = [s for s in _statements(llama) if "ecr:BatchGetImage" in _as_list(s["Action"])]
     assert pull and ":repository/djl-inference" in json.dumps(pull[0]["Resource"])
 

@@ -18,11 +18,20 @@ import boto3
 import pytest
 import requests
 
+import lmi_cli.invoke
 from lmi_cli.invoke import InvokeError, find_target, invoke
 from lmi_cli.invoke.__main__ import main
 from tests.conftest import REPO
+from tests.contract.aws_contract import strict_client
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
+
+
+@pytest.fixture(autouse=True)
+def strict_invoke_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every call invoke makes is held to AWS's contract (lengths, patterns, enums)."""
+    plain = lmi_cli.invoke.client
+    monkeypatch.setattr(lmi_cli.invoke, "client", lambda service, region=None: strict_client(plain(service, region)))
 
 
 def aws(url: str, service: str) -> Any:

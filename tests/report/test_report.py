@@ -31,7 +31,7 @@ def dollars(cell: str) -> float:
 
 def test_models_table(report: str) -> None:
     assert (
-        "| qwen25-32b-chat | realtime | 0.33.0-lmi15.0.0-cu128 | ml.g5.12xlarge x 1 | 4 x A10G (24 GiB), TP 4 | 1..3 "
+        "| qwen25-32b-chat | realtime | 0.36.0-lmi27.0.0-cu130 | ml.g5.12xlarge x 1 | 4 x A10G (24 GiB), TP 4 | 1..3 "
         "| 10 % InputAndOutput | - |" in report
     )
     assert "| llama3-8b-trtllm | realtime | 0.33.0-tensorrtllm0.21.0-cu128 |" in report

@@ -76,3 +76,21 @@ def test_cpu_instances_have_no_nvme_or_gpu() -> None:
     for name, spec in INSTANCES.items():
         if spec.family in ("m5", "c5"):
             assert (spec.gpus, spec.nvme_gb) == (0, 0), name
+
+
+def test_api_instance_lists_match_botocore() -> None:
+    """The catalog's exclusions are derived from botocore's enums; a new botocore shows the drift."""
+    import botocore.session
+
+    from lmi_core.facts.instances import NOT_FOR_BATCH_TRANSFORM, NOT_FOR_TRAINING
+    from lmi_core.facts.optimization import DEPLOYMENT_INSTANCE_TYPES
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+
+    def enum(name: str) -> set[str]:
+        return set(model.shape_for(name).enum)
+
+    assert {n for n in INSTANCES if n not in enum("ProductionVariantInstanceType")} == set()
+    assert {n for n in INSTANCES if n not in enum("TransformInstanceType")} == NOT_FOR_BATCH_TRANSFORM
+    assert {n for n in INSTANCES if n not in enum("TrainingInstanceType")} == NOT_FOR_TRAINING
+    assert enum("OptimizationJobDeploymentInstanceType") == DEPLOYMENT_INSTANCE_TYPES

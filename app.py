@@ -13,6 +13,7 @@ from typing import Any
 
 from lmi_core import naming
 from lmi_core.issues import ConfigError
+from lmi_core.kinds import kind_of
 from lmi_core.loader import load_configs
 
 
@@ -45,6 +46,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         env=env,
         description="LMI serving: shared key, buckets and alarm topic",
     )
+    stacks = {}
     for loaded in configs:
         config = loaded.config
         stack = ModelStack(
@@ -56,6 +58,10 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             description=f"LMI {config.kind} model {config.name} ({loaded.path.name})",
         )
         stack.add_stack_dependency(shared)
+        stacks[config.name] = stack
+    for loaded in configs:  # e.g. a component deploys after the endpoint that hosts it (checked to exist)
+        for name in kind_of(loaded.config).depends_on(loaded.config):
+            stacks[loaded.config.name].add_stack_dependency(stacks[name])
     repository = app.node.try_get_context("github_repo")
     if repository:  # the one-off CI/CD identity stack (README, CI/CD)
         from stacks.github_oidc_stack import GithubOidcStack

@@ -97,7 +97,9 @@ class AsyncEndpoint(ServingEndpoint):
             self,
             "EndpointConfig",
             production_variants=[production_variant(self.model, props.instance, self.model.image.tag)],
-            data_capture_config=None if props.capture is None else data_capture_config(self.model, props.capture),
+            data_capture_config=None
+            if props.capture is None
+            else data_capture_config(self.model.policy, props.capture),
             async_inference_config=sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty(
                 output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(
                     s3_output_path=self.output_uri,

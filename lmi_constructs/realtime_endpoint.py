@@ -61,7 +61,9 @@ class RealtimeEndpoint(ServingEndpoint):
             self,
             "EndpointConfig",
             production_variants=[production_variant(self.model, props.instance, self.model.image.tag)],
-            data_capture_config=None if props.capture is None else data_capture_config(self.model, props.capture),
+            data_capture_config=None
+            if props.capture is None
+            else data_capture_config(self.model.policy, props.capture),
         )
         storage_encryption(self.endpoint_config, props.instance.type, props.storage_key)
 

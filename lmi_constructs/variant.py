@@ -10,7 +10,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 
 from lmi_constructs.model import LmiModel
 from lmi_constructs.nag import acknowledge
-from lmi_constructs.scoped_policy import S3Location
+from lmi_constructs.scoped_policy import S3Location, ScopedPolicy
 from lmi_core.facts import images
 from lmi_core.facts.instances import instance_spec
 
@@ -74,18 +74,18 @@ def storage_encryption(config: sagemaker.CfnEndpointConfig, instance_type: str, 
         acknowledge(config, f"{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason)
 
 
-def grant_capture(model: LmiModel, capture: CaptureProps, reason: str) -> None:
-    """The model's role may write captured records under the capture prefix, encrypted with the key."""
-    model.policy.allow_prefix(capture.location, ["s3:PutObject"], reason=reason, list_bucket=False)
-    model.policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [capture.key.key_arn])
+def grant_capture(policy: ScopedPolicy, capture: CaptureProps, reason: str) -> None:
+    """The role may write captured records under the capture prefix, encrypted with the key."""
+    policy.allow_prefix(capture.location, ["s3:PutObject"], reason=reason, list_bucket=False)
+    policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [capture.key.key_arn])
 
 
 def data_capture_config(
-    model: LmiModel, capture: CaptureProps
+    policy: ScopedPolicy, capture: CaptureProps
 ) -> sagemaker.CfnEndpointConfig.DataCaptureConfigProperty:
-    """Endpoint data capture to the capture prefix, KMS-encrypted; grants the role just that."""
+    """Endpoint data capture to the capture prefix, KMS-encrypted; grants the role of `policy` just that."""
     grant_capture(
-        model,
+        policy,
         capture,
         f"SageMaker writes captured requests under {capture.location.prefix} with generated object names.",
     )

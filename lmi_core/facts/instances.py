@@ -29,6 +29,10 @@ class InstanceSpec:
     def has_nvme(self) -> bool:
         return self.nvme_gb > 0
 
+    @property
+    def memory_mb(self) -> int:
+        return self.memory_gib * 1024
+
 
 def _family(
     family: str,
@@ -129,6 +133,10 @@ INSTANCES: dict[str, InstanceSpec] = {
 
 GPU_FAMILIES = frozenset(spec.family for spec in INSTANCES.values() if spec.gpus)
 FP8_FAMILIES = frozenset({"g6", "g6e", "p5"})  # Ada / Hopper; A10G (g5) and A100 (p4d) have no FP8
+# Where this project places inference components: a copy reserves whole GPUs
+# (NumberOfAcceleratorDevicesRequired), so the endpoint needs GPU instances. SageMaker's API enum does not
+# narrow the instance type; no AWS page listing the supported types was found (research notes).
+INFERENCE_COMPONENT_FAMILIES = GPU_FAMILIES
 
 
 def instance_spec(instance_type: str) -> InstanceSpec | None:

@@ -17,8 +17,9 @@ from lmi_core.config import ConfigBase, InstanceConfig
 from lmi_core.costs import Cost, PriceTable, instance_cost
 from lmi_core.facts.instances import instance_spec
 
-# How invoke and loadtest talk to a deployed model of this kind.
-Invocation = Literal["endpoint", "async", "batch"]
+# How invoke and loadtest talk to a deployed model of this kind ("component": InvokeEndpoint with an
+# InferenceComponentName; "none": nothing to invoke, e.g. an endpoint that only hosts components).
+Invocation = Literal["endpoint", "async", "batch", "component", "none"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Placement:
 
     where: str  # "ml.g5.2xlarge x 1"
     accelerators: str  # "1 x A10G (24 GiB), TP 1" or "none"
+    scaling: str | None = None  # the report's autoscaling cell, for kinds that scale without `autoscaling:`
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Kind:
     not_allowed: Mapping[str, str] = field(default_factory=dict)  # blocks it refuses, with the reason
     smoke_tested: bool = True  # the deploy workflow sends one request after a change
     billed_monthly: bool = True  # counted in the monthly total (batch bills per running job)
+    depends_on: Callable[[Any], tuple[str, ...]] = lambda config: ()  # models whose stacks deploy first
+    invocable_names: Callable[[Any], tuple[str, ...]] = lambda config: ()  # more names invoke takes (adapters)
 
     @property
     def name(self) -> str:

@@ -24,6 +24,7 @@ def llama(examples: Synth) -> dict[str, Any]:
 def test_one_template_per_model_plus_shared(examples: Synth) -> None:
     expected = {"lmi-shared", "lmi-llama3-8b-chat", "lmi-qwen25-32b-chat", "lmi-llama31-70b-awq"}
     expected |= {"lmi-smollm2-serverless", "lmi-llama3-8b-async", "lmi-qwen25-7b-batch", "lmi-llama3-8b-trtllm"}
+    expected |= {"lmi-pool-g5-48xl", "lmi-llama3-8b-ic", "lmi-qwen25-32b-awq-ic", "lmi-bge-large-embed-ic"}
     assert set(examples.templates) == expected
 
 

@@ -216,10 +216,13 @@ def endpoint_exists(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding
         if config.endpoint in hosts or (named is not None and named.config is None):
             continue  # found, or its file is broken and reports its own errors
         if named is not None and named.config is not None:
-            found = f"'{config.endpoint}' is kind {named.config.kind}, not an endpoint"
+            message = f"'{config.endpoint}' is kind {named.config.kind}, not an endpoint (allowed: {allowed})"
         else:
-            found = f"no kind: endpoint file is named '{config.endpoint}'{did_you_mean(config.endpoint, hosts)}"
-        yield path, error("endpoint", f"{found} (allowed: {allowed}); an endpoint that hosts components stays")
+            message = (
+                f"no kind: endpoint file is named '{config.endpoint}'{did_you_mean(config.endpoint, hosts)} "
+                f"(allowed: {allowed}); an endpoint file stays until no component names it"
+            )
+        yield path, error("endpoint", message)
 
 
 @check(fields=("adapters",), scope="project")

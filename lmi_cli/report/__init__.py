@@ -145,7 +145,7 @@ def acknowledgements(cdk_out: Path) -> list[tuple[str, str, str, str]]:
 
 SYNTH_ONLY = ("code_max_mb", "serving_passthrough", "model.parameters")  # feed checks, deploy nothing
 MODEL_FIELDS = ("model", "container", "serving", "code", "vpc")  # a new Model
-ENDPOINT_CONFIG_FIELDS = (*MODEL_FIELDS, "instance", "data_capture")  # a new EndpointConfig (for kinds with one)
+ENDPOINT_CONFIG_FIELDS = (*MODEL_FIELDS, "instance", "data_capture", "routing")  # a new EndpointConfig (kinds with one)
 IN_PLACE_FIELDS = ("tags", "autoscaling")
 
 

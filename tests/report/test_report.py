@@ -199,3 +199,16 @@ def test_components_grouped_under_their_endpoint(report: str) -> None:
     pool = row(report, "pool-g5-48xl")
     assert dollars(pool[1]) == 0 and dollars(pool[2]) == pytest.approx(4 * g5_48, abs=0.01)
     assert dollars(row(report, "llama3-8b-ic")[2]) == 0  # priced on its endpoint
+
+
+def test_consequences_of_endpoint_and_component_changes() -> None:
+    from lmi_cli.report import consequences
+
+    pool = {"name": "pool", "kind": "endpoint", "routing": "random", "scaling": {"min": 0, "max": 2}}
+    rerouted = {**pool, "routing": "least-outstanding-requests"}
+    (said,) = consequences(pool, rerouted, ["routing"], code_changed=False)
+    assert said.startswith("new EndpointConfig (immutable, replaced): new instances")
+    chat = {"name": "chat", "kind": "component", "copies": {"max": 2}}
+    assert consequences(chat, {**chat, "copies": {"max": 4}}, ["copies.max"], code_changed=False) == [
+        "updated in place (scaling policy, tags or state machine), no replacement"
+    ]

@@ -274,10 +274,24 @@ def placement_findings(config: ComponentConfig, host: ComponentEndpointConfig) -
             f"{config.resources.memory_mb} MB per copy, but {spec.name} of {host.name} has {spec.memory_mb} MB "
             f"(allowed: 128..{spec.memory_mb})",
         )
+    elif accelerators is not None and accelerators <= spec.gpus:
+        share = spec.memory_mb * accelerators // spec.gpus
+        if config.resources.memory_mb > share:
+            yield warning(
+                "resources.memory_mb",
+                f"{config.resources.memory_mb} MB per copy is more than the share of {spec.name} memory that goes "
+                f"with {accelerators} of its {spec.gpus} GPUs ({share} MB): memory, not GPUs, limits how many copies "
+                f"fit, and GPUs idle (allowed without this warning: 128..{share})",
+            )
     if config.resources.cpus is not None and config.resources.cpus > spec.vcpus:
         yield error(
             "resources.cpus",
             f"{config.resources.cpus:g} cores per copy, but {spec.name} has {spec.vcpus} (allowed: 0.25..{spec.vcpus})",
+        )
+    if config.container.image == "neuronx":
+        yield error(
+            "container.image",
+            f"neuronx images need Inferentia/Trainium instances, not {spec.name} of {host.name} (allowed: lmi)",
         )
     serving = effective_serving(config)
     if config.model.parameters is not None and accelerators is not None and accelerators <= spec.gpus:

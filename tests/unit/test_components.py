@@ -200,6 +200,9 @@ PROJECT_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("aot-on-the-endpoint-family", {"pool.yaml": ENDPOINT, "c1.yaml": component(aot={"mode": "quantize-awq", "instance_type": "ml.g5.12xlarge"})},
      {"pool.yaml": ENDPOINT, "c1.yaml": component(aot={"mode": "quantize-awq", "instance_type": "ml.g6.12xlarge"})},
      "c1.yaml: aot.instance_type: ml.g6.12xlarge is family g6 but pool runs g5"),
+    ("neuronx-image-on-a-gpu-pool", {"pool.yaml": ENDPOINT, "c1.yaml": COMPONENT},
+     {"pool.yaml": ENDPOINT, "c1.yaml": component(container={"image": "neuronx", "tag": "0.29.0-neuronx-sdk2.19.1"})},
+     "c1.yaml: container.image: neuronx images need Inferentia/Trainium instances, not ml.g5.12xlarge of pool"),
     ("capacity-at-max-copies", {"pool.yaml": ENDPOINT, "c1.yaml": component(copies={"max": 8})},
      {"pool.yaml": ENDPOINT, "c1.yaml": component(copies={"max": 9})},
      "pool.yaml: scaling.max: 2 instance(s) cannot hold every component at copies.max: worst case needs 3 x "
@@ -218,6 +221,23 @@ def test_project_rule_both_ways(
     assert project(tmp_path / "good", good) == [], f"{case}: compliant project was rejected"
     errors = project(tmp_path / "bad", bad)
     assert any(expected in error for error in errors), f"{case}: expected {expected!r} in {errors}"
+
+
+def test_copy_memory_above_its_gpu_share_is_a_warning(tmp_path: Path) -> None:
+    """g5.12xlarge: 192 GiB for 4 GPUs, so 49152 MB go with one GPU."""
+    fine = write_configs(
+        tmp_path / "fine", {"pool.yaml": ENDPOINT, "c1.yaml": yaml.safe_dump(component(resources={"memory_mb": 49152}))}
+    )
+    (loaded,) = [c for c in load_configs([fine]) if c.config.name == "c1"]
+    assert loaded.warnings == ()
+    heavy = write_configs(
+        tmp_path / "heavy",
+        {"pool.yaml": ENDPOINT, "c1.yaml": yaml.safe_dump(component(resources={"memory_mb": 49153}))},
+    )
+    (loaded,) = [c for c in load_configs([heavy]) if c.config.name == "c1"]
+    (warning,) = loaded.warnings
+    assert (warning.field, warning.severity) == ("resources.memory_mb", "warning")
+    assert "more than the share of ml.g5.12xlarge memory that goes with 1 of its 4 GPUs (49152 MB)" in warning.message
 
 
 def test_project_findings_point_at_their_line(tmp_path: Path) -> None:

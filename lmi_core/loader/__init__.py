@@ -28,11 +28,12 @@ class LoadedConfig:
     code: CodeBundle | None = None
 
 
-def field_path(field: str) -> tuple[str, ...]:
-    """'serving.option.dtype' -> ('serving', 'option.dtype'): serving keys contain dots."""
+def field_path(field: str) -> tuple[str | int, ...]:
+    """'serving.option.dtype' -> ('serving', 'option.dtype'): serving keys contain dots; 'adapters.1.name' ->
+    ('adapters', 1, 'name'): list items are indexed."""
     if field.startswith("serving."):
         return ("serving", field.removeprefix("serving."))
-    return tuple(field.split(".")) if field else ()
+    return tuple(int(part) if part.isdigit() else part for part in field.split(".")) if field else ()
 
 
 @dataclass(frozen=True)

@@ -250,6 +250,18 @@ def test_project_findings_point_at_their_line(tmp_path: Path) -> None:
     assert (Path(issue.file).name, issue.line, issue.field) == ("c1.yaml", 3, "endpoint")
 
 
+def test_an_adapter_finding_points_at_its_list_item(tmp_path: Path) -> None:
+    from lmi_core.loader import load_file
+
+    path = tmp_path / "c1.yaml"
+    path.write_text(
+        COMPONENT
+        + "adapters:\n  - {name: a1, artifact: 's3://bkt/a1.tar.gz'}\n  - {name: a1, artifact: 's3://bkt/a2.tar.gz'}\n"
+    )
+    _, issues = load_file(path)
+    assert [(i.field, i.line) for i in issues] == [("adapters.1.name", 11)]
+
+
 def test_a_broken_endpoint_file_reports_only_its_own_errors(tmp_path: Path) -> None:
     errors = project(tmp_path, {"pool.yaml": ENDPOINT.replace("count: 1", "count: one"), "c1.yaml": COMPONENT})
     assert [e.split(":")[0] for e in errors] == ["pool.yaml"]

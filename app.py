@@ -12,6 +12,7 @@ from typing import Any
 
 from lmi_core import naming
 from lmi_core.issues import ConfigError
+from lmi_core.kinds import kind_of
 from lmi_core.loader import LoadedConfig, load_configs
 from lmi_core.settings import Settings, context_from_environment, parse_settings
 
@@ -47,6 +48,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         env=env,
         description="LMI serving: shared key, buckets and alarm topic",
     )
+    stacks = {}
     for loaded in configs:
         config = loaded.config
         stack = ModelStack(
@@ -58,6 +60,10 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             description=f"LMI {config.kind} model {config.name} ({loaded.path.name})",
         )
         stack.add_stack_dependency(shared)
+        stacks[config.name] = stack
+    for loaded in configs:  # e.g. a component deploys after the endpoint that hosts it (checked to exist)
+        for name in kind_of(loaded.config).depends_on(loaded.config):
+            stacks[loaded.config.name].add_stack_dependency(stacks[name])
     if settings.github_repo:  # the one-off CI/CD identity stack (README, CI/CD)
         from stacks.github_oidc_stack import GithubOidcStack
 

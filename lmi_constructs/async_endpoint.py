@@ -97,7 +97,9 @@ class AsyncEndpoint(ServingEndpoint):
             self,
             "EndpointConfig",
             production_variants=[production_variant(self.model, props.instance, self.model.image.tag)],
-            data_capture_config=None if props.capture is None else data_capture_config(self.model, props.capture),
+            data_capture_config=None
+            if props.capture is None
+            else data_capture_config(self.model.policy, props.capture),
             async_inference_config=sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty(
                 output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(
                     s3_output_path=self.output_uri,
@@ -110,7 +112,7 @@ class AsyncEndpoint(ServingEndpoint):
                 ),
             ),
         )
-        storage_encryption(self.endpoint_config, props.instance, props.key)
+        storage_encryption(self.endpoint_config, props.instance.type, props.instance.local_nvme, props.key)
         self._endpoint(self.endpoint_config)
         if props.scaling is not None:
             self._autoscaling(props.scaling)

@@ -93,7 +93,7 @@ class BatchTransform(Construct):
         }
         if props.capture is not None:
             grant_capture(
-                self.model,
+                self.model.policy,
                 props.capture,
                 f"Transform jobs write captured records under {props.capture.location.prefix.rstrip('/')}/ with "
                 "generated names.",

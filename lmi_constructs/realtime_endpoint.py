@@ -77,9 +77,11 @@ class RealtimeEndpoint(ServingEndpoint):
             self,
             "EndpointConfig",
             production_variants=[production_variant(self.model, props.instance, self.model.image.tag)],
-            data_capture_config=None if props.capture is None else data_capture_config(self.model, props.capture),
+            data_capture_config=None
+            if props.capture is None
+            else data_capture_config(self.model.policy, props.capture),
         )
-        storage_encryption(self.endpoint_config, props.instance, props.storage_key)
+        storage_encryption(self.endpoint_config, props.instance.type, props.instance.local_nvme, props.storage_key)
 
         self.alarms = self._rollback_alarms(props.rollout, props.alarm_topic)
         rollout = props.rollout

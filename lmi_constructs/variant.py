@@ -10,7 +10,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 
 from lmi_constructs.model import LmiModel
 from lmi_constructs.nag import acknowledge
-from lmi_constructs.scoped_policy import S3Location
+from lmi_constructs.scoped_policy import S3Location, ScopedPolicy
 from lmi_core.facts import images
 
 VARIANT_NAME = "AllTraffic"
@@ -57,32 +57,34 @@ def production_variant(
     )
 
 
-def storage_encryption(config: sagemaker.CfnEndpointConfig, instance: InstanceProps, key: kms.IKey) -> None:
+def storage_encryption(
+    config: sagemaker.CfnEndpointConfig, instance_type: str, local_nvme: bool, key: kms.IKey
+) -> None:
     """KMS for the ML storage volume, except on instances with local NVMe: SageMaker rejects
     KmsKeyId there, and their instance store is hardware-encrypted (AES-256) by Nitro."""
-    if not instance.local_nvme:
+    if not local_nvme:
         config.kms_key_id = key.key_arn
         return
     reason = (
-        f"{instance.type} has local NVMe instance storage, encrypted at rest by Nitro hardware; SageMaker rejects "
+        f"{instance_type} has local NVMe instance storage, encrypted at rest by Nitro hardware; SageMaker rejects "
         "an EndpointConfig KmsKeyId for such instances."
     )
     for pack in ("HIPAA.Security", "NIST.800.53.R5"):
         acknowledge(config, f"{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason)
 
 
-def grant_capture(model: LmiModel, capture: CaptureProps, reason: str) -> None:
-    """The model's role may write captured records under the capture prefix, encrypted with the key."""
-    model.policy.allow_prefix(capture.location, ["s3:PutObject"], reason=reason, list_bucket=False)
-    model.policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [capture.key.key_arn])
+def grant_capture(policy: ScopedPolicy, capture: CaptureProps, reason: str) -> None:
+    """The role may write captured records under the capture prefix, encrypted with the key."""
+    policy.allow_prefix(capture.location, ["s3:PutObject"], reason=reason, list_bucket=False)
+    policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [capture.key.key_arn])
 
 
 def data_capture_config(
-    model: LmiModel, capture: CaptureProps
+    policy: ScopedPolicy, capture: CaptureProps
 ) -> sagemaker.CfnEndpointConfig.DataCaptureConfigProperty:
-    """Endpoint data capture to the capture prefix, KMS-encrypted; grants the role just that."""
+    """Endpoint data capture to the capture prefix, KMS-encrypted; grants the role of `policy` just that."""
     grant_capture(
-        model,
+        policy,
         capture,
         f"SageMaker writes captured requests under {capture.location.prefix} with generated object names.",
     )

@@ -32,6 +32,23 @@ def endpoint_log_group(model: str) -> str:
     return f"/aws/sagemaker/Endpoints/{endpoint_name(model)}"
 
 
+# ---------------------------------------------------------------- inference components
+
+
+def component_name(model: str) -> str:
+    """An inference component (also a LoRA adapter's) is named like its model or adapter."""
+    return model
+
+
+def component_log_group(model: str) -> str:
+    return f"/aws/sagemaker/InferenceComponents/{component_name(model)}"
+
+
+def endpoint_role_name(endpoint: str) -> str:
+    """The execution role of a kind: endpoint; its components attach read grants to it by this name."""
+    return f"{PREFIX}-{endpoint}-endpoint-role"
+
+
 def shared_bucket_name(purpose: str, account: str, region: str) -> str:
     """`lmi-<purpose>-<account>-<region>`: globally unique, and known to model stacks without exports."""
     if purpose not in SHARED_BUCKET_PURPOSES:

@@ -30,10 +30,11 @@ class InvokeError(Exception):
 
 @dataclass(frozen=True)
 class Target:
-    model: str
+    model: str  # what the user named: a model, or a LoRA adapter of a component
     kind: str
     invocation: Invocation  # how to talk to it (lmi_core.kinds)
-    outputs: dict[str, str]
+    outputs: dict[str, str]  # of the stack that deploys it
+    component: str | None = None  # the inference component requests name (InferenceComponentName)
 
     @property
     def endpoint_name(self) -> str:
@@ -53,15 +54,24 @@ def client(service: str, region: str | None = None) -> Any:
     return boto3.client(service, region_name=region, endpoint_url=os.environ.get("LMI_AWS_ENDPOINT_URL") or None)
 
 
-def kind_from_configs(model: str, configs: Path) -> tuple[str, Invocation] | None:
+@dataclass(frozen=True)
+class Known:
+    """What the configs say about a name: its kind, how to invoke it, and the model whose stack deploys it."""
+
+    kind: str
+    invocation: Invocation
+    owner: str
+
+
+def kind_from_configs(model: str, configs: Path) -> Known | None:
     from lmi_core.kinds import kind_of
     from lmi_core.loader import load_configs
 
     try:
         for loaded in load_configs([configs]):
-            if loaded.config.name == model:
-                kind = kind_of(loaded.config)
-                return kind.name, kind.invocation
+            kind = kind_of(loaded.config)
+            if model == loaded.config.name or model in kind.invocable_names(loaded.config):
+                return Known(kind.name, kind.invocation, loaded.config.name)
     except Exception:  # a broken config must not stop a smoke test of what is deployed
         return None
     return None
@@ -69,24 +79,36 @@ def kind_from_configs(model: str, configs: Path) -> tuple[str, Invocation] | Non
 
 def invocation_from_outputs(outputs: dict[str, str]) -> Invocation:
     """Without the config: the stack outputs tell how to talk to the model."""
-    return "batch" if "StateMachineArn" in outputs else "async" if "InputUri" in outputs else "endpoint"
+    if "StateMachineArn" in outputs:
+        return "batch"
+    if "InputUri" in outputs:
+        return "async"
+    return "component" if "InferenceComponentName" in outputs else "endpoint"
 
 
-def find_target(model: str, *, endpoint: str | None, configs: Path, region: str | None) -> Target:
+def find_target(
+    model: str, *, endpoint: str | None, configs: Path, region: str | None, component: str | None = None
+) -> Target:
     if endpoint is not None:
-        return Target(model, "realtime", "endpoint", {"EndpointName": endpoint})
-    stack = naming.stack_name(model)
+        invocation: Invocation = "endpoint" if component is None else "component"
+        kind = "realtime" if component is None else "component"
+        return Target(model, kind, invocation, {"EndpointName": endpoint}, component)
+    known = kind_from_configs(model, configs)
+    stack = naming.stack_name(known.owner if known is not None else model)
     try:
         stacks = client("cloudformation", region).describe_stacks(StackName=stack)["Stacks"]
     except Exception as exc:
         _credentials_first(exc)
         raise InvokeError(f"stack {stack} not found: deploy it first, or pass --endpoint ({_why(exc)})") from None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-    known = kind_from_configs(model, configs)
     if known is None:
         invocation = invocation_from_outputs(outputs)
-        return Target(model, invocation if invocation != "endpoint" else "realtime", invocation, outputs)
-    return Target(model, known[0], known[1], outputs)
+        kind = {"endpoint": "realtime", "component": "component"}.get(invocation, invocation)
+        return Target(model, kind, invocation, outputs, outputs.get("InferenceComponentName"))
+    if known.invocation == "none":
+        raise InvokeError(f"{model} is kind {known.kind}: it hosts components; invoke one of them instead")
+    name = naming.component_name(model) if known.invocation == "component" else None
+    return Target(model, known.kind, known.invocation, outputs, name)
 
 
 CREDENTIAL_ERRORS = ("NoCredentialsError", "PartialCredentialsError", "NoRegionError")
@@ -121,12 +143,35 @@ def invoke(target: Target, payload: dict[str, Any], *, region: str | None, timeo
         return _invoke_async(target, payload, region, timeout_s)
     runtime = client("sagemaker-runtime", region)
     start = time.perf_counter()
-    response = runtime.invoke_endpoint(
-        EndpointName=target.endpoint_name, ContentType="application/json", Accept="application/json",
-        Body=json.dumps(payload).encode(),
-    )  # fmt: skip
+    try:
+        response = runtime.invoke_endpoint(
+            EndpointName=target.endpoint_name, ContentType="application/json", Accept="application/json",
+            Body=json.dumps(payload).encode(), **component_parameter(target),
+        )  # fmt: skip
+    except Exception as exc:
+        if target.component is not None and running_copies(target.component, region) == 0:
+            raise InvokeError(
+                f"{target.component} has no copy running (scaled to zero): this request wakes it; a copy takes "
+                f"minutes to start, and requests fail until it is up ({_why(exc)})"
+            ) from None
+        raise
     body = response["Body"].read().decode("utf-8", "replace")
     return Answer(body, time.perf_counter() - start)
+
+
+def component_parameter(target: Target) -> dict[str, str]:
+    """InvokeEndpoint's InferenceComponentName for a component or adapter, nothing for an endpoint."""
+    return {} if target.component is None else {"InferenceComponentName": target.component}
+
+
+def running_copies(component: str, region: str | None) -> int | None:
+    """The component's current copy count (None when SageMaker does not say)."""
+    try:
+        described = client("sagemaker", region).describe_inference_component(InferenceComponentName=component)
+    except Exception:
+        return None
+    count = described.get("RuntimeConfig", {}).get("CurrentCopyCount")
+    return count if isinstance(count, int) else None
 
 
 def _split(uri: str) -> tuple[str, str]:

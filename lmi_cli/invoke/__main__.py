@@ -15,13 +15,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("model", help="model name (its stack is lmi-<model>)")
     parser.add_argument("--payload", type=Path, help="JSON request (default: a short LMI prompt)")
     parser.add_argument("--endpoint", help="endpoint name instead of the stack outputs")
+    parser.add_argument("--component", help="with --endpoint: the inference component (or adapter) to invoke")
     parser.add_argument("--region")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for async/batch results")
     parser.add_argument("--configs", type=Path, default=Path("model_configs"))
     args = parser.parse_args(argv)
     try:
         payload = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
-        target = find_target(args.model, endpoint=args.endpoint, configs=args.configs, region=args.region)
+        target = find_target(
+            args.model, endpoint=args.endpoint, configs=args.configs, region=args.region, component=args.component
+        )
         answer = invoke(target, payload, region=args.region, timeout_s=args.timeout)
     except (InvokeError, OSError, json.JSONDecodeError) as exc:
         print(f"invoke {args.model}: {exc}", file=sys.stderr)

@@ -1,6 +1,8 @@
-"""Headless load test of a real-time or serverless endpoint with locust, over boto3 InvokeEndpoint.
+"""Headless load test of a real-time or serverless endpoint, or an inference component (or adapter), with
+locust over boto3 InvokeEndpoint.
 
-    python -m lmi_cli.invoke.loadtest MODEL --users N --duration S [--endpoint NAME] [--report-dir DIR]
+    python -m lmi_cli.invoke.loadtest MODEL --users N --duration S [--endpoint NAME [--component NAME]]
+        [--report-dir DIR]
 
 Prints one progress line a second, stops at the duration (hard limit: duration + 30 s) and
 writes loadtest-<model>.md and .csv: requests/s, p50/p95/p99 latency in ms, failures.
@@ -38,7 +40,14 @@ class LoadResult:
 
 
 def run(
-    endpoint: str, *, model: str, users: int, duration_s: float, payload: dict[str, Any], region: str | None
+    endpoint: str,
+    *,
+    model: str,
+    users: int,
+    duration_s: float,
+    payload: dict[str, Any],
+    region: str | None,
+    component: str | None = None,
 ) -> LoadResult:
     import gevent
     from locust import User, constant, events, task
@@ -47,6 +56,7 @@ def run(
     from lmi_cli.invoke import client
 
     body = json.dumps(payload).encode()
+    target = {} if component is None else {"InferenceComponentName": component}
 
     class EndpointUser(User):
         wait_time = constant(0)
@@ -61,13 +71,13 @@ def run(
             length = 0
             try:
                 response = self.runtime.invoke_endpoint(
-                    EndpointName=endpoint, ContentType="application/json", Body=body
+                    EndpointName=endpoint, ContentType="application/json", Body=body, **target
                 )
                 length = len(response["Body"].read())
             except Exception as exc:
                 error = exc
             self.environment.events.request.fire(
-                request_type="InvokeEndpoint", name=endpoint, response_time=(time.perf_counter() - start) * 1000,
+                request_type="InvokeEndpoint", name=component or endpoint, response_time=(time.perf_counter() - start) * 1000,
                 response_length=length, exception=error, context={},
             )  # fmt: skip
 
@@ -98,7 +108,7 @@ def run(
     total = environment.stats.total
     return LoadResult(
         model=model,
-        endpoint=endpoint,
+        endpoint=endpoint if component is None else f"{endpoint}, component {component}",
         users=users,
         duration_s=round(elapsed, 2),
         requests=total.num_requests,
@@ -136,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds")
     parser.add_argument("--endpoint")
+    parser.add_argument("--component", help="with --endpoint: the inference component (or adapter)")
     parser.add_argument("--region")
     parser.add_argument("--payload", type=Path)
     parser.add_argument("--report-dir", type=Path, default=Path("loadtest-reports"))
@@ -146,8 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         payload = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
-        target = find_target(args.model, endpoint=args.endpoint, configs=args.configs, region=args.region)
-        if target.invocation != "endpoint":
+        target = find_target(
+            args.model, endpoint=args.endpoint, configs=args.configs, region=args.region, component=args.component
+        )
+        if target.invocation not in ("endpoint", "component"):
             raise InvokeError(f"{args.model} is {target.kind}: load tests drive endpoints that answer InvokeEndpoint")
         ensure_in_service(target, args.region)
     except (InvokeError, OSError, json.JSONDecodeError) as exc:
@@ -160,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         duration_s=args.duration,
         payload=payload,
         region=args.region,
+        component=target.component,
     )
     md_path, csv_path = write_reports(result, args.report_dir)
     print(md_path.read_text())

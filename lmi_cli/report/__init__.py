@@ -21,6 +21,8 @@ from lmi_core import naming
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.costs import PriceTable
 from lmi_core.kinds import KINDS, kind_of
+from lmi_core.kinds.component import hosting
+from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.loader import load_configs
 
 
@@ -62,6 +64,7 @@ def models_table(models: list[ConfigBase]) -> list[str]:
             image = m.container.tag or m.container.uri or "?"
             scaling = f"{m.autoscaling.min}..{m.autoscaling.max}" if m.autoscaling is not None else "off"
             aot = aot_summary(m)
+        scaling = placement.scaling or scaling
         captured = kind_of(m).capture(m)
         rows.append(
             f"| {m.name} | {m.kind} | {image} | {placement.where} | {placement.accelerators} | {scaling} | {captured} | {aot} |"
@@ -96,6 +99,48 @@ def cost_table(models: list[ConfigBase], prices: PriceTable) -> tuple[list[str],
     return rows, total_min, total_max
 
 
+def component_endpoints(models: list[ConfigBase], prices: PriceTable) -> list[str]:
+    """Each kind: endpoint with its components under it, its instance cost, and its worst-case packing."""
+    lines: list[str] = []
+    for endpoint in (m for m in models if isinstance(m, ComponentEndpointConfig)):
+        plan = hosting(endpoint, models)
+        low, high = endpoint.instance_range()
+        c = kind_of(endpoint).cost(endpoint, prices)
+        zero = (
+            " **scales to zero**: the first request after idle fails until a copy is up (minutes)" if low == 0 else ""
+        )
+        lines += [
+            f"### {endpoint.name}: {endpoint.instance.type}, {low}..{high} instances, routing {endpoint.routing}",
+            "",
+            f"Instances cost {money(c.hour_min)}/hour at min and {money(c.hour_max)}/hour at max.{zero}",
+            "",
+            "| component | copies (initial, min..max) | per copy | scales on | adapters | scale to zero |",
+            "|---|---|---|---|---|---|",
+        ]
+        for comp in plan.components:
+            copies = comp.copies
+            target = (
+                f"{copies.target_concurrent_requests_per_copy:g} concurrent requests/copy"
+                if copies.target_concurrent_requests_per_copy is not None
+                else f"{copies.target_invocations_per_copy} invocations/copy/min"
+                if copies.target_invocations_per_copy is not None
+                else "fixed"
+            )
+            cpus = f", {comp.resources.cpus:g} CPUs" if comp.resources.cpus is not None else ""
+            lines.append(
+                f"| {comp.name} | {copies.initial}, {copies.min}..{copies.max} | {comp.accelerators() or '?'} GPU(s), "
+                f"{comp.resources.memory_mb} MB{cpus} | {target} | {', '.join(a.name for a in comp.adapters) or '-'} "
+                f"| {'yes' if copies.min == 0 else 'no'} |"
+            )
+        if not plan.components:
+            lines.append("| (none) | | | | | |")
+        if plan.worst_case is not None:
+            fits = "fits" if plan.worst_case.needed <= high else "does NOT fit"
+            lines += ["", f"Worst case (every component at copies.max): {plan.worst_case.summary()}; {fits} in {high}."]
+        lines.append("")
+    return lines
+
+
 def acknowledgements(cdk_out: Path) -> list[tuple[str, str, str, str]]:
     """(stack, resource, rule, reason) from the templates' cdk_nag metadata."""
     found = []
@@ -112,7 +157,7 @@ def acknowledgements(cdk_out: Path) -> list[tuple[str, str, str, str]]:
 
 SYNTH_ONLY = ("code_max_mb", "serving_passthrough", "model.parameters")  # feed checks, deploy nothing
 MODEL_FIELDS = ("model", "container", "serving", "code", "vpc")  # a new Model
-ENDPOINT_CONFIG_FIELDS = (*MODEL_FIELDS, "instance", "data_capture")  # a new EndpointConfig (for kinds with one)
+ENDPOINT_CONFIG_FIELDS = (*MODEL_FIELDS, "instance", "data_capture", "routing")  # a new EndpointConfig (kinds with one)
 IN_PLACE_FIELDS = ("tags", "autoscaling")
 
 
@@ -249,6 +294,9 @@ def render(configs: Path, cdk_out: Path, region: str = "us-east-1", base: str | 
         lines[4:4] = [f"> **Warning:** `{cdk_out}` does not match the configs ({stale}): run `make synth` again.", ""]
     rows, _, _ = cost_table(models, prices)
     lines += [*rows, "", f"Prices: {prices.source} Dated {prices.date}; {prices.confidence}.", ""]
+    hosts = component_endpoints(models, prices)
+    if hosts:
+        lines += ["## Inference component endpoints", "", *hosts]
     if base is not None:
         lines += [f"## Changes against `{base}`", ""]
         found = changes(configs, base)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig
@@ -10,6 +10,16 @@ from lmi_core.facts import images
 from lmi_core.facts.instances import catalog_summary, instance_spec, same_family
 from lmi_core.issues import Finding, did_you_mean, error, warning
 from lmi_core.serving_properties import ServingValue
+
+
+def instance_type_findings(instance_type: str) -> Iterator[Finding]:
+    """`instance.type` is in the catalog (kinds whose instance block has no escape hatch)."""
+    if instance_spec(instance_type) is None:
+        yield error(
+            "instance.type",
+            f"'{instance_type}' is not in the instance catalog{did_you_mean(instance_type, same_family(instance_type))} "
+            f"(allowed: {catalog_summary()})",
+        )
 
 
 @check(on=InstanceConfig, fields=("instance.type", "instance.accelerators", "instance.nvme"))
@@ -57,16 +67,22 @@ def _seconds(value: ServingValue | None) -> int | None:
         return None  # the serving-key type check reports it
 
 
-@check(on=InstanceConfig, fields=("instance.startup_health_check_timeout", "serving.option.model_loading_timeout"))
-def startup_covers_model_loading(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
-    loading = _seconds(config.serving.get("option.model_loading_timeout"))
-    startup = config.instance.startup_health_check_timeout
+def startup_findings(field: str, startup: int, serving: Mapping[str, ServingValue]) -> Iterator[Finding]:
+    """The container startup health-check timeout (at `field`) covers LMI's model loading timeout."""
+    loading = _seconds(serving.get("option.model_loading_timeout"))
     if loading is not None and startup < loading:
         yield error(
-            "instance.startup_health_check_timeout",
+            field,
             f"{startup}s is shorter than option.model_loading_timeout ({loading}s); "
             f"SageMaker would kill the container while the model loads (allowed: {loading}..3600)",
         )
+
+
+@check(on=InstanceConfig, fields=("instance.startup_health_check_timeout", "serving.option.model_loading_timeout"))
+def startup_covers_model_loading(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    yield from startup_findings(
+        "instance.startup_health_check_timeout", config.instance.startup_health_check_timeout, config.serving
+    )
 
 
 @check(on=InstanceConfig, fields=("instance.inference_ami_version", "container.tag"))

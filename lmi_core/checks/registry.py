@@ -2,7 +2,7 @@
 whose config extends it) and the fields it applies to, and answers with `Finding`s. Three scopes:
 - document: the raw YAML mapping, also when its shape is broken (so serving-key typos show at once);
 - config:   one validated config, an instance of the check's `on` class;
-- project:  every file together (names unique across files).
+- project:  every file together (names unique across files, components and their endpoints).
 Checks live one topic per module in this package; kind-specific ones in their kind's module.
 """
 
@@ -27,10 +27,12 @@ class CheckContext:
 
 @dataclass(frozen=True)
 class ProjectFile:
-    """What a project check sees of one file: its path and its `name:` (even when the rest is broken)."""
+    """What a project check sees of one file: its path, its `name:` (even when the rest is broken) and
+    its config as pydantic validated it (None when its shape is broken; config checks may still fail)."""
 
     path: str
     name: str | None
+    config: ConfigBase | None = None
 
 
 ConfigCheck = Callable[[Any, CheckContext], Iterable[Finding]]

@@ -55,6 +55,10 @@ class InstanceSpec:
     def has_nvme(self) -> bool:
         return self.nvme_gb > 0
 
+    @property
+    def memory_mb(self) -> int:
+        return self.memory_gib * 1024
+
     def describe_accelerators(self) -> str:
         """'4 x A10G (24 GiB)', '1 x Inferentia2 (32 GiB, 2 NeuronCores)', or 'none'."""
         if self.accelerator is None or self.accelerators == 0:
@@ -160,6 +164,10 @@ NEURON_FAMILIES = frozenset(spec.family for spec in INSTANCES.values() if spec.i
 # only as W8A16 through vLLM's Marlin kernels; Turing (T4) not at all.
 FP8_FAMILIES = frozenset({"g6", "g6e", "p5", "p5e", "p5en", "p6-b200", "p6-b300", "p6e-gb200"})
 W8A16_FAMILIES = frozenset({"g5", "p4d", "p4de"})
+# Where this project places inference components: a copy reserves whole GPUs
+# (NumberOfAcceleratorDevicesRequired), so the endpoint needs GPU instances. SageMaker's API enum does not
+# narrow the instance type; no AWS page listing the supported types was found (docs/research/aws-api-facts.md).
+INFERENCE_COMPONENT_FAMILIES = GPU_FAMILIES
 
 
 # Catalog types an API does not accept (botocore 1.44.5 sagemaker enums TransformInstanceType and

@@ -11,10 +11,10 @@ from typing import Annotated, Any, Union
 from pydantic import Field, TypeAdapter
 
 from lmi_core.config import ConfigBase
-from lmi_core.kinds import asynchronous, batch, realtime, serverless
+from lmi_core.kinds import asynchronous, batch, component, endpoint, realtime, serverless
 from lmi_core.kinds.kind import Invocation, Kind, Placement
 
-_MODULES = (realtime, serverless, asynchronous, batch)
+_MODULES = (realtime, serverless, asynchronous, batch, endpoint, component)
 
 KINDS: dict[str, Kind] = {module.KIND.name: module.KIND for module in _MODULES}
 

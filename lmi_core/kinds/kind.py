@@ -16,8 +16,9 @@ from typing import Any, Literal
 from lmi_core.config import ConfigBase, InstanceConfig
 from lmi_core.costs import Cost, PriceTable, instance_cost
 
-# How invoke and loadtest talk to a deployed model of this kind.
-Invocation = Literal["endpoint", "async", "batch"]
+# How invoke and loadtest talk to a deployed model of this kind ("component": InvokeEndpoint with an
+# InferenceComponentName; "none": nothing to invoke, e.g. an endpoint that only hosts components).
+Invocation = Literal["endpoint", "async", "batch", "component", "none"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Placement:
 
     where: str  # "ml.g5.2xlarge x 1"
     accelerators: str  # "1 x A10G (24 GiB), TP 1" or "none"
+    scaling: str | None = None  # the report's autoscaling cell, for kinds that scale without `autoscaling:`
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Kind:
     not_allowed: Mapping[str, str] = field(default_factory=dict)  # blocks it refuses, with the reason
     smoke_tested: bool = True  # the deploy workflow sends one request after a change
     billed_monthly: bool = True  # counted in the monthly total (batch bills per running job)
+    depends_on: Callable[[Any], tuple[str, ...]] = lambda config: ()  # models whose stacks deploy first
+    invocable_names: Callable[[Any], tuple[str, ...]] = lambda config: ()  # more names invoke takes (adapters)
 
     @property
     def name(self) -> str:
@@ -70,7 +74,8 @@ def instance_placement(config: InstanceConfig) -> Placement:
     return Placement(f"{config.instance.type} x {config.instance.count}", accelerators)
 
 
-def endpoint_capture(config: InstanceConfig) -> str:
+def endpoint_capture(config: Any) -> str:
+    """Sampled data capture of an endpoint (any config with a `data_capture` block of DataCapture)."""
     capture = config.data_capture
     return "off" if capture is None else f"{capture.sampling_percent} % {capture.mode}"
 

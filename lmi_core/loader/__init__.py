@@ -28,25 +28,28 @@ class LoadedConfig:
     code: CodeBundle | None = None
 
 
-def field_path(field: str) -> tuple[str, ...]:
-    """'serving.option.dtype' -> ('serving', 'option.dtype'): serving keys contain dots."""
+def field_path(field: str) -> tuple[str | int, ...]:
+    """'serving.option.dtype' -> ('serving', 'option.dtype'): serving keys contain dots; 'adapters.1.name' ->
+    ('adapters', 1, 'name'): list items are indexed."""
     if field.startswith("serving."):
         return ("serving", field.removeprefix("serving."))
-    return tuple(field.split(".")) if field else ()
+    return tuple(int(part) if part.isdigit() else part for part in field.split(".")) if field else ()
 
 
 @dataclass(frozen=True)
 class _FileResult:
     loaded: LoadedConfig | None
     issues: list[Issue]
-    name: str | None  # the file's `name:`, even when the rest is broken
+    name: str | None = None  # the file's `name:`, even when the rest is broken
+    config: ConfigBase | None = None  # as pydantic validated it, also when a check failed
+    document: YamlDocument | None = None
 
 
 def _load(path: Path, context: CheckContext) -> _FileResult:
     document, read_problems = read_yaml(path)
     issues = [Issue(str(path), line, f.field, f.message, f.severity) for line, f in read_problems]
     if document is None:
-        return _FileResult(None, issues, None)
+        return _FileResult(None, issues)
 
     def located(finding: Finding, key_path: Iterable[Any] | None = None) -> Issue:
         line = document.line(field_path(finding.field) if key_path is None else key_path)
@@ -59,7 +62,7 @@ def _load(path: Path, context: CheckContext) -> _FileResult:
         config = CONFIG_ADAPTER.validate_python(document.data)
     except ValidationError as exc:
         issues += [located(f, key_path) for key_path, f in messages.findings(exc, document.data)]
-        return _FileResult(None, issues, name)
+        return _FileResult(None, issues, name, document=document)
     code = None
     if isinstance(config, ModelConfig) and config.code is not None:
         code, code_findings = read_code(path, config.code, dict(config.serving), config.code_max_mb)
@@ -67,9 +70,14 @@ def _load(path: Path, context: CheckContext) -> _FileResult:
     context = replace(context, custom_handler=code is not None and code.custom_handler)
     issues += [located(f) for f in run_config_checks(config, context)]
     if any(issue.severity == "error" for issue in issues):
-        return _FileResult(None, issues, name)
+        return _FileResult(None, issues, name, config, document)
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
-    return _FileResult(LoadedConfig(path, config, warnings, code), issues, name)
+    return _FileResult(LoadedConfig(path, config, warnings, code), issues, name, config, document)
+
+
+def _with_warnings(loaded: LoadedConfig, project_issues: list[Issue]) -> LoadedConfig:
+    extra = tuple(i for i in project_issues if i.file == str(loaded.path) and i.severity == "warning")
+    return replace(loaded, warnings=loaded.warnings + extra) if extra else loaded
 
 
 def load_file(path: Path, stage: str = "dev") -> tuple[LoadedConfig | None, list[Issue]]:
@@ -90,11 +98,19 @@ def load_configs(
     loaded = [r.loaded for r in results if r.loaded is not None]
     for r in results:
         issues += r.issues
-    project = [ProjectFile(str(file), r.name) for file, r in zip(files, results, strict=True)]
-    issues += [Issue(file, 1, f.field, f.message, f.severity) for file, f in run_project_checks(project)]
+    project = [ProjectFile(str(file), r.name, r.config) for file, r in zip(files, results, strict=True)]
+    documents = {str(file): r.document for file, r in zip(files, results, strict=True)}
+    project_issues = []
+    for file, finding in run_project_checks(project):
+        document = documents.get(file)
+        line = document.line(field_path(finding.field)) if document is not None else 1
+        project_issues.append(Issue(file, line, finding.field, finding.message, finding.severity))
+    issues += project_issues
     if strict:
         issues = [replace(issue, severity="error") for issue in issues]
         loaded = [replace(config, warnings=()) for config in loaded]
+    else:  # a project warning belongs to its file's config like the file's own warnings
+        loaded = [_with_warnings(config, project_issues) for config in loaded]
     errors = [issue for issue in issues if issue.severity == "error"]
     if errors:
         raise ConfigError(errors)

@@ -1,5 +1,6 @@
-"""Misconfigurations seen in real deployments: each file in bad_configs/ is one incident, with
-the exact messages synth (and `make validate`) must print for it in `# expect:` lines."""
+"""Misconfigurations seen in real deployments: each file in bad_configs/ is one incident (each directory
+in bad_projects/ one across files: components and their endpoint), with the exact messages synth (and
+`make validate`) must print for it in `# expect:` lines."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lmi_core.loader import load_file
+from lmi_core.issues import ConfigError
+from lmi_core.loader import load_configs, load_file
 
 BAD = sorted((Path(__file__).parent / "bad_configs").glob("*.yaml"))
 
@@ -46,3 +48,20 @@ def test_validate_reports_the_whole_directory_at_once(capsys: pytest.CaptureFixt
     for path in BAD:
         for line in expected_lines(path):
             assert f"{path}:{line}" in err
+
+
+# ---------------------------------------------------------------- projects: misconfigurations across files
+
+PROJECTS = sorted(p for p in (Path(__file__).parent / "bad_projects").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("directory", PROJECTS, ids=[p.name for p in PROJECTS])
+def test_project_incident_gives_exact_messages(directory: Path) -> None:
+    """Components and their endpoint: each directory is one incident; each file lists its own messages."""
+    with pytest.raises(ConfigError) as caught:
+        load_configs([directory])
+    files = sorted(directory.glob("*.yaml"))
+    assert any(expected_lines(path) for path in files), f"{directory.name} has no '# expect:' line"
+    for path in files:
+        actual = [f"{i.line}: {i.field}: {i.message}" for i in caught.value.issues if i.file == str(path)]
+        assert actual == expected_lines(path), path.name

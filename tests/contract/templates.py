@@ -81,11 +81,17 @@ def sagemaker_requests(template: dict[str, Any]) -> Iterator[tuple[str, str, dic
         elif kind == "AWS::SageMaker::Endpoint":
             yield logical_id, "CreateEndpoint", properties
         elif kind == "AWS::SageMaker::InferenceComponent":
-            yield (
-                logical_id,
-                "CreateInferenceComponent",
-                {"InferenceComponentName": f"{logical_id[:50]}-0A1B2C", **properties},
-            )
+            # CloudFormation sends DeploymentConfig only with UpdateInferenceComponent.
+            name = properties.pop("InferenceComponentName", f"{logical_id[:50]}-0A1B2C")
+            rollout = properties.pop("DeploymentConfig", None)
+            yield logical_id, "CreateInferenceComponent", {"InferenceComponentName": name, **properties}
+            if rollout is not None:
+                update = {k: v for k, v in properties.items() if k in ("Specification", "RuntimeConfig")}
+                yield (
+                    logical_id,
+                    "UpdateInferenceComponent",
+                    {"InferenceComponentName": name, **update, "DeploymentConfig": rollout},
+                )
 
 
 def transform_job_requests(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:

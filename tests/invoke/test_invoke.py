@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,126 @@ def test_short_load_test_reports_real_figures(moto_url: str, tmp_path: Path) -> 
         "| requests | failures | requests/s | p50 ms | p95 ms | p99 ms |"
         in (tmp_path / "loadtest-load-model.md").read_text()
     )
+
+
+# ---------------------------------------------------------------- inference components and adapters
+
+
+@pytest.fixture
+def sent_components(monkeypatch: pytest.MonkeyPatch) -> list[bytes | None]:
+    """The InferenceComponentName header of every InvokeEndpoint request the tools send."""
+    import lmi_cli.invoke as invoke_module
+
+    sent: list[bytes | None] = []
+    original = invoke_module.client
+
+    def recording(service: str, region: str | None = None) -> Any:
+        made = original(service, region)
+        made.meta.events.register(
+            "before-send.sagemaker-runtime.InvokeEndpoint",
+            lambda request, **_: sent.append(request.headers.get("X-Amzn-SageMaker-Inference-Component")),
+        )
+        return made
+
+    monkeypatch.setattr(invoke_module, "client", recording)
+    return sent
+
+
+def test_component_and_adapter_invoke_send_the_component_name(
+    env: str, sent_components: list[bytes | None], capsys: pytest.CaptureFixture[str]
+) -> None:
+    deploy(env, "pool-g5-48xl", {"EndpointName": "pool-g5-48xl"})
+    deploy(
+        env, "llama3-8b-ic", {"EndpointName": "pool-g5-48xl", "InferenceComponentName": "llama3-8b-ic"}, endpoint=False
+    )
+    examples = str(REPO / "examples")
+    assert main(["llama3-8b-ic", "--configs", examples]) == 0
+    assert main(["llama3-8b-sql", "--configs", examples]) == 0  # an adapter: its base's stack, its own name
+    assert sent_components == [b"llama3-8b-ic", b"llama3-8b-sql"]  # botocore sends header values as bytes
+    assert capsys.readouterr().err.splitlines()[-1].startswith("component llama3-8b-sql: ")
+
+
+def test_component_target_without_configs_comes_from_the_outputs(env: str, tmp_path: Path) -> None:
+    deploy(env, "no-config-ic", {"EndpointName": "some-pool", "InferenceComponentName": "no-config-ic"}, endpoint=False)
+    target = find_target("no-config-ic", endpoint=None, configs=tmp_path, region="us-east-1")
+    assert (target.invocation, target.component, target.endpoint_name) == ("component", "no-config-ic", "some-pool")
+    by_hand = find_target("x", endpoint="some-pool", component="x-sql", configs=tmp_path, region="us-east-1")
+    assert (by_hand.invocation, by_hand.component) == ("component", "x-sql")
+
+
+def test_an_endpoint_that_only_hosts_components_is_not_invoked(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    deploy(env, "pool-only", {"EndpointName": "pool-only"}, endpoint=False)
+    assert main(["pool-g5-48xl", "--configs", str(REPO / "examples")]) == 1
+    assert "is kind endpoint: it hosts components; invoke one of them instead" in capsys.readouterr().err
+
+
+def test_a_component_at_zero_copies_explains_the_cold_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SageMaker refuses while no copy runs; invoke says why (botocore Stubber: moto has no components)."""
+    import botocore.session
+    from botocore.stub import Stubber
+
+    import lmi_cli.invoke as invoke_module
+    from lmi_cli.invoke import Target
+
+    session = botocore.session.get_session()
+    sagemaker = session.create_client("sagemaker", region_name="us-east-1")
+    runtime = session.create_client("sagemaker-runtime", region_name="us-east-1")
+    clients = {"sagemaker": sagemaker, "sagemaker-runtime": runtime}
+    monkeypatch.setattr(invoke_module, "client", lambda service, region=None: clients[service])
+    with Stubber(sagemaker) as sm, Stubber(runtime) as rt:
+        sm.add_response("describe_endpoint", _endpoint("pool"), {"EndpointName": "pool"})
+        rt.add_client_error(
+            "invoke_endpoint",
+            "ValidationError",
+            "Inference Component has no capacity to process this request.",
+            expected_params={
+                "EndpointName": "pool", "InferenceComponentName": "chat", "ContentType": "application/json",
+                "Accept": "application/json", "Body": b'{"inputs": "hi"}',
+            },
+        )  # fmt: skip
+        sm.add_response(
+            "describe_inference_component",
+            _component("chat", copies=0),
+            {"InferenceComponentName": "chat"},
+        )
+        target = Target("chat", "component", "component", {"EndpointName": "pool"}, "chat")
+        with pytest.raises(InvokeError, match=r"chat has no copy running \(scaled to zero\): this request wakes it"):
+            invoke(target, {"inputs": "hi"}, region="us-east-1", timeout_s=1)
+        sm.assert_no_pending_responses()
+        rt.assert_no_pending_responses()
+
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _endpoint(name: str) -> dict[str, Any]:
+    return {
+        "EndpointName": name, "EndpointArn": f"arn:aws:sagemaker:us-east-1:123456789012:endpoint/{name}",
+        "EndpointConfigName": "config", "EndpointStatus": "InService", "CreationTime": NOW, "LastModifiedTime": NOW,
+    }  # fmt: skip
+
+
+def _component(name: str, *, copies: int) -> dict[str, Any]:
+    return {
+        "InferenceComponentName": name,
+        "InferenceComponentArn": f"arn:aws:sagemaker:us-east-1:123456789012:inference-component/{name}",
+        "EndpointName": "pool", "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/pool",
+        "CreationTime": NOW, "LastModifiedTime": NOW, "InferenceComponentStatus": "InService",
+        "RuntimeConfig": {"DesiredCopyCount": 1, "CurrentCopyCount": copies},
+    }  # fmt: skip
+
+
+@pytest.mark.slow
+def test_load_test_of_a_component(moto_url: str, tmp_path: Path) -> None:
+    deploy(moto_url, "load-pool", {"EndpointName": "load-pool"})
+    environment = {**os.environ, "LMI_AWS_ENDPOINT_URL": moto_url, "AWS_DEFAULT_REGION": "us-east-1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "lmi_cli.invoke.loadtest", "chat", "--endpoint", "load-pool", "--component", "chat",
+         "--users", "1", "--duration", "2", "--report-dir", str(tmp_path), "--configs", str(tmp_path)],
+        cwd=REPO, env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    with (tmp_path / "loadtest-chat.csv").open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["endpoint"] == "load-pool, component chat"
+    assert int(row["requests"]) > 0 and int(row["failures"]) == 0

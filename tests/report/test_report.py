@@ -183,3 +183,37 @@ def test_stale_cloud_assembly_is_flagged(examples: Synth, tmp_path: Path) -> Non
     text = render(EXAMPLES, stale, "us-east-1")
     assert "> **Warning:** " in text and "no template for lmi-qwen25-7b-batch" in text
     assert "> **Warning:**" not in render(EXAMPLES, examples.outdir, "us-east-1")
+
+
+def test_components_grouped_under_their_endpoint(report: str) -> None:
+    section = report.split("## Inference component endpoints", 1)[1].split("## cdk-nag", 1)[0]
+    assert "### pool-g5-48xl: ml.g5.48xlarge, 0..4 instances, routing least-outstanding-requests" in section
+    g5_48 = PriceTable.load("us-east-1").instance_hour["ml.g5.48xlarge"]
+    assert f"Instances cost $0.00/hour at min and ${4 * g5_48:,.2f}/hour at max. **scales to zero**" in section
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "ic |" in line]
+    assert [row.split("|")[1].strip() for row in rows] == ["bge-large-embed-ic", "llama3-8b-ic", "qwen25-32b-awq-ic"]
+    assert (
+        "| llama3-8b-ic | 1, 0..6 | 1 GPU(s), 32768 MB, 8 CPUs | 4 concurrent requests/copy | llama3-8b-sql, "
+        "llama3-8b-support | yes |" in section
+    )
+    assert (
+        "Worst case (every component at copies.max): 2 x ml.g5.48xlarge: GPUs 14/16, memory 320/1536 GiB; "
+        "[8 GPUs: qwen25-32b-awq-ic x2, llama3-8b-ic x4] [6 GPUs: llama3-8b-ic x2, bge-large-embed-ic x4]; fits in 4."
+        in section
+    )
+    pool = row(report, "pool-g5-48xl")
+    assert dollars(pool[1]) == 0 and dollars(pool[2]) == pytest.approx(4 * g5_48, abs=0.01)
+    assert dollars(row(report, "llama3-8b-ic")[2]) == 0  # priced on its endpoint
+
+
+def test_consequences_of_endpoint_and_component_changes() -> None:
+    from lmi_cli.report import consequences
+
+    pool = {"name": "pool", "kind": "endpoint", "routing": "random", "scaling": {"min": 0, "max": 2}}
+    rerouted = {**pool, "routing": "least-outstanding-requests"}
+    (said,) = consequences(pool, rerouted, ["routing"], code_changed=False)
+    assert said.startswith("new EndpointConfig (immutable, replaced): new instances")
+    chat = {"name": "chat", "kind": "component", "copies": {"max": 2}}
+    assert consequences(chat, {**chat, "copies": {"max": 4}}, ["copies.max"], code_changed=False) == [
+        "updated in place (scaling policy, tags or state machine), no replacement"
+    ]

@@ -21,9 +21,11 @@ def test_derived_names_fit_sagemaker(name: str) -> None:
         naming.endpoint_name(name),
         naming.aot_job_name(name, HASH, attempt=99),
         naming.transform_job_name(name, UUID),
+        naming.component_name(name),
     ):
         assert naming.SAGEMAKER_NAME.match(derived), derived
     assert len(naming.stack_name(name)) <= 128  # CloudFormation's stack-name limit
+    assert re.fullmatch(r"[\w+=,.@-]{1,64}", naming.endpoint_role_name(name))  # IAM role names
 
 
 def test_the_pattern_rejects_what_sagemaker_rejects() -> None:

@@ -25,7 +25,12 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         {"kind": "realtme"},
         "kind: 'realtme' is not a kind (did you mean 'realtime'?)",
     ),
-    ("kind-required", {}, {"kind": DELETE}, "kind: is required (allowed: realtime, serverless, async, batch)"),
+    (
+        "kind-required",
+        {},
+        {"kind": DELETE},
+        "kind: is required (allowed: realtime, serverless, async, batch, endpoint, component)",
+    ),
     (
         "unknown-key-suggests",
         {"instance": {"count": 1}},

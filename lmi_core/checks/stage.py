@@ -49,26 +49,38 @@ def no_placeholder_buckets(config: ConfigBase, context: CheckContext) -> Iterato
             )
 
 
+def _limit(config: ConfigBase | None) -> tuple[int, str]:
+    """How long a staged name may be: job names built from a truncated name must still carry the stage."""
+    if config is not None and getattr(config, "kind", None) == "batch":
+        return naming.TRANSFORM_MODEL_PART, "its transform job names keep the first"
+    if config is not None and getattr(config, "aot", None) is not None:
+        return naming.AOT_MODEL_PART, "its AOT job names keep the first"
+    return MAX_NAME, "every physical name fits SageMaker's 63 with"
+
+
 def staged_name_findings(files: Sequence[ProjectFile], stage: str | None) -> Iterator[tuple[str, Finding]]:
     """In a stage whose names carry it, `<name>-<stage>` must still fit, and must not be another file's name."""
     if stage is None:
         return
     names = {file.name for file in files if file.name is not None}
-    limit = MAX_NAME - len(stage) - 1
     for file in files:
         if file.name is None:
             continue
-        owned = [("name", file.name)]
-        owned += [(f"adapters.{i}.name", a.name) for i, a in enumerate(getattr(file.config, "adapters", ()))]
-        for field, name in owned:
+        owned = [("name", file.name, *_limit(file.config))]
+        adapters = getattr(file.config, "adapters", ())
+        owned += [
+            (f"adapters.{i}.name", a.name, MAX_NAME, "every physical name fits SageMaker's 63 with")
+            for i, a in enumerate(adapters)
+        ]
+        for field, name, limit, why in owned:
             physical = naming.staged(name, stage)
-            if len(physical) > MAX_NAME:
+            if len(physical) > limit:
                 yield (
                     file.path,
                     error(
                         field,
                         f"'{name}' becomes '{physical}' in stage {stage}, {len(physical)} characters "
-                        f"(allowed: at most {limit} characters, so every physical name fits SageMaker's 63)",
+                        f"(allowed: at most {limit - len(stage) - 1} characters: {why} {limit})",
                     ),
                 )
             elif physical in names:
@@ -76,6 +88,7 @@ def staged_name_findings(files: Sequence[ProjectFile], stage: str | None) -> Ite
                     file.path,
                     error(
                         field,
-                        f"'{name}' becomes '{physical}' in stage {stage}, the name of another model (allowed: a name that does not end in -{stage} elsewhere)",
+                        f"'{name}' becomes '{physical}' in stage {stage}, the name of another model "
+                        f"(allowed: a name that does not end in -{stage} elsewhere)",
                     ),
                 )

@@ -3,6 +3,7 @@ sentinel secret that exists (in moto) so a resolved value would be caught anywhe
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -101,3 +102,41 @@ def test_the_report_does_not_print_the_secret(prod: Synth, configs: Path) -> Non
     report = render(configs, prod.outdir, "us-east-1")
     assert "llama31-8b-gated" in report
     assert SECRET_VALUE not in report
+
+
+# Names unique per account and region that the templates set (everything else is named by CloudFormation).
+PHYSICAL_NAMES = {
+    "AWS::IAM::Role": "RoleName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::SageMaker::Endpoint": "EndpointName",
+    "AWS::SageMaker::InferenceComponent": "InferenceComponentName",
+    "AWS::ApplicationAutoScaling::ScalableTarget": "ResourceId",  # endpoint/<name>/variant/...
+    "Custom::LmiAotPreparation": "ModelName",  # names the AOT jobs and their output prefix
+}
+
+
+def physical_names(synthesized: Synth) -> set[str]:
+    """Every stack name and every physical name the templates set, as JSON text."""
+    names = set(synthesized.templates)
+    for template in synthesized.templates.values():
+        for resource in template.get("Resources", {}).values():
+            key = PHYSICAL_NAMES.get(resource["Type"])
+            if key is not None and key in resource.get("Properties", {}):
+                names.add(json.dumps(resource["Properties"][key], sort_keys=True))
+    return names
+
+
+@pytest.fixture(scope="module")
+def every_example_in_prod(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    configs = tmp_path_factory.mktemp("examples-prod")
+    shutil.copytree(EXAMPLES / "code", configs / "code")
+    for path in EXAMPLES.glob("*.yaml"):  # the team's own buckets instead of the placeholders
+        (configs / path.name).write_text(path.read_text().replace("s3://my-", "s3://acme-"))
+    return synth(configs, tmp_path_factory.mktemp("examples-prod-out"), stage="prod")
+
+
+def test_dev_and_prod_share_an_account_without_a_name_collision(examples: Synth, every_example_in_prod: Synth) -> None:
+    dev, prod = physical_names(examples), physical_names(every_example_in_prod)
+    assert len(dev) == len(prod) > 50
+    assert dev & prod == set()

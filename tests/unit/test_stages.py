@@ -201,8 +201,21 @@ def test_a_staged_name_must_fit(config_dir: Dir) -> None:
     load_configs([directory])  # dev keeps the bare name
     assert errors(directory, stage="prod") == [
         f"name: '{long_name}' becomes '{long_name}-prod' in stage prod, 42 characters (allowed: at most 35 "
-        "characters, so every physical name fits SageMaker's 63)"
+        "characters: every physical name fits SageMaker's 63 with 40)"
     ]
+
+
+def test_a_staged_name_keeps_its_stage_in_truncated_job_names(config_dir: Dir) -> None:
+    name = "a" * 28  # lmi-aot-<first 30> would drop the stage of 'aaa...-prod'
+    text = MINIMAL.replace("name: m1", f"name: {name}") + "aot: {mode: [quantize-awq]}\n"
+    directory = config_dir({"m.yaml": text})
+    load_configs([directory])
+    assert (
+        f"name: '{name}' becomes '{name}-prod' in stage prod, 33 characters (allowed: at most 25 characters: its AOT job names keep the first 30)"
+        in errors(directory, stage="prod")
+    )
+    for aot_name in ("m1", "a" * 25):  # within the limit the AOT job prefix differs per stage
+        assert naming.aot_job_prefix(naming.staged(aot_name, "prod")) != naming.aot_job_prefix(aot_name)
 
 
 def test_a_staged_name_must_not_be_another_models_name(config_dir: Dir) -> None:

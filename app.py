@@ -22,7 +22,14 @@ def validated(context: Mapping[str, Any]) -> tuple[Settings, list[LoadedConfig]]
     settings, issues = parse_settings(context)
     if issues:
         raise ConfigError(issues)
-    configs = load_configs([settings.config_dir], stage=settings.stage, strict=settings.strict, region=settings.region)
+    configs = load_configs(
+        [settings.config_dir],
+        stage=settings.stage,
+        strict=settings.strict,
+        region=settings.region,
+        stages=settings.stages,
+        unsuffixed_stage=settings.unsuffixed_stage,
+    )
     for loaded in configs:
         for warning in loaded.warnings:
             print(warning, file=sys.stderr)
@@ -42,22 +49,26 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     env = (
         Environment(account=settings.account, region=settings.region) if (settings.account or settings.region) else None
     )
+    stage = settings.name_stage  # None keeps today's names; any other stage is in every physical name
     shared = SharedStack(
         app,
-        naming.SHARED_STACK,
+        naming.shared_stack_name(stage),
+        name_stage=stage,
         env=env,
-        description="LMI serving: shared key, buckets and alarm topic",
+        description="LMI serving: shared key, buckets and alarm topic"
+        + ("" if stage is None else f" (stage {settings.stage})"),
     )
     stacks = {}
     for loaded in configs:
         config = loaded.config
         stack = ModelStack(
             app,
-            naming.stack_name(config.name),
+            naming.stack_name(config.name, stage),
             loaded=loaded,
             shared=shared.resources,
             env=env,
-            description=f"LMI {config.kind} model {config.name} ({loaded.path.name})",
+            description=f"LMI {config.kind} model {config.name} ({loaded.path.name})"
+            + ("" if stage is None else f", stage {settings.stage}"),
         )
         stack.add_stack_dependency(shared)
         stacks[config.name] = stack

@@ -32,6 +32,9 @@ class LmiModelProps:
     model_id: str | None = None  # option.model_id in the file; None when the environment sets it (OPTION_MODEL_ID)
     weights: S3Location | None = None  # the prefix the role may read the model from
     environment: Mapping[str, str] = field(default_factory=dict)
+    # name -> a CloudFormation dynamic reference ({{resolve:secretsmanager:...}}): CloudFormation resolves it at
+    # deploy time; the template, cdk.out and the execution role never see or read the value.
+    secrets: Mapping[str, str] = field(default_factory=dict)
     log_group_names: tuple[str, ...] = ()  # CloudWatch log groups the container writes to
     subnets: Sequence[ec2.ISubnet] = ()
     security_groups: Sequence[ec2.ISecurityGroup] = ()
@@ -108,7 +111,7 @@ class LmiModel(Construct):
             primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
                 image=self.image.image_uri,
                 model_data_url=self.bundle.s3_object_url,
-                environment=dict(props.environment) or None,
+                environment={**props.environment, **props.secrets} or None,
             ),
             vpc_config=vpc,
         )

@@ -20,8 +20,18 @@ TRANSFORM_MODEL_PART = 26  # <26>-<36-char uuid> = 63
 SHARED_BUCKET_PURPOSES = ("data-capture", "access-logs", "async-payloads", "aot-artifacts")
 
 
-def stack_name(model: str) -> str:
-    return f"{PREFIX}-{model}"
+def staged(name: str, stage: str | None) -> str:
+    """A model's (or adapter's) name in a stage: `<name>-<stage>`, or the bare name (None: the stage that keeps
+    today's names). Every physical name below derives from it, so two stages in one account never collide."""
+    return name if stage is None else f"{name}-{stage}"
+
+
+def stack_name(model: str, stage: str | None = None) -> str:
+    return f"{PREFIX}-{staged(model, stage)}"
+
+
+def shared_stack_name(stage: str | None = None) -> str:
+    return staged(SHARED_STACK, stage)
 
 
 def endpoint_name(model: str) -> str:
@@ -49,11 +59,11 @@ def endpoint_role_name(endpoint: str) -> str:
     return f"{PREFIX}-{endpoint}-endpoint-role"
 
 
-def shared_bucket_name(purpose: str, account: str, region: str) -> str:
-    """`lmi-<purpose>-<account>-<region>`: globally unique, and known to model stacks without exports."""
+def shared_bucket_name(purpose: str, account: str, region: str, stage: str | None = None) -> str:
+    """`lmi-<purpose>[-<stage>]-<account>-<region>`: globally unique, and known to model stacks without exports."""
     if purpose not in SHARED_BUCKET_PURPOSES:
         raise ValueError(f"unknown shared bucket {purpose!r}")
-    return f"{PREFIX}-{purpose}-{account}-{region}"
+    return f"{PREFIX}-{staged(purpose, stage)}-{account}-{region}"
 
 
 # ---------------------------------------------------------------- batch transform

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +23,38 @@ CONTEXT_OVERFLOW_ENV = "CONTEXT_OVERFLOW_LOCATION_ENV"
 WHERE = "cdk context"
 
 
+STAGE_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
+DEFAULT_STAGES = ("dev", "prod")
+DEFAULT_UNSUFFIXED_STAGE = "dev"
+
+
+@dataclass(frozen=True)
+class StageTarget:
+    """Where one stage deploys (cdk.json context `stage_targets: {prod: {account: ..., region: ...}}`)."""
+
+    account: str | None = None
+    region: str | None = None
+
+
 @dataclass(frozen=True)
 class Settings:
     config_dir: Path
     stage: str
     strict: bool
-    account: str | None
-    region: str | None
+    account: str | None  # the selected stage's account: its stage target's, else -c account
+    region: str | None  # likewise
     github_repo: str | None
-    stages: tuple[str, ...]
+    stages: tuple[str, ...]  # every stage name, in order (the OIDC stack and deploy.yml follow it)
+    unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE  # the stage whose physical names carry no stage
+    stage_targets: Mapping[str, StageTarget] = field(default_factory=dict)
+
+    @property
+    def name_stage(self) -> str | None:
+        """The stage component of physical names (stacks, endpoints, shared buckets); None keeps today's names."""
+        return None if self.stage == self.unsuffixed_stage else self.stage
+
+    def name_stage_of(self, stage: str) -> str | None:
+        return None if stage == self.unsuffixed_stage else stage
 
 
 def context_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -68,14 +91,85 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
             "region",
             f"'{region}' has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
         )
-    stages = tuple(s.strip() for s in (_text(context, "stages") or "dev,prod").split(","))
+    stages = tuple(s.strip() for s in (_text(context, "stages") or ",".join(DEFAULT_STAGES)).split(","))
+    bad_stages = [s for s in stages if not STAGE_PATTERN.fullmatch(s)]
+    if bad_stages:
+        bad(
+            "stages",
+            f"{', '.join(repr(s) for s in bad_stages)} are not stage names (allowed: [a-z][a-z0-9]*, 1..10 characters, comma-separated)",
+        )
+    elif len(set(stages)) != len(stages):
+        bad("stages", f"'{','.join(stages)}' names a stage twice (allowed: each stage once)")
+    default = DEFAULT_UNSUFFIXED_STAGE if DEFAULT_UNSUFFIXED_STAGE in stages else stages[0]
+    unsuffixed = _text(context, "unsuffixed_stage") or default
+    if unsuffixed not in stages:
+        bad("unsuffixed_stage", f"'{unsuffixed}' is not a stage of this app (allowed: {', '.join(stages)})")
+    stage = _text(context, "stage") or (unsuffixed if unsuffixed in stages else default)
+    if stage not in stages:
+        bad(
+            "stage",
+            f"'{stage}' is not a stage of this app (allowed: {', '.join(stages)}; add it to the context `stages`)",
+        )
+    targets = _stage_targets(context.get("stage_targets"), stages, bad)
+    target = targets.get(stage, StageTarget())
+    for key, given, targeted in (("account", account, target.account), ("region", region, target.region)):
+        if given is not None and targeted is not None and given != targeted:
+            bad(
+                key,
+                f"'{given}' contradicts stage_targets.{stage}.{key} '{targeted}' (allowed: {targeted}, or leave it out)",
+            )
     settings = Settings(
         config_dir=Path(_text(context, "model_configs") or "model_configs"),
-        stage=_text(context, "stage") or "dev",
+        stage=stage,
         strict=strict_text == "true",
-        account=account,
-        region=region,
+        account=target.account or account,
+        region=target.region or region,
         github_repo=_text(context, "github_repo"),
         stages=stages,
+        unsuffixed_stage=unsuffixed,
+        stage_targets=targets,
     )
     return settings, issues
+
+
+def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str], None]) -> dict[str, StageTarget]:
+    """`{stage: {account: 12 digits, region: an LMI region}}`; a JSON string (from `-c stage_targets=...`) too."""
+    if value is None or value == "":
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            value = None
+    if not isinstance(value, dict):
+        bad("stage_targets", "must be a mapping (allowed: {stage: {account: '123456789012', region: eu-west-1}})")
+        return {}
+    targets: dict[str, StageTarget] = {}
+    for stage, target in value.items():
+        where = f"stage_targets.{stage}"
+        if stage not in stages:
+            bad(where, f"'{stage}' is not a stage of this app (allowed: {', '.join(stages)})")
+            continue
+        if not isinstance(target, dict) or set(target) - {"account", "region"}:
+            bad(where, "must be a mapping of account and region (allowed keys: account, region)")
+            continue
+        account, region = target.get("account"), target.get("region")
+        if account is not None and not re.fullmatch(r"\d{12}", str(account)):
+            bad(f"{where}.account", f"'{account}' is not an AWS account id (allowed: 12 digits)")
+            continue
+        if region is not None and region not in REGIONS:
+            bad(
+                f"{where}.region",
+                f"'{region}' has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
+            )
+            continue
+        targets[stage] = StageTarget(None if account is None else str(account), region)
+    return targets
+
+
+def project_context(cdk_json: Path = Path("cdk.json")) -> dict[str, Any]:
+    """cdk.json's context (empty without the file): what tools outside `cdk` (validate) share with synth."""
+    if not cdk_json.is_file():
+        return {}
+    context: dict[str, Any] = json.loads(cdk_json.read_text()).get("context", {})
+    return context

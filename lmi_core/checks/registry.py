@@ -21,6 +21,7 @@ Scope = Literal["document", "config", "project"]
 @dataclass(frozen=True)
 class CheckContext:
     stage: str = "dev"
+    name_stage: str | None = None  # the stage component of physical names; None: the stage keeping today's names
     region: str | None = None  # set when the app targets one region (-c region=...)
     custom_handler: bool = False  # the code: bundle brings its own handle() (LMI's default handler is not used)
 

@@ -2,14 +2,93 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from lmi_core.checks.registry import CheckContext, check
-from lmi_core.config import InstanceConfig
-from lmi_core.issues import Finding, warning
+from lmi_core import naming
+from lmi_core.checks.registry import CheckContext, ProjectFile, check
+from lmi_core.config import ConfigBase, InstanceConfig, split_s3_uri
+from lmi_core.facts.placeholders import PLACEHOLDER_STAGES, is_placeholder_bucket
+from lmi_core.issues import Finding, error, warning
+
+MAX_NAME = 40  # ConfigBase.name: every derived physical name fits SageMaker's rules up to this length
 
 
 @check(on=InstanceConfig, fields=("data_capture",))
 def prod_captures_data(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
     if context.stage == "prod" and config.data_capture is None:
         yield warning("data_capture", "is off in stage prod: no record of what the model answered")
+
+
+def _s3_uris(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(dotted field, uri) of every s3:// string in a config, wherever the kind keeps it."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _s3_uris(item, (*path, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _s3_uris(item, (*path, str(index)))
+    elif isinstance(value, str) and value.startswith("s3://"):
+        yield ".".join(path), value
+
+
+@check(on=ConfigBase, fields=("model.id", "batch.input", "batch.output", "async.output", "adapters"))
+def no_placeholder_buckets(config: ConfigBase, context: CheckContext) -> Iterator[Finding]:
+    if context.stage in PLACEHOLDER_STAGES:
+        return
+    for field, uri in _s3_uris(config.model_dump(mode="python", by_alias=True)):
+        try:
+            bucket, _ = split_s3_uri(uri)
+        except ValueError:
+            continue
+        if is_placeholder_bucket(bucket):
+            yield error(
+                field,
+                f"s3://{bucket}/ is a placeholder bucket from the examples; stage {context.stage} would deploy it "
+                f"(allowed: your own bucket; placeholders only in stage {', '.join(PLACEHOLDER_STAGES)})",
+            )
+
+
+def _limit(config: ConfigBase | None) -> tuple[int, str]:
+    """How long a staged name may be: job names built from a truncated name must still carry the stage."""
+    if config is not None and getattr(config, "kind", None) == "batch":
+        return naming.TRANSFORM_MODEL_PART, "its transform job names keep the first"
+    if config is not None and getattr(config, "aot", None) is not None:
+        return naming.AOT_MODEL_PART, "its AOT job names keep the first"
+    return MAX_NAME, "every physical name fits SageMaker's 63 with"
+
+
+def staged_name_findings(files: Sequence[ProjectFile], stage: str | None) -> Iterator[tuple[str, Finding]]:
+    """In a stage whose names carry it, `<name>-<stage>` must still fit, and must not be another file's name."""
+    if stage is None:
+        return
+    names = {file.name for file in files if file.name is not None}
+    for file in files:
+        if file.name is None:
+            continue
+        owned = [("name", file.name, *_limit(file.config))]
+        adapters = getattr(file.config, "adapters", ())
+        owned += [
+            (f"adapters.{i}.name", a.name, MAX_NAME, "every physical name fits SageMaker's 63 with")
+            for i, a in enumerate(adapters)
+        ]
+        for field, name, limit, why in owned:
+            physical = naming.staged(name, stage)
+            if len(physical) > limit:
+                yield (
+                    file.path,
+                    error(
+                        field,
+                        f"'{name}' becomes '{physical}' in stage {stage}, {len(physical)} characters "
+                        f"(allowed: at most {limit - len(stage) - 1} characters: {why} {limit})",
+                    ),
+                )
+            elif physical in names:
+                yield (
+                    file.path,
+                    error(
+                        field,
+                        f"'{name}' becomes '{physical}' in stage {stage}, the name of another model "
+                        f"(allowed: a name that does not end in -{stage} elsewhere)",
+                    ),
+                )

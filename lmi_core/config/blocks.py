@@ -225,6 +225,59 @@ class Aot(Strict):
 ServingProperties = dict[str, ServingValue]
 
 
+def _env_text(value: object) -> object:
+    """YAML scalars as the container sees them: true/false, numbers as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, int | float) else value
+
+
+EnvValue = Annotated[str, BeforeValidator(_env_text, json_schema_input_type=str | int | float | bool)]
+SECRET_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
+SECRET_NAME_PATTERN = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+TOKEN_LOOKALIKE = re.compile(r"(hf_|ghp_|AKIA|ASIA|sk-)[A-Za-z0-9_-]{16,}")
+
+
+class SecretSource(Strict):
+    """A Secrets Manager secret, by name or ARN; CloudFormation resolves it at deploy time."""
+
+    id: str = Field(description="The secret's name, or its ARN (a secret in another account needs the full ARN).")
+    json_key: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]{1,256}$",
+        description="A key of a JSON SecretString; default: all of it.",
+    )
+    version_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9-]{32,64}$",
+        description="Pin a version: a new version id re-resolves the secret on the next deploy.",
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if TOKEN_LOOKALIKE.fullmatch(value):
+            raise ValueError(
+                "looks like a credential itself; never write one in the repo (allowed: the name or ARN of a "
+                "Secrets Manager secret that holds it)"
+            )
+        if value.startswith("arn:"):
+            if not SECRET_ARN_PATTERN.fullmatch(value):
+                raise ValueError(
+                    "is not a Secrets Manager secret ARN (allowed: arn:aws:secretsmanager:<region>:<account>:secret:<name>)"
+                )
+        elif not SECRET_NAME_PATTERN.fullmatch(value):
+            raise ValueError("is not a Secrets Manager secret name (allowed: 1..512 of A-Z a-z 0-9 / _ + = . @ -)")
+        return value
+
+
+def _secret_source(value: object) -> object:
+    return {"id": value} if isinstance(value, str) else value
+
+
+SecretRef = Annotated[SecretSource, BeforeValidator(_secret_source, json_schema_input_type=str | SecretSource)]
+
+
 class ConfigBase(Strict):
     """What every YAML file holds. Each kind (lmi_core.kinds) narrows `kind` to its Literal and adds its blocks."""
 
@@ -255,6 +308,16 @@ class ModelConfig(ConfigBase):
     code_max_mb: int = Field(default=20, ge=1, le=500, description="Size cap of the code directory in MB.")
     autoscaling: Autoscaling | None = None
     aot: Aot | None = None
+    env: dict[str, EnvValue] = Field(
+        default_factory=dict,
+        description="Container environment variables (not OPTION_*: those belong in serving:; no credentials).",
+    )
+    secrets: dict[str, SecretRef] = Field(
+        default_factory=dict,
+        description="Container environment variables from Secrets Manager, e.g. HF_TOKEN: <secret name or ARN>. "
+        "The template holds a {{resolve:secretsmanager:...}} reference only; the value is readable through "
+        "sagemaker:DescribeModel.",
+    )
 
 
 class InstanceConfig(ModelConfig):

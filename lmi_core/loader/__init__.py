@@ -3,29 +3,39 @@ report all problems of all files at once (ConfigError)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from lmi_core import naming
 from lmi_core.checks import CheckContext, ProjectFile, run_config_checks, run_document_checks, run_project_checks
+from lmi_core.checks.stage import staged_name_findings
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.issues import ConfigError, Finding, Issue
 from lmi_core.kinds import CONFIG_ADAPTER
 from lmi_core.loader import messages
 from lmi_core.loader.code_bundle import CodeBundle, read_code
 from lmi_core.loader.discovery import discover
+from lmi_core.loader.stages import for_stage
 from lmi_core.loader.yaml_source import YamlDocument, read_yaml
+from lmi_core.settings import DEFAULT_STAGES, DEFAULT_UNSUFFIXED_STAGE
 
 
 @dataclass(frozen=True)
 class LoadedConfig:
     path: Path  # as given (relative paths stay relative: messages and synth stay machine-independent)
-    config: ConfigBase
+    config: ConfigBase  # the file as the stage sees it: its `stages:` override merged in
     warnings: tuple[Issue, ...] = ()
     code: CodeBundle | None = None
+    stage: str = DEFAULT_UNSUFFIXED_STAGE
+    name_stage: str | None = None  # the stage component of physical names (None: today's names)
+
+    def physical(self, name: str) -> str:
+        """A model's (or adapter's) name as its physical names carry it in this stage."""
+        return naming.staged(name, self.name_stage)
 
 
 def field_path(field: str) -> tuple[str | int, ...]:
@@ -45,15 +55,25 @@ class _FileResult:
     document: YamlDocument | None = None
 
 
-def _load(path: Path, context: CheckContext) -> _FileResult:
-    document, read_problems = read_yaml(path)
+def _load(path: Path, context: CheckContext, stages: Sequence[str] = DEFAULT_STAGES) -> _FileResult:
+    source, read_problems = read_yaml(path)
     issues = [Issue(str(path), line, f.field, f.message, f.severity) for line, f in read_problems]
-    if document is None:
+    if source is None:
         return _FileResult(None, issues)
+    staged = for_stage(source, context.stage, stages)
+    issues += [Issue(str(path), source.line(key), f.field, f.message, f.severity) for key, f in staged.problems]
+    document = staged.document
 
     def located(finding: Finding, key_path: Iterable[Any] | None = None) -> Issue:
-        line = document.line(field_path(finding.field) if key_path is None else key_path)
-        return Issue(str(path), line, finding.field, finding.message, finding.severity)
+        key = tuple(field_path(finding.field) if key_path is None else key_path)
+        line = document.line(key)
+        field, message = finding.field, finding.message
+        override_field = staged.override_field(key)
+        if override_field is not None:  # the stage's override set it: say so, at the override's line
+            field = override_field
+        elif staged.has_override:  # the base, merged with the stage's override
+            message = f"in stage {staged.stage}: {message}"
+        return Issue(str(path), line, field, message, finding.severity)
 
     raw_name = document.data.get("name")
     name = raw_name if isinstance(raw_name, str) else None
@@ -72,7 +92,8 @@ def _load(path: Path, context: CheckContext) -> _FileResult:
     if any(issue.severity == "error" for issue in issues):
         return _FileResult(None, issues, name, config, document)
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
-    return _FileResult(LoadedConfig(path, config, warnings, code), issues, name, config, document)
+    loaded = LoadedConfig(path, config, warnings, code, context.stage, context.name_stage)
+    return _FileResult(loaded, issues, name, config, document)
 
 
 def _with_warnings(loaded: LoadedConfig, project_issues: list[Issue]) -> LoadedConfig:
@@ -80,28 +101,38 @@ def _with_warnings(loaded: LoadedConfig, project_issues: list[Issue]) -> LoadedC
     return replace(loaded, warnings=loaded.warnings + extra) if extra else loaded
 
 
-def load_file(path: Path, stage: str = "dev") -> tuple[LoadedConfig | None, list[Issue]]:
+def load_file(
+    path: Path, stage: str = DEFAULT_UNSUFFIXED_STAGE, stages: Sequence[str] = DEFAULT_STAGES
+) -> tuple[LoadedConfig | None, list[Issue]]:
     """Validate one file: (config or None, issues of this file)."""
-    result = _load(path, CheckContext(stage=stage))
+    result = _load(path, CheckContext(stage=stage), stages)
     return result.loaded, result.issues
 
 
 def load_configs(
-    paths: Iterable[Path], *, stage: str = "dev", strict: bool = False, region: str | None = None
+    paths: Iterable[Path],
+    *,
+    stage: str = DEFAULT_UNSUFFIXED_STAGE,
+    strict: bool = False,
+    region: str | None = None,
+    stages: Sequence[str] = DEFAULT_STAGES,
+    unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE,
 ) -> list[LoadedConfig]:
-    """Load model YAML files or directories of them; raise ConfigError with every problem found.
+    """Load model YAML files or directories of them, as `stage` sees them; raise ConfigError with every problem.
 
-    `stage` enables stage rules (prod: data capture expected); `strict` makes warnings errors."""
+    `stage` selects each file's `stages:` override and enables stage rules (prod: data capture expected;
+    outside dev: no placeholder buckets); `strict` makes warnings errors."""
     files, issues = discover(paths)
-    context = CheckContext(stage=stage, region=region)
-    results = [_load(file, context) for file in files]
+    name_stage = None if stage == unsuffixed_stage else stage
+    context = CheckContext(stage=stage, region=region, name_stage=name_stage)
+    results = [_load(file, context, stages) for file in files]
     loaded = [r.loaded for r in results if r.loaded is not None]
     for r in results:
         issues += r.issues
     project = [ProjectFile(str(file), r.name, r.config) for file, r in zip(files, results, strict=True)]
     documents = {str(file): r.document for file, r in zip(files, results, strict=True)}
     project_issues = []
-    for file, finding in run_project_checks(project):
+    for file, finding in [*run_project_checks(project), *staged_name_findings(project, name_stage)]:
         document = documents.get(file)
         line = document.line(field_path(finding.field)) if document is not None else 1
         project_issues.append(Issue(file, line, finding.field, finding.message, finding.severity))
@@ -117,4 +148,28 @@ def load_configs(
     return loaded
 
 
-__all__ = ["CodeBundle", "LoadedConfig", "YamlDocument", "load_configs", "load_file"]
+def load_stages(
+    paths: Iterable[Path],
+    *,
+    stages: Sequence[str] = DEFAULT_STAGES,
+    strict: bool = False,
+    region: str | None = None,
+    unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE,
+) -> dict[str, list[LoadedConfig]]:
+    """Every stage's view of the files (`validate` without --stage); ConfigError lists each problem once."""
+    paths = list(paths)
+    by_stage: dict[str, list[LoadedConfig]] = {}
+    errors: dict[Issue, None] = {}  # ordered set: a problem of the base shows up in every stage once
+    for stage in stages:
+        try:
+            by_stage[stage] = load_configs(
+                paths, stage=stage, strict=strict, region=region, stages=stages, unsuffixed_stage=unsuffixed_stage
+            )
+        except ConfigError as exc:
+            errors.update(dict.fromkeys(exc.issues))
+    if errors:
+        raise ConfigError(errors)
+    return by_stage
+
+
+__all__ = ["CodeBundle", "LoadedConfig", "YamlDocument", "load_configs", "load_file", "load_stages"]

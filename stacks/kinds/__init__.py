@@ -23,7 +23,7 @@ def builder(loaded: LoadedConfig) -> Builder:
 
 
 def build_serving(scope: Construct, loaded: LoadedConfig, shared: SharedServingResources) -> ServingOutputs:
-    return builder(loaded)(scope, loaded, SharedRefs.of(scope, shared))
+    return builder(loaded)(scope, loaded, SharedRefs.of(scope, shared, loaded.name_stage))
 
 
 __all__ = ["ServingOutputs", "build_serving"]

@@ -23,6 +23,7 @@ from stacks.kinds.common import (
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
     config = loaded.config
     assert isinstance(config, AsyncConfig)
+    name = loaded.physical(config.name)
     block, scaling = config.async_, config.autoscaling
     results = None
     if block.output is not None and block.failure is not None:
@@ -31,15 +32,15 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
         scope,
         "Serving",
         props=AsyncEndpointProps(
-            endpoint_name=naming.endpoint_name(config.name),
+            endpoint_name=naming.endpoint_name(name),
             model=model_props(scope, loaded, shared),
             instance=instance_props(config),
             key=shared.key,
-            payloads=S3Location(shared.bucket("async-payloads"), naming.async_prefix(config.name)),
+            payloads=S3Location(shared.bucket("async-payloads"), naming.async_prefix(name)),
             max_concurrent_invocations_per_instance=block.max_concurrent_invocations_per_instance,
             notifications=block.notifications,
             scaling=scaling_props(scaling, scaling.target_backlog_per_instance if scaling else None, 1),
-            capture=capture_props(config, shared),
+            capture=capture_props(loaded, shared),
             results=results,
         ),
     )

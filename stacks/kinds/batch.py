@@ -15,12 +15,13 @@ from stacks.kinds.common import ServingOutputs, SharedRefs, capture_location, lo
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
     config = loaded.config
     assert isinstance(config, BatchConfig)
+    name = loaded.physical(config.name)
     capture = config.data_capture
     batch = BatchTransform(
         scope,
         "Serving",
         props=BatchTransformProps(
-            model=model_props(scope, loaded, shared, log_group=naming.transform_log_group(config.name)),
+            model=model_props(scope, loaded, shared, log_group=naming.transform_log_group(name)),
             transform=TransformProps(
                 input=s3_location(scope, "InputBucket", config.batch.input),
                 output=s3_location(scope, "OutputBucket", config.batch.output),
@@ -33,9 +34,9 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
                 local_nvme=local_nvme(config),
             ),
             key=shared.key,
-            job_name_prefix=naming.transform_job_prefix(config.name),
-            log_group_name=naming.state_machine_log_group(config.name),
-            capture=None if capture is None else CaptureProps(capture_location(config.name, shared), shared.key),
+            job_name_prefix=naming.transform_job_prefix(name),
+            log_group_name=naming.state_machine_log_group(name),
+            capture=None if capture is None else CaptureProps(capture_location(name, shared), shared.key),
             generate_inference_id=capture is not None and capture.generate_inference_id,
         ),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws
+from aws_cdk import Aws, SecretValue
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -20,7 +20,7 @@ from lmi_constructs.shared_resources import SharedServingResources
 from lmi_constructs.variant import CaptureProps, InstanceProps
 from lmi_core import aot as aot_plan
 from lmi_core import naming
-from lmi_core.config import Autoscaling, InstanceConfig, ModelConfig, split_s3_uri
+from lmi_core.config import Autoscaling, InstanceConfig, ModelConfig, SecretSource, split_s3_uri
 from lmi_core.facts.instances import instance_spec
 from lmi_core.loader import LoadedConfig
 
@@ -36,8 +36,8 @@ class ServingOutputs:
     outputs: dict[str, str]  # output name -> value (may be a token)
 
 
-def shared_bucket_name(purpose: str) -> str:
-    return naming.shared_bucket_name(purpose, Aws.ACCOUNT_ID, Aws.REGION)
+def shared_bucket_name(purpose: str, stage: str | None = None) -> str:
+    return naming.shared_bucket_name(purpose, Aws.ACCOUNT_ID, Aws.REGION, stage)
 
 
 @dataclass
@@ -48,16 +48,19 @@ class SharedRefs:
     scope: Construct
     key: kms.IKey
     alarm_topic: sns.ITopic
+    name_stage: str | None = None
     _buckets: dict[str, s3.IBucket] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, scope: Construct, shared: SharedServingResources) -> SharedRefs:
-        return cls(scope, shared.key, shared.alarm_topic)
+    def of(cls, scope: Construct, shared: SharedServingResources, name_stage: str | None = None) -> SharedRefs:
+        return cls(scope, shared.key, shared.alarm_topic, name_stage)
 
     def bucket(self, purpose: str) -> s3.IBucket:
         if purpose not in self._buckets:
             construct_id = "".join(part.title() for part in purpose.split("-")) + "Bucket"
-            self._buckets[purpose] = s3.Bucket.from_bucket_name(self.scope, construct_id, shared_bucket_name(purpose))
+            self._buckets[purpose] = s3.Bucket.from_bucket_name(
+                self.scope, construct_id, shared_bucket_name(purpose, self.name_stage)
+            )
         return self._buckets[purpose]
 
 
@@ -80,7 +83,7 @@ def model_props(
     environment: dict[str, str] = {}
     plan = aot_plan.plan(config)
     if plan is not None:
-        aot = AotPreparation(scope, "Aot", props=aot_props(config, plan, shared, weights))
+        aot = AotPreparation(scope, "Aot", props=aot_props(loaded, plan, shared, weights))
         # A deploy-time model id cannot be written into serving.properties (the file would win
         # over the environment): it goes on the container as OPTION_MODEL_ID.
         model_id, weights = None, aot.artifacts
@@ -94,14 +97,16 @@ def model_props(
     if loaded.code is not None and loaded.code.entry_point is not None:
         serving.setdefault("option.entryPoint", loaded.code.entry_point)
     vpc = config.vpc if isinstance(config, InstanceConfig) else None
+    name = loaded.physical(config.name)
     return LmiModelProps(
-        name=config.name,
+        name=name,
         image=image,
         serving=serving,
         model_id=model_id,
         weights=weights,
-        environment=environment,
-        log_group_names=(log_group or naming.endpoint_log_group(config.name),),
+        environment={**config.env, **environment},
+        secrets={key: secret_reference(source) for key, source in config.secrets.items()},
+        log_group_names=(log_group or naming.endpoint_log_group(name),),
         subnets=()
         if vpc is None
         else tuple(ec2.Subnet.from_subnet_id(scope, f"Subnet{i}", s) for i, s in enumerate(vpc.subnet_ids)),
@@ -115,21 +120,23 @@ def model_props(
     )
 
 
-def aot_props(config: ModelConfig, plan: aot_plan.AotPlan, shared: SharedRefs, weights: S3Location | None) -> AotProps:
-    assert config.aot is not None
+def aot_props(loaded: LoadedConfig, plan: aot_plan.AotPlan, shared: SharedRefs, weights: S3Location | None) -> AotProps:
+    config = loaded.config
+    assert isinstance(config, ModelConfig) and config.aot is not None
     target = instance_spec(plan.target_instance_type)
+    name = loaded.physical(config.name)
     return AotProps(
-        model_name=config.name,
+        model_name=name,
         engine=plan.engine,
         steps=plan.steps,
         instance_type=plan.target_instance_type,
         image=ImageProps(tag=plan.job_tag, uri=None if plan.job_tag else config.container.uri),
         model_id=config.model.id,
         artifacts=S3Location(shared.bucket("aot-artifacts"), "aot/"),
-        job_name_prefix=naming.aot_job_prefix(config.name),
-        handler_log_group_name=naming.aot_handler_log_group(config.name),
-        framework_log_group_name=naming.aot_framework_log_group(config.name),
-        waiter_log_group_name=naming.aot_waiter_log_group(config.name),
+        job_name_prefix=naming.aot_job_prefix(name),
+        handler_log_group_name=naming.aot_handler_log_group(name),
+        framework_log_group_name=naming.aot_framework_log_group(name),
+        waiter_log_group_name=naming.aot_waiter_log_group(name),
         source_weights=weights,
         configs=plan.configs,
         serving=dict(config.serving) if plan.engine == "training-job" else {},
@@ -162,12 +169,22 @@ def capture_location(model: str, shared: SharedRefs) -> S3Location:
     return S3Location(shared.bucket("data-capture"), naming.capture_prefix(model))
 
 
-def capture_props(config: InstanceConfig, shared: SharedRefs) -> CaptureProps | None:
+def capture_props(loaded: LoadedConfig, shared: SharedRefs) -> CaptureProps | None:
     """Endpoint data capture (sampled, by mode)."""
+    config = loaded.config
+    assert isinstance(config, InstanceConfig)
     capture = config.data_capture
     if capture is None:
         return None
-    return CaptureProps(capture_location(config.name, shared), shared.key, capture.sampling_percent, capture.mode)
+    location = capture_location(loaded.physical(config.name), shared)
+    return CaptureProps(location, shared.key, capture.sampling_percent, capture.mode)
+
+
+def secret_reference(source: SecretSource) -> str:
+    """A CloudFormation dynamic reference: the template holds `{{resolve:secretsmanager:...}}`, never the value;
+    CloudFormation resolves it at deploy time into the Model's environment (see README, Secrets)."""
+    secret = SecretValue.secrets_manager(source.id, json_field=source.json_key, version_id=source.version_id)
+    return secret.unsafe_unwrap()  # the Model's Environment is the one place it must go
 
 
 def scaling_props(scaling: Autoscaling | None, target: float | None, default_target: float) -> ScalingProps | None:

@@ -39,13 +39,14 @@ def copy_scaling(config: ComponentConfig) -> CopyScalingProps | None:
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
     config = loaded.config
     assert isinstance(config, ComponentConfig)
-    model = model_props(scope, loaded, shared, log_group=naming.component_log_group(config.name))
+    name = loaded.physical(config.name)
+    model = model_props(scope, loaded, shared, log_group=naming.component_log_group(name))
     component = InferenceComponent(
         scope,
         "Serving",
         props=InferenceComponentProps(
-            component_name=naming.component_name(config.name),
-            endpoint_name=naming.endpoint_name(config.endpoint),
+            component_name=naming.component_name(name),
+            endpoint_name=naming.endpoint_name(loaded.physical(config.endpoint)),
             model=replace(model, serving={**effective_serving(config), **model.serving}),
             compute=ComputeProps(
                 accelerators=config.accelerators() or 1,
@@ -57,7 +58,9 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
             startup_health_check_timeout=config.startup.health_check_timeout,
             model_data_download_timeout=config.startup.model_data_download_timeout,
             scaling=copy_scaling(config),
-            host_role=iam.Role.from_role_name(scope, "HostRole", naming.endpoint_role_name(config.endpoint)),
+            host_role=iam.Role.from_role_name(
+                scope, "HostRole", naming.endpoint_role_name(loaded.physical(config.endpoint))
+            ),
         ),
     )
     outputs = {
@@ -69,7 +72,7 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
         bucket_name, key = split_s3_uri(adapter.artifact)
         bucket = s3.Bucket.from_bucket_name(scope, f"AdapterBucket{index}", bucket_name)
         added = component.add_adapter(
-            f"Adapter{index}", name=naming.component_name(adapter.name), bucket=bucket, key=key
+            f"Adapter{index}", name=naming.component_name(loaded.physical(adapter.name)), bucket=bucket, key=key
         )
         outputs[f"Adapter{index}ComponentName"] = added.component_name
     return ServingOutputs(component, outputs)

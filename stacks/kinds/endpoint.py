@@ -18,18 +18,19 @@ from stacks.kinds.common import ServingOutputs, SharedRefs
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
     config = loaded.config
     assert isinstance(config, ComponentEndpointConfig)
+    name = loaded.physical(config.name)
     scaling, capture = config.scaling, config.data_capture
     spec = instance_spec(config.instance.type)
     endpoint = ComponentEndpoint(
         scope,
         "Serving",
         props=ComponentEndpointProps(
-            endpoint_name=naming.endpoint_name(config.name),
+            endpoint_name=naming.endpoint_name(name),
             instance_type=config.instance.type,
             instance_count=config.instance.count,
             storage_key=shared.key,
-            role_name=naming.endpoint_role_name(config.name),
-            log_group_name=naming.endpoint_log_group(config.name),
+            role_name=naming.endpoint_role_name(name),
+            log_group_name=naming.endpoint_log_group(name),
             scaling=None
             if scaling is None
             else ManagedScalingProps(scaling.min, scaling.max, SCALE_IN_STRATEGIES[scaling.scale_in]),
@@ -37,7 +38,7 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
             capture=None
             if capture is None
             else CaptureProps(
-                S3Location(shared.bucket("data-capture"), naming.capture_prefix(config.name)),
+                S3Location(shared.bucket("data-capture"), naming.capture_prefix(name)),
                 shared.key,
                 capture.sampling_percent,
                 capture.mode,

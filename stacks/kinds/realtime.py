@@ -14,18 +14,19 @@ from stacks.kinds.common import ServingOutputs, SharedRefs, capture_props, insta
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
     config = loaded.config
     assert isinstance(config, RealtimeConfig)
+    name = loaded.physical(config.name)
     scaling = config.autoscaling
     endpoint = RealtimeEndpoint(
         scope,
         "Serving",
         props=RealtimeEndpointProps(
-            endpoint_name=naming.endpoint_name(config.name),
+            endpoint_name=naming.endpoint_name(name),
             model=model_props(scope, loaded, shared),
             instance=instance_props(config),
             alarm_topic=shared.alarm_topic,
             storage_key=shared.key,
             scaling=scaling_props(scaling, scaling.target_invocations_per_instance if scaling else None, 1),
-            capture=capture_props(config, shared),
+            capture=capture_props(loaded, shared),
         ),
     )
     return ServingOutputs(endpoint, {"EndpointName": endpoint.endpoint_name, "EndpointArn": endpoint.endpoint_arn})

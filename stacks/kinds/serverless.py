@@ -16,12 +16,13 @@ DEFAULT_UTILIZATION = 0.5
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
     config = loaded.config
     assert isinstance(config, ServerlessConfig)
+    name = loaded.physical(config.name)
     scaling = config.autoscaling
     endpoint = ServerlessEndpoint(
         scope,
         "Serving",
         props=ServerlessEndpointProps(
-            endpoint_name=naming.endpoint_name(config.name),
+            endpoint_name=naming.endpoint_name(name),
             model=model_props(scope, loaded, shared),
             memory_mb=config.serverless.memory_mb,
             max_concurrency=config.serverless.max_concurrency,

@@ -41,7 +41,7 @@ def test_incident_gives_exact_messages(path: Path) -> None:
 def test_validate_reports_the_whole_directory_at_once(capsys: pytest.CaptureFixture[str]) -> None:
     from lmi_cli.validate import main
 
-    assert main([str(BAD[0].parent)]) == 1
+    assert main([str(BAD[0].parent), "--stage", "dev"]) == 1
     err = capsys.readouterr().err.splitlines()
     total = sum(len(expected_lines(p)) for p in BAD)
     assert err[-1] == f"{total} error(s)"

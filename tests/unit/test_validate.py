@@ -20,7 +20,7 @@ TIGHT = MINIMAL.replace('id: "s3://bucket/models/m1/"', 'id: "s3://bucket/models
 
 
 def test_examples_validate(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(EXAMPLES)]) == 0
+    assert main([str(EXAMPLES), "--stage", "dev"]) == 0
     assert "model config(s) valid" in capsys.readouterr().out
 
 

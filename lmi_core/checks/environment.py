@@ -1,0 +1,75 @@
+"""The container's `env:` and `secrets:` (CreateModel's Environment map), and gated Hugging Face models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lmi_core import aot
+from lmi_core.checks.registry import CheckContext, check
+from lmi_core.config import ModelConfig
+from lmi_core.facts import environment as facts
+from lmi_core.facts.gated_models import gated_reason
+from lmi_core.issues import Finding, error, warning
+
+
+def _key_problem(key: str) -> str | None:
+    if not facts.KEY_PATTERN.fullmatch(key) or len(key) > facts.MAX_KEY_LENGTH:
+        return f"'{key}' is not an environment variable name (allowed: [a-zA-Z_][a-zA-Z0-9_]*, at most {facts.MAX_KEY_LENGTH})"
+    if key.upper().startswith(facts.SERVING_PREFIX):
+        option = "option." + key[len(facts.SERVING_PREFIX) :].lower()
+        return (
+            f"'{key}' is an LMI option: set it in serving: as {option} (serving.properties wins over the environment)"
+        )
+    if key in facts.PROJECT_KEYS:
+        return f"'{key}' is set by this project (allowed: any other name)"
+    return None
+
+
+@check(on=ModelConfig, fields=("env",))
+def env_keys_and_values(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    for key, value in config.env.items():
+        problem = _key_problem(key)
+        if problem is None and key in facts.CREDENTIAL_KEYS:
+            problem = f"'{key}' is a credential: env: is in the repo and the template (allowed: secrets: {{{key}: <secret name or ARN>}})"
+        if problem is not None:
+            yield error(f"env.{key}", problem)
+        elif len(value) > facts.MAX_VALUE_LENGTH:
+            yield error(f"env.{key}", f"is {len(value)} characters (allowed: at most {facts.MAX_VALUE_LENGTH})")
+
+
+@check(on=ModelConfig, fields=("secrets", "env"))
+def secret_keys(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    for key in config.secrets:
+        problem = _key_problem(key)
+        if problem is None and key in config.env:
+            problem = f"'{key}' is also in env: (allowed: one of the two)"
+        if problem is not None:
+            yield error(f"secrets.{key}", problem)
+
+
+@check(on=ModelConfig, fields=("env", "secrets", "aot"))
+def environment_size(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    plan = aot.plan(config)
+    project = 0 if plan is None else 2 + len(plan.serving_environment)  # OPTION_MODEL_ID, fast loader, the plan's
+    total = len(config.env) + len(config.secrets) + project
+    if total > facts.MAX_ENTRIES:
+        field = "env" if config.env else "secrets"
+        yield error(
+            field,
+            f"the container would get {total} environment variables ({project} set by this project) "
+            f"(allowed: at most {facts.MAX_ENTRIES} in all)",
+        )
+
+
+@check(on=ModelConfig, fields=("model.id", "secrets"))
+def gated_model_needs_token(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    if config.model.is_s3 or facts.HF_TOKEN in config.secrets:
+        return
+    reason = gated_reason(config.model.id)
+    if reason is not None:
+        yield warning(
+            "model.id",
+            f"'{config.model.id}' is gated on Hugging Face ({reason}): without a token the download fails and the "
+            f"endpoint fails its health check only after the startup timeout (fix: secrets: {{HF_TOKEN: <name or "
+            f"ARN of a Secrets Manager secret holding a token whose account accepted the licence>}})",
+        )

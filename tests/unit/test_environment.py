@@ -1,0 +1,103 @@
+"""`env:` and `secrets:` of the container (CreateModel's Environment map), and gated Hugging Face models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import botocore.session
+import pytest
+
+from lmi_core.facts import environment as facts
+from lmi_core.facts.gated_models import gated_reason
+from lmi_core.issues import ConfigError
+from lmi_core.loader import load_configs
+from tests.conftest import MINIMAL
+
+Dir = Callable[[dict[str, str]], Path]
+HUB = MINIMAL.replace('"s3://bucket/models/m1/"', "meta-llama/Llama-3.1-8B-Instruct")
+
+
+def problems(directory: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_configs([directory])
+    return [str(issue).split(": ", 1)[1] for issue in caught.value.issues]
+
+
+def test_environment_facts_match_botocore() -> None:
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    environment = model.shape_for("ContainerDefinition").members["Environment"]
+    assert environment.metadata["max"] == facts.MAX_ENTRIES
+    assert environment.key.metadata["max"] == facts.MAX_KEY_LENGTH
+    assert environment.key.metadata["pattern"] == facts.KEY_PATTERN.pattern
+    assert environment.value.metadata["max"] == facts.MAX_VALUE_LENGTH
+
+
+def test_env_and_secrets_are_accepted(config_dir: Dir) -> None:
+    text = HUB + "env: {TOKENIZERS_PARALLELISM: false, RETRIES: 3, MODE: fast}\nsecrets:\n  HF_TOKEN: hf-token\n"
+    text += "  API_KEY: {id: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:api-AbCdEf', json_key: key}\n"
+    (loaded,) = load_configs([config_dir({"m.yaml": text})])
+    config = loaded.config
+    assert config.env == {"TOKENIZERS_PARALLELISM": "false", "RETRIES": "3", "MODE": "fast"}  # type: ignore[attr-defined]
+    assert config.secrets["HF_TOKEN"].id == "hf-token"  # type: ignore[attr-defined]
+    assert config.secrets["API_KEY"].json_key == "key"  # type: ignore[attr-defined]
+    assert loaded.warnings == ()  # a gated model with a token: no warning
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("env: {OPTION_DTYPE: fp16}", "env.OPTION_DTYPE: 'OPTION_DTYPE' is an LMI option: set it in serving: as option.dtype (serving.properties wins over the environment)"),
+        ("env: {HF_TOKEN: x}", "env.HF_TOKEN: 'HF_TOKEN' is a credential: env: is in the repo and the template (allowed: secrets: {HF_TOKEN: <secret name or ARN>})"),
+        ("env: {SM_FAST_MODEL_LOADER_S3_URI: x}", "env.SM_FAST_MODEL_LOADER_S3_URI: 'SM_FAST_MODEL_LOADER_S3_URI' is set by this project (allowed: any other name)"),
+        ("env: {'1BAD': x}", "env.1BAD: '1BAD' is not an environment variable name (allowed: [a-zA-Z_][a-zA-Z0-9_]*, at most 1024)"),
+        ("env: {'A-B': x}", "env.A-B: 'A-B' is not an environment variable name (allowed: [a-zA-Z_][a-zA-Z0-9_]*, at most 1024)"),
+        (f"env: {{LONG: {'x' * 1025}}}", "env.LONG: is 1025 characters (allowed: at most 1024)"),
+        ("secrets: {OPTION_X: s}", "secrets.OPTION_X: 'OPTION_X' is an LMI option: set it in serving: as option.x (serving.properties wins over the environment)"),
+        ("env: {K: v}\nsecrets: {K: s}", "secrets.K: 'K' is also in env: (allowed: one of the two)"),
+        ("secrets: {HF_TOKEN: hf_abcdefghijklmnopqrstuvwxyz}", "secrets.HF_TOKEN.id: looks like a credential itself; never write one in the repo (allowed: the name or ARN of a Secrets Manager secret that holds it)"),
+        ("secrets: {HF_TOKEN: 'arn:aws:s3:::b'}", "secrets.HF_TOKEN.id: is not a Secrets Manager secret ARN (allowed: arn:aws:secretsmanager:<region>:<account>:secret:<name>)"),
+        ("secrets: {HF_TOKEN: 'a b'}", "secrets.HF_TOKEN.id: is not a Secrets Manager secret name (allowed: 1..512 of A-Z a-z 0-9 / _ + = . @ -)"),
+        ("secrets: {HF_TOKEN: {id: s, key: k}}", "secrets.HF_TOKEN.key: unknown key"),
+    ],
+)  # fmt: skip
+def test_bad_env_and_secrets(config_dir: Dir, block: str, expected: str) -> None:
+    found = problems(config_dir({"m.yaml": HUB + block + "\n"}))
+    assert any(line.startswith(expected) for line in found), found
+
+
+def test_at_most_100_variables_in_all(config_dir: Dir) -> None:
+    env = ", ".join(f"K{i}: v" for i in range(99))
+    text = HUB + f"env: {{{env}}}\nsecrets: {{S1: a, S2: b}}\n"
+    assert problems(config_dir({"m.yaml": text})) == [
+        "env: the container would get 101 environment variables (0 set by this project) (allowed: at most 100 in all)"
+    ]
+
+
+def test_a_gated_model_without_a_token_warns_with_the_fix(config_dir: Dir) -> None:
+    (loaded,) = load_configs([config_dir({"m.yaml": HUB})])
+    (warning,) = loaded.warnings
+    assert warning.field == "model.id"
+    assert "is gated on Hugging Face (Meta Llama licence" in warning.message
+    assert "fix: secrets: {HF_TOKEN: <name or ARN of a Secrets Manager secret" in warning.message
+
+
+def test_an_open_model_or_s3_weights_do_not_warn(config_dir: Dir) -> None:
+    open_model = MINIMAL.replace('"s3://bucket/models/m1/"', "Qwen/Qwen2.5-7B-Instruct")
+    configs = load_configs([config_dir({"a.yaml": open_model, "b.yaml": MINIMAL.replace("m1", "m2")})])
+    assert [c.warnings for c in configs] == [(), ()]
+
+
+@pytest.mark.parametrize(
+    ("model_id", "gated"),
+    [
+        ("meta-llama/Llama-3.1-8B-Instruct", True),
+        ("mistralai/Mistral-7B-Instruct-v0.3", True),
+        ("google/gemma-2-9b-it", True),
+        ("Google/Gemma-3-4b-it", True),
+        ("google/flan-t5-xl", False),
+        ("Qwen/Qwen2.5-7B-Instruct", False),
+    ],
+)
+def test_gated_organisations(model_id: str, gated: bool) -> None:
+    assert (gated_reason(model_id) is not None) == gated

@@ -1,0 +1,251 @@
+"""Stages: per-stage overrides merged before validation, stage settings, stage-carrying names, placeholders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from lmi_cli.validate import main
+from lmi_core import naming
+from lmi_core.issues import ConfigError
+from lmi_core.loader import load_configs, load_stages
+from lmi_core.loader.stages import deep_merge
+from lmi_core.settings import StageTarget, parse_settings
+from tests.conftest import MINIMAL
+
+Dir = Callable[[dict[str, str]], Path]
+
+STAGED = (
+    MINIMAL
+    + """\
+stages:
+  prod:
+    instance: {count: 3}
+    autoscaling: {min: 3, max: 6, target_invocations_per_instance: 5}
+    data_capture: {sampling_percent: 5}
+"""
+)
+
+
+def errors(directory: Path, **kwargs: object) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_configs([directory], **kwargs)  # type: ignore[arg-type]
+    return [str(issue).split(": ", 1)[1] for issue in caught.value.issues]
+
+
+# ---------------------------------------------------------------- merge
+
+
+def test_deep_merge_merges_mappings_replaces_the_rest_and_null_removes() -> None:
+    base = {"instance": {"type": "t", "count": 1}, "tags": {"a": "1"}, "adapters": [1, 2], "autoscaling": {"min": 1}}
+    override = {"instance": {"count": 2}, "adapters": [3], "autoscaling": None, "tags": {"b": "2"}}
+    assert deep_merge(base, override) == {
+        "instance": {"type": "t", "count": 2},
+        "tags": {"a": "1", "b": "2"},
+        "adapters": [3],
+    }
+    assert base["instance"] == {"type": "t", "count": 1}  # the base is not modified
+
+
+def test_each_stage_sees_its_own_merge(config_dir: Dir) -> None:
+    directory = config_dir({"m.yaml": STAGED})
+    (dev,) = load_configs([directory])
+    (prod,) = load_configs([directory], stage="prod")
+    assert dev.config.instance.count == 1 and dev.config.autoscaling is None  # type: ignore[attr-defined]
+    assert prod.config.instance.count == 3 and prod.config.instance.type == "ml.g5.2xlarge"  # type: ignore[attr-defined]
+    assert prod.config.autoscaling.max == 6 and prod.config.data_capture.sampling_percent == 5  # type: ignore[attr-defined]
+    assert prod.warnings == ()  # data capture is on in prod: no stage warning
+
+
+def test_an_error_in_an_override_points_at_its_line_and_names_the_stage(config_dir: Dir) -> None:
+    text = STAGED.replace("instance: {count: 3}", "instance: {count: 0}").replace("min: 3,", "minn: 3,")
+    directory = config_dir({"m.yaml": text})
+    with pytest.raises(ConfigError) as caught:
+        load_configs([directory], stage="prod")
+    lines = [str(issue) for issue in caught.value.issues]
+    assert lines == [
+        f"{directory}/m.yaml:9: stages.prod.instance.count: 0 is out of range (allowed: 1..100)",
+        f"{directory}/m.yaml:10: stages.prod.autoscaling.min: is required",
+        f"{directory}/m.yaml:10: stages.prod.autoscaling.minn: unknown key (did you mean 'min'?) (allowed: min, max, "
+        "target_invocations_per_instance, target_backlog_per_instance, target_utilization, scale_in_cooldown, "
+        "scale_out_cooldown)",
+    ]
+    (dev,) = load_configs([directory])  # dev does not merge the prod override
+    assert dev.config.instance.count == 1  # type: ignore[attr-defined]
+
+
+def test_a_problem_of_the_merge_says_which_stage(config_dir: Dir) -> None:
+    # the override changes the instance; the base's tensor parallel degree no longer divides its GPUs
+    text = MINIMAL.replace("option.tensor_parallel_degree: 1", "option.tensor_parallel_degree: 4").replace(
+        "ml.g5.2xlarge", "ml.g5.12xlarge"
+    )
+    text += "stages:\n  prod:\n    instance: {type: ml.g5.2xlarge}\n"
+    directory = config_dir({"m.yaml": text})
+    load_configs([directory])
+    found = errors(directory, stage="prod")
+    assert any(e.startswith("serving.option.tensor_parallel_degree: in stage prod: ") for e in found), found
+
+
+@pytest.mark.parametrize(
+    ("stages_block", "expected"),
+    [
+        ("stages:\n  qa: {instance: {count: 2}}\n", "stages.qa: 'qa' is not a stage of this app (allowed: dev, prod)"),
+        ("stages:\n  prod: {name: other}\n", "stages.prod.name: is the same in every stage (allowed: any other field)"),
+        ("stages:\n  prod: {kind: async}\n", "stages.prod.kind: is the same in every stage (allowed: any other field)"),
+        ("stages:\n  prod: 3\n", "stages.prod: must be a mapping of the fields that differ in this stage"),
+        ("stages: [prod]\n", "stages: must map stage names to overrides (allowed: dev, prod)"),
+    ],
+)
+def test_bad_stages_blocks_are_errors_in_every_stage(config_dir: Dir, stages_block: str, expected: str) -> None:
+    directory = config_dir({"m.yaml": MINIMAL + stages_block})
+    for stage in ("dev", "prod"):
+        assert expected in errors(directory, stage=stage)
+
+
+def test_a_file_without_stages_is_unchanged(config_dir: Dir) -> None:
+    directory = config_dir({"m.yaml": MINIMAL})
+    (dev,) = load_configs([directory])
+    (prod,) = load_configs([directory], stage="prod")
+    assert dev.config == prod.config
+
+
+# ---------------------------------------------------------------- validate
+
+
+def test_validate_checks_every_stage_by_default(config_dir: Dir, capsys: pytest.CaptureFixture[str]) -> None:
+    directory = config_dir({"m.yaml": STAGED.replace("count: 3", "count: 0")})
+    assert main([str(directory), "--stage", "dev"]) == 0
+    assert main([str(directory)]) == 1
+    err = capsys.readouterr().err
+    assert "stages.prod.instance.count: 0 is out of range" in err
+
+
+def test_validate_reports_a_base_error_once_for_all_stages(config_dir: Dir) -> None:
+    directory = config_dir({"m.yaml": MINIMAL.replace("count: 1", "count: 0")})
+    with pytest.raises(ConfigError) as caught:
+        load_stages([directory])
+    assert [i.field for i in caught.value.issues] == ["instance.count"]
+
+
+def test_validate_rejects_an_unknown_stage(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["examples", "--stage", "qa"]) == 1
+    assert "cdk context: stage: 'qa' is not a stage of this app (allowed: dev, prod" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- settings
+
+
+def test_stage_settings_defaults() -> None:
+    settings, issues = parse_settings({})
+    assert issues == []
+    assert (settings.stage, settings.stages, settings.unsuffixed_stage, settings.name_stage) == (
+        "dev",
+        ("dev", "prod"),
+        "dev",
+        None,
+    )
+    prod, _ = parse_settings({"stage": "prod"})
+    assert prod.name_stage == "prod"
+    kept, _ = parse_settings({"stage": "prod", "unsuffixed_stage": "prod"})  # a prod-only team keeps its names
+    assert kept.name_stage is None
+
+
+def test_stage_targets_pick_the_account_and_region() -> None:
+    targets = {"prod": {"account": "111122223333", "region": "eu-west-1"}}
+    settings, issues = parse_settings({"stage": "prod", "stage_targets": targets, "region": "eu-west-1"})
+    assert issues == []
+    assert (settings.account, settings.region) == ("111122223333", "eu-west-1")
+    assert settings.stage_targets == {"prod": StageTarget("111122223333", "eu-west-1")}
+    dev, issues = parse_settings({"stage_targets": '{"prod": {"account": "111122223333"}}', "account": "444455556666"})
+    assert issues == [] and dev.account == "444455556666"  # JSON from -c, and dev keeps -c account
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"stage": "qa"}, "cdk context: stage: 'qa' is not a stage of this app (allowed: dev, prod; add it to the context `stages`)"),
+        ({"stages": "dev,Prod"}, "cdk context: stages: 'Prod' are not stage names (allowed: [a-z][a-z0-9]*, 1..10 characters, comma-separated)"),
+        ({"stages": "dev,dev"}, "cdk context: stages: 'dev,dev' names a stage twice (allowed: each stage once)"),
+        ({"unsuffixed_stage": "qa"}, "cdk context: unsuffixed_stage: 'qa' is not a stage of this app (allowed: dev, prod)"),
+        ({"stage_targets": {"qa": {}}}, "cdk context: stage_targets.qa: 'qa' is not a stage of this app (allowed: dev, prod)"),
+        ({"stage_targets": {"prod": {"account": "1"}}}, "cdk context: stage_targets.prod.account: '1' is not an AWS account id (allowed: 12 digits)"),
+        ({"stage_targets": {"prod": {"region": "xx-1"}}}, "cdk context: stage_targets.prod.region: 'xx-1' has no LMI image registry (allowed: one of the 44 regions in lmi_core/facts/images.py)"),
+        ({"stage_targets": {"prod": {"acount": "1"}}}, "cdk context: stage_targets.prod: must be a mapping of account and region (allowed keys: account, region)"),
+        ({"stage_targets": "[1]"}, "cdk context: stage_targets: must be a mapping (allowed: {stage: {account: '123456789012', region: eu-west-1}})"),
+        ({"stage": "prod", "region": "us-east-1", "stage_targets": {"prod": {"region": "eu-west-1"}}}, "cdk context: region: 'us-east-1' contradicts stage_targets.prod.region 'eu-west-1' (allowed: eu-west-1, or leave it out)"),
+    ],
+)  # fmt: skip
+def test_bad_stage_settings_are_one_line_each(context: dict[str, object], message: str) -> None:
+    _, issues = parse_settings(context)
+    assert [str(i) for i in issues] == [message]
+
+
+# ---------------------------------------------------------------- names
+
+
+def test_names_carry_the_stage_except_the_unsuffixed_one() -> None:
+    assert naming.stack_name("m1") == naming.stack_name("m1", None) == "lmi-m1"
+    assert naming.stack_name("m1", "prod") == "lmi-m1-prod"
+    assert naming.shared_stack_name() == naming.SHARED_STACK == "lmi-shared"
+    assert naming.shared_stack_name("prod") == "lmi-shared-prod"
+    assert naming.shared_bucket_name("data-capture", "111122223333", "eu-west-1", "prod") == (
+        "lmi-data-capture-prod-111122223333-eu-west-1"
+    )
+
+
+def test_a_staged_name_must_fit(config_dir: Dir) -> None:
+    long_name = "a" * 37
+    directory = config_dir({"m.yaml": MINIMAL.replace("name: m1", f"name: {long_name}")})
+    load_configs([directory])  # dev keeps the bare name
+    assert errors(directory, stage="prod") == [
+        f"name: '{long_name}' becomes '{long_name}-prod' in stage prod, 42 characters (allowed: at most 35 "
+        "characters: every physical name fits SageMaker's 63 with 40)"
+    ]
+
+
+def test_a_staged_name_keeps_its_stage_in_truncated_job_names(config_dir: Dir) -> None:
+    name = "a" * 28  # lmi-aot-<first 30> would drop the stage of 'aaa...-prod'
+    text = MINIMAL.replace("name: m1", f"name: {name}") + "aot: {mode: [quantize-awq]}\n"
+    directory = config_dir({"m.yaml": text})
+    load_configs([directory])
+    assert (
+        f"name: '{name}' becomes '{name}-prod' in stage prod, 33 characters (allowed: at most 25 characters: its AOT job names keep the first 30)"
+        in errors(directory, stage="prod")
+    )
+    for aot_name in ("m1", "a" * 25):  # within the limit the AOT job prefix differs per stage
+        assert naming.aot_job_prefix(naming.staged(aot_name, "prod")) != naming.aot_job_prefix(aot_name)
+
+
+def test_a_staged_name_must_not_be_another_models_name(config_dir: Dir) -> None:
+    directory = config_dir({"a.yaml": MINIMAL, "b.yaml": MINIMAL.replace("name: m1", "name: m1-prod")})
+    load_configs([directory])
+    assert errors(directory, stage="prod") == [
+        "name: 'm1' becomes 'm1-prod' in stage prod, the name of another model (allowed: a name that does not end "
+        "in -prod elsewhere)"
+    ]
+
+
+# ---------------------------------------------------------------- placeholders
+
+
+@pytest.mark.parametrize("bucket", ["my-models", "my-adapters", "my-batch-data", "amzn-s3-demo-bucket"])
+def test_placeholder_buckets_only_in_dev(config_dir: Dir, bucket: str) -> None:
+    directory = config_dir({"m.yaml": MINIMAL.replace("s3://bucket/", f"s3://{bucket}/")})
+    load_configs([directory])
+    assert errors(directory, stage="prod") == [
+        f"model.id: s3://{bucket}/ is a placeholder bucket from the examples; stage prod would deploy it "
+        "(allowed: your own bucket; placeholders only in stage dev)"
+    ]
+
+
+def test_a_real_bucket_deploys_in_any_stage(config_dir: Dir) -> None:
+    directory = config_dir({"m.yaml": MINIMAL.replace("s3://bucket/", "s3://acme-ml-weights/")})
+    assert len(load_configs([directory], stage="prod")) == 1
+
+
+def test_an_override_can_replace_a_placeholder(config_dir: Dir) -> None:
+    text = MINIMAL.replace("s3://bucket/", "s3://my-models/") + "stages:\n  prod: {model: {id: 's3://acme/m1/'}}\n"
+    (prod,) = load_configs([config_dir({"m.yaml": text})], stage="prod")
+    assert prod.config.model.id == "s3://acme/m1/"  # type: ignore[attr-defined]

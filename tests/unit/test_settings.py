@@ -48,3 +48,48 @@ def test_context_from_the_cli_environment(tmp_path: Path) -> None:
     environ = {"CDK_CONTEXT_JSON": json.dumps({"region": "eu-west-1"}), "CONTEXT_OVERFLOW_LOCATION_ENV": str(overflow)}
     assert context_from_environment(environ) == {"region": "eu-west-1", "stage": "prod"}
     assert context_from_environment({}) == {}
+
+
+GITHUB_REPO_MESSAGE = (
+    "is not one GitHub repository (allowed: owner/name; the owner 1-39 letters, digits or inner hyphens, the name "
+    "up to 100 letters, digits, '.', '-' or '_'; no wildcards)"
+)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["acme/llm-serving", "a/b", "Octo-Org/octo.repo_2", "a" * 39 + "/" + "r" * 100, "acme/.github", "x-1/..a"],
+)
+def test_github_repo_accepts_owner_slash_name(value: str) -> None:
+    settings, issues = parse_settings({"github_repo": value})
+    assert issues == [] and settings.github_repo == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "*",  # every repository on GitHub could assume the deploy role
+        "acme/*",
+        "*/llm-serving",
+        "acme/llm-?",
+        "acme",
+        "acme/",
+        "/llm-serving",
+        "acme/llm/serving",
+        "-acme/x",
+        "acme-/x",
+        "ac--me/x",
+        "a" * 40 + "/x",
+        "acme/" + "r" * 101,
+        "acme/.",
+        "acme/..",
+        "acme/llm serving",
+        "acme/llm:serving",
+        "acme@123/llm",
+        "acme/llm\nserving",
+    ],
+)
+def test_github_repo_rejects_wildcards_and_other_shapes(value: str) -> None:
+    _, issues = parse_settings({"github_repo": value})
+    assert [str(i) for i in issues] == [f"cdk context: github_repo: {value!r} {GITHUB_REPO_MESSAGE}"]
+    assert "\n" not in str(issues[0])

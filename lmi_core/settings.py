@@ -23,7 +23,7 @@ CONTEXT_OVERFLOW_ENV = "CONTEXT_OVERFLOW_LOCATION_ENV"
 WHERE = "cdk context"
 # GitHub's rules: an owner (user or organization) is 1-39 letters, digits or single inner hyphens;
 # a repository name is up to 100 letters, digits, '.', '-' or '_', and not '.' or '..'.
-GITHUB_OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
+GITHUB_OWNER = re.compile(r"(?=.{1,39}\Z)[A-Za-z0-9](?:-?[A-Za-z0-9])*")
 GITHUB_REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from lmi_core.settings import context_from_environment, parse_settings
+from tests.conftest import MINIMAL, REPO, write_configs
 
 
 def test_defaults() -> None:
@@ -58,7 +62,15 @@ GITHUB_REPO_MESSAGE = (
 
 @pytest.mark.parametrize(
     "value",
-    ["acme/llm-serving", "a/b", "Octo-Org/octo.repo_2", "a" * 39 + "/" + "r" * 100, "acme/.github", "x-1/..a"],
+    [
+        "acme/llm-serving",
+        "a/b",
+        "Octo-Org/octo.repo_2",
+        "a" * 39 + "/" + "r" * 100,
+        "a-" * 19 + "a/x",
+        "acme/.github",
+        "x-1/..a",
+    ],
 )
 def test_github_repo_accepts_owner_slash_name(value: str) -> None:
     settings, issues = parse_settings({"github_repo": value})
@@ -80,6 +92,7 @@ def test_github_repo_accepts_owner_slash_name(value: str) -> None:
         "acme-/x",
         "ac--me/x",
         "a" * 40 + "/x",
+        "a-" * 20 + "a/x",  # 41 characters, hyphens and all
         "acme/" + "r" * 101,
         "acme/.",
         "acme/..",
@@ -93,3 +106,16 @@ def test_github_repo_rejects_wildcards_and_other_shapes(value: str) -> None:
     _, issues = parse_settings({"github_repo": value})
     assert [str(i) for i in issues] == [f"cdk context: github_repo: {value!r} {GITHUB_REPO_MESSAGE}"]
     assert "\n" not in str(issues[0])
+
+
+def test_synth_refuses_a_wildcard_repository_before_writing_anything(tmp_path: Path) -> None:
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    context.update(model_configs=str(write_configs(tmp_path / "configs", {"m1.yaml": MINIMAL})), github_repo="*")
+    outdir = tmp_path / "out"
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == f"cdk context: github_repo: '*' {GITHUB_REPO_MESSAGE}"
+    assert not outdir.exists() or not any(outdir.iterdir())

@@ -28,9 +28,16 @@ def test_every_stage_offered_has_a_deploy_role() -> None:
     context = json.loads((REPO / "cdk.json").read_text())["context"]
     settings, issues = parse_settings(context)
     assert issues == []
-    stage = load(DEPLOY)["on"]["workflow_dispatch"]["inputs"]["stage"]
+    workflow = load(DEPLOY)
+    stage = workflow["on"]["workflow_dispatch"]["inputs"]["stage"]
     assert stage["options"] == list(settings.stages)
     assert stage["default"] in settings.stages
+    # a push to main without DEPLOY_STAGE deploys the fallback stage: it needs a role too
+    job = workflow["jobs"]["deploy"]
+    fallbacks = [re.findall(r"\|\| '([^']+)' \}\}$", text) for text in (job["environment"], job["env"]["STAGE"])]
+    assert all(len(found) == 1 for found in fallbacks)
+    (fallback,) = {found[0] for found in fallbacks}  # environment and STAGE agree
+    assert fallback in settings.stages
 
 
 def test_deploy_job_installs_python_packages_by_hash_before_any_make() -> None:

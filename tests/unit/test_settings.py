@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lmi_core.settings import context_from_environment, parse_settings
 from tests.conftest import MINIMAL, REPO, write_configs
@@ -119,3 +121,19 @@ def test_synth_refuses_a_wildcard_repository_before_writing_anything(tmp_path: P
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[0] == f"cdk context: github_repo: '*' {GITHUB_REPO_MESSAGE}"
     assert not outdir.exists() or not any(outdir.iterdir())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=160) | st.from_regex(r"[A-Za-z0-9*?-]{0,41}/[A-Za-z0-9._*?\[\] -]{0,101}", fullmatch=True))
+def test_an_accepted_repository_is_exactly_one_owner_and_name(value: str) -> None:
+    settings_, issues = parse_settings({"github_repo": value})
+    if issues:
+        assert [i.field for i in issues] == ["github_repo"] and "\n" not in str(issues[0])
+        return
+    if value == "":  # no repository: no OIDC stack
+        assert settings_.github_repo is None
+        return
+    owner, name = value.split("/")
+    assert settings_.github_repo == value
+    assert 1 <= len(owner) <= 39 and 1 <= len(name) <= 100
+    assert not set("*?[] :@") & set(value)  # nothing IAM's StringLike or GitHub's sub would read specially

@@ -16,17 +16,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Stage
+from aws_cdk import CustomResource, Duration, Stack, Stage
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 import lmi_core
 from lmi_constructs.image import ImageProps, LmiImage
+from lmi_constructs.log_groups import owned_log_group
 from lmi_constructs.nag import acknowledge
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
 from lmi_core import naming, serving_properties
@@ -54,9 +54,6 @@ class AotProps:
     model_id: str  # S3 prefix (or, training job only, a Hugging Face id) of the source weights
     artifacts: S3Location  # root of prepared artifacts; this model's land under <prefix><model_name>/<hash>/
     job_name_prefix: str  # the handler may create, describe and stop only jobs named <prefix>-*
-    handler_log_group_name: str
-    framework_log_group_name: str
-    waiter_log_group_name: str
     source_weights: S3Location | None = None  # the job reads the source weights here (S3 model ids)
     configs: tuple[tuple[str, Mapping[str, str]], ...] = ()  # optimization job: (technique, OverrideEnvironment)
     serving: Mapping[str, ServingValue] = field(default_factory=dict)  # training job: serving.properties to build from
@@ -122,7 +119,7 @@ class AotPreparation(Construct):
             job_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
 
         # ---- the handler Lambda
-        self.log_group = self._log_group("HandlerLogs", props.handler_log_group_name, props.key)
+        self.log_group = owned_log_group(self, "HandlerLogs", key=props.key)
         handler_role = iam.Role(self, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         handler_policy = ScopedPolicy(self, "HandlerPolicy", role=handler_role, description=f"AOT handler of {name}")
         kind = JOB_KINDS[props.engine]
@@ -141,7 +138,7 @@ class AotPreparation(Construct):
         handler_policy.allow(["cloudformation:DescribeStacks"], [Stack.of(self).stack_id])
         handler_policy.allow(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
-            [arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{props.handler_log_group_name}:*")],
+            [self.log_group.log_group_arn],
             reason="Lambda creates one log stream per execution environment in its own log group.",
         )
         if props.key is not None:
@@ -172,8 +169,9 @@ class AotPreparation(Construct):
             _acknowledge_lambda(function)
 
         # ---- the Provider framework and the resource
-        waiter_logs = self._log_group("WaiterLogs", props.waiter_log_group_name, props.key)
-        framework_logs = self._log_group("FrameworkLogs", props.framework_log_group_name, props.key)
+        # Named after the handler group's generated name: unique to this `aot:` block's lifetime.
+        waiter_logs = owned_log_group(self, "WaiterLogs", key=props.key, unique_suffix=self.log_group.log_group_name)
+        framework_logs = owned_log_group(self, "FrameworkLogs", key=props.key)
         self.provider = cr.Provider(
             self,
             "Provider",
@@ -217,16 +215,6 @@ class AotPreparation(Construct):
         self.output_prefix = self.resource.get_att_string("OutputPrefix")
         # The image to serve the result with: the optimization job's recommendation, or the job's own image.
         self.recommended_image = self.resource.get_att_string("RecommendedImage")
-
-    def _log_group(self, construct_id: str, name: str, key: kms.IKey | None) -> logs.LogGroup:
-        return logs.LogGroup(
-            self,
-            construct_id,
-            log_group_name=name,
-            retention=logs.RetentionDays.ONE_YEAR,
-            encryption_key=key,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
 
     @staticmethod
     def _grant_artifacts(policy: ScopedPolicy, artifacts: S3Location) -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from lmi_constructs.log_groups import owned_log_group
 from lmi_constructs.model import LmiModel, LmiModelProps
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
 from lmi_constructs.secure_topic import SecureTopic
@@ -40,7 +40,6 @@ class BatchTransformProps:
     transform: TransformProps
     key: kms.IKey
     job_name_prefix: str  # each run's job is <prefix>-<uuid>: at most 26 characters
-    log_group_name: str  # the state machine's execution log
     capture: CaptureProps | None = None  # a transform job captures every record (no sampling, no mode)
     generate_inference_id: bool = True
 
@@ -136,15 +135,9 @@ class BatchTransform(Construct):
         )
         run_transform.next(sfn.Succeed(self, "Done"))
 
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            log_group_name=props.log_group_name,
-            encryption_key=props.key,
-            retention=logs.RetentionDays.ONE_YEAR,
-            removal_policy=RemovalPolicy.RETAIN,
-        )
         machine_role = iam.Role(self, "StateMachineRole", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
+        # Named after the role's generated name: unique to this state machine's lifetime.
+        self.log_group = owned_log_group(self, "Logs", key=props.key, unique_suffix=machine_role.role_name)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
@@ -208,7 +201,10 @@ class BatchTransform(Construct):
         )
         policy.allow(["sns:Publish"], [self.failure_topic.topic_arn])
         policy.allow(["kms:Decrypt", "kms:GenerateDataKey"], [props.key.key_arn])
-        policy.allow(["kms:CreateGrant"], [props.key.key_arn])
+        # The transform job's instances get a grant on the key; only for an AWS resource, never a principal.
+        policy.allow(
+            ["kms:CreateGrant"], [props.key.key_arn], conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}}
+        )
         policy.allow(
             [
                 "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups",

@@ -35,7 +35,8 @@ class LmiModelProps:
     # name -> a CloudFormation dynamic reference ({{resolve:secretsmanager:...}}): CloudFormation resolves it at
     # deploy time; the template, cdk.out and the execution role never see or read the value.
     secrets: Mapping[str, str] = field(default_factory=dict)
-    log_group_names: tuple[str, ...] = ()  # CloudWatch log groups the container writes to
+    log_group_names: tuple[str, ...] = ()  # CloudWatch log groups the container writes to (SageMaker's names)
+    log_stream_prefix: str = ""  # in a group shared by every model (transform jobs), only streams with this prefix
     subnets: Sequence[ec2.ISubnet] = ()
     security_groups: Sequence[ec2.ISecurityGroup] = ()
     code: Mapping[str, bytes] = field(default_factory=dict)  # extra bundle files: model.py, requirements.txt, ...
@@ -84,9 +85,13 @@ class LmiModel(Construct):
                 ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
                 [
                     arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"),
-                    arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}:log-stream:*"),
+                    arn(
+                        f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"
+                        f":log-stream:{props.log_stream_prefix}*"
+                    ),
                 ],
-                reason=f"SageMaker names one log stream per instance at run time, inside the log group {log_group}.",
+                reason=f"SageMaker names one log stream per instance at run time, inside the log group {log_group}"
+                + (f", starting with {props.log_stream_prefix}." if props.log_stream_prefix else "."),
             )
         vpc = None
         if props.subnets:

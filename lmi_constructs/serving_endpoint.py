@@ -11,7 +11,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from lmi_constructs.model import LmiModel
-from lmi_constructs.scaling import ScalingProps, track, variant_scalable_target
+from lmi_constructs.scaling import INSTANCE_COUNT, ScalingProps, track, variant_scalable_target
 from lmi_constructs.variant import VARIANT_NAME
 
 
@@ -57,8 +57,20 @@ class ServingEndpoint(Construct):
         self.scalable_target = variant_scalable_target(
             self, self.endpoint, self.endpoint_name, self.variant_name, dimension, scaling
         )
+        if dimension == INSTANCE_COUNT:
+            self.keep_instance_count_on_update()
         track(self.scalable_target, policy_id, scaling, predefined=predefined, custom=custom)
         return self.scalable_target
+
+    def keep_instance_count_on_update(self) -> None:
+        """An update (a new EndpointConfig) starts from the variant's current instance count, the one
+        autoscaling chose, instead of resetting it to the config's initial count: UpdateEndpoint's
+        RetainAllVariantProperties. The weight still comes from the config (one variant, weight 1).
+        The blue/green rollout provisions the new fleet at the retained count."""
+        self.endpoint.retain_all_variant_properties = True
+        self.endpoint.exclude_retained_variant_properties = [
+            sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type="DesiredWeight")
+        ]
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         return iam.Grant.add_to_principal(

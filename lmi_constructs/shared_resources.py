@@ -85,8 +85,16 @@ class SharedServingResources(Construct):
                     "would copy inference payloads out of the serving region.",
                 )
         self.alarm_topic = SecureTopic(self, "Alarms", key=self.key, display_name="LMI serving alarms").topic
-        # CloudWatch alarms publish to the encrypted topic only if they may use the key.
-        self.key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
+        # CloudWatch alarms publish to the encrypted topic only if they may use the key: this account's
+        # alarms only (aws:SourceAccount keeps another account's CloudWatch from using it as a deputy).
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
         # Encrypted log groups (batch state machines) need CloudWatch Logs to use the key,
         # limited to this account's log groups.
         self.key.add_to_resource_policy(

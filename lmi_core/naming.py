@@ -78,12 +78,13 @@ def transform_job_name(model: str, run_id: str) -> str:
     return f"{transform_job_prefix(model)}-{run_id}"
 
 
-def transform_log_group(model: str) -> str:
-    return f"/aws/sagemaker/TransformJobs/{transform_job_prefix(model)}-"
+# SageMaker writes every transform job's logs to this one group, in streams `<job name>/<instance>-<time>`.
+TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"
 
 
-def state_machine_log_group(model: str) -> str:
-    return f"/aws/vendedlogs/states/{PREFIX}-{model}"
+def transform_log_stream_prefix(model: str) -> str:
+    """The streams of this model's transform jobs start with `<job name prefix>-`."""
+    return f"{transform_job_prefix(model)}-"
 
 
 # ---------------------------------------------------------------- ahead-of-time preparation
@@ -97,18 +98,6 @@ def aot_job_name(model: str, content_hash: str, attempt: int = 1) -> str:
     """Deterministic, so a later deploy re-attaches; a failed attempt is followed by -r2, -r3, ..."""
     name = f"{aot_job_prefix(model)}-{content_hash}"
     return name if attempt == 1 else f"{name}-r{attempt}"
-
-
-def aot_handler_log_group(model: str) -> str:
-    return f"/aws/lambda/{PREFIX}-aot-{model}"
-
-
-def aot_framework_log_group(model: str) -> str:
-    return f"/aws/lambda/{PREFIX}-aot-{model}-framework"
-
-
-def aot_waiter_log_group(model: str) -> str:
-    return f"/aws/vendedlogs/states/{PREFIX}-aot-{model}"
 
 
 def aot_artifacts_prefix(model: str, root: str = "aot/") -> str:

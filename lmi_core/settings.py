@@ -21,6 +21,10 @@ from lmi_core.issues import Issue
 CONTEXT_ENV = "CDK_CONTEXT_JSON"
 CONTEXT_OVERFLOW_ENV = "CONTEXT_OVERFLOW_LOCATION_ENV"
 WHERE = "cdk context"
+# GitHub's rules: an owner (user or organization) is 1-39 letters, digits or single inner hyphens;
+# a repository name is up to 100 letters, digits, '.', '-' or '_', and not '.' or '..'.
+GITHUB_OWNER = re.compile(r"(?=.{1,39}\Z)[A-Za-z0-9](?:-?[A-Za-z0-9])*")
+GITHUB_REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 
 
 STAGE_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
@@ -72,6 +76,17 @@ def _text(context: Mapping[str, Any], key: str) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+def github_repo_problem(value: str) -> str | None:
+    """Why `value` is not `owner/name` of one GitHub repository (a wildcard would trust every repository)."""
+    owner, slash, name = value.partition("/")
+    if slash and GITHUB_OWNER.fullmatch(owner) and GITHUB_REPO_NAME.fullmatch(name) and name not in (".", ".."):
+        return None
+    return (
+        f"{value!r} is not one GitHub repository (allowed: owner/name; the owner 1-39 letters, digits or inner "
+        "hyphens, the name up to 100 letters, digits, '.', '-' or '_'; no wildcards)"
+    )
+
+
 def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     """The settings, and one issue per bad value (`cdk context: <key>: ... (allowed: ...)`)."""
     issues: list[Issue] = []
@@ -91,6 +106,9 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
             "region",
             f"'{region}' has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
         )
+    github_repo = _text(context, "github_repo")
+    if github_repo is not None and (problem := github_repo_problem(github_repo)):
+        bad("github_repo", problem)
     stages = tuple(s.strip() for s in (_text(context, "stages") or ",".join(DEFAULT_STAGES)).split(","))
     bad_stages = [s for s in stages if not STAGE_PATTERN.fullmatch(s)]
     if bad_stages:
@@ -124,7 +142,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         strict=strict_text == "true",
         account=target.account or account,
         region=target.region or region,
-        github_repo=_text(context, "github_repo"),
+        github_repo=github_repo,
         stages=stages,
         unsuffixed_stage=unsuffixed,
         stage_targets=targets,

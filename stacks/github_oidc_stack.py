@@ -8,14 +8,58 @@ from constructs import Construct
 
 from lmi_constructs.scoped_policy import ScopedPolicy, arn
 from lmi_core import naming
+from lmi_core.settings import github_repo_problem
 
 GITHUB_OIDC = "token.actions.githubusercontent.com"
+DEPLOY_BRANCH = "refs/heads/main"
+DEPLOY_WORKFLOW = ".github/workflows/deploy.yml"
+
+
+def claim(name: str) -> str:
+    """The IAM condition key of one GitHub OIDC claim (STS evaluates sub, aud and, since 2026,
+    GitHub's actor, repository, repository_id, ref, environment, workflow and job_workflow_ref)."""
+    return f"{GITHUB_OIDC}:{name}"
+
+
+def subjects(repository: str, context: str) -> list[str]:
+    """GitHub's default `sub`, in both forms: `repo:owner/name:<context>` and, for repositories created
+    after 15 July 2026 (or opted in), `repo:owner@<owner id>/name@<repo id>:<context>`. `@` cannot
+    occur in GitHub names, so the ids are the only thing the wildcards match."""
+    owner, name = repository.split("/", 1)
+    return [f"repo:{repository}:{context}", f"repo:{owner}@*/{name}@*:{context}"]
+
+
+def deploy_trust(repository: str, stages: list[str]) -> dict[str, dict[str, str | list[str]]]:
+    """Jobs of `deploy.yml` on `main` of this repository, in one of the stage environments.
+
+    An environment job's `sub` names the environment but no branch, so any branch whose workflow says
+    `environment: dev` would match it alone: the `ref` and `job_workflow_ref` claims bind the branch and
+    the workflow file. All keys must match (StringEquals with a missing claim is false)."""
+    return {
+        "StringEquals": {
+            claim("aud"): "sts.amazonaws.com",
+            claim("repository"): repository,
+            claim("environment"): list(stages),
+            claim("ref"): DEPLOY_BRANCH,
+            claim("job_workflow_ref"): f"{repository}/{DEPLOY_WORKFLOW}@{DEPLOY_BRANCH}",
+        },
+        "StringLike": {claim("sub"): [s for stage in stages for s in subjects(repository, f"environment:{stage}")]},
+    }
+
+
+def diff_trust(repository: str) -> dict[str, dict[str, str | list[str]]]:
+    """`pull_request` jobs of this repository: their `sub` ends in `:pull_request` and their `ref` is the
+    merge ref `refs/pull/<n>/merge` (a `pull_request_target` run has the base branch's ref instead)."""
+    return {
+        "StringEquals": {claim("aud"): "sts.amazonaws.com", claim("repository"): repository},
+        "StringLike": {claim("sub"): subjects(repository, "pull_request"), claim("ref"): "refs/pull/*/merge"},
+    }
 
 
 class GithubOidcStack(Stack):
     """GitHub Actions OIDC provider and two roles, no long-lived keys:
-    - deploy role: only `environment:<stage>` jobs of one repository may assume it; it may only
-      assume the CDK bootstrap roles (deploy, file/image publishing, lookup), which do the work;
+    - deploy role: only `deploy.yml` jobs on `main` of one repository, in a stage's environment, may assume
+      it; it may only assume the CDK bootstrap roles (deploy, file/image publishing, lookup), which do the work;
     - diff role: pull-request jobs of that repository; it may only assume the bootstrap lookup role
       and read CloudFormation templates (`cdk diff`).
     Deploy it once with `cdk deploy lmi-github-oidc -c github_repo=owner/name -c stages=dev,prod`.
@@ -24,24 +68,21 @@ class GithubOidcStack(Stack):
     def __init__(
         self, scope: Construct, construct_id: str, *, repository: str, stages: list[str], **kwargs: Any
     ) -> None:
+        if problem := github_repo_problem(repository):
+            raise ValueError(problem)
         super().__init__(scope, construct_id, **kwargs)
         provider = iam.OpenIdConnectProvider(
             self, "GitHub", url=f"https://{GITHUB_OIDC}", client_ids=["sts.amazonaws.com"]
         )
-        audience = {f"{GITHUB_OIDC}:aud": "sts.amazonaws.com"}
         bootstrap = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/cdk-hnb659fds"
 
         deploy_role = iam.Role(
             self,
             "DeployRole",
-            description=f"GitHub Actions deploys of {repository}",
+            description=f"GitHub Actions deploys of {repository} from main",
             max_session_duration=Duration.hours(4),
             assumed_by=iam.WebIdentityPrincipal(
-                provider.open_id_connect_provider_arn,
-                conditions={
-                    "StringEquals": audience,
-                    "StringLike": {f"{GITHUB_OIDC}:sub": [f"repo:{repository}:environment:{s}" for s in stages]},
-                },
+                provider.open_id_connect_provider_arn, conditions=deploy_trust(repository, stages)
             ),
         )
         ScopedPolicy(self, "DeployPolicy", role=deploy_role, description="assume the CDK bootstrap roles").allow(
@@ -54,10 +95,7 @@ class GithubOidcStack(Stack):
             "DiffRole",
             description=f"GitHub Actions read-only cdk diff for pull requests of {repository}",
             assumed_by=iam.WebIdentityPrincipal(
-                provider.open_id_connect_provider_arn,
-                conditions={
-                    "StringEquals": {**audience, f"{GITHUB_OIDC}:sub": f"repo:{repository}:pull_request"},
-                },
+                provider.open_id_connect_provider_arn, conditions=diff_trust(repository)
             ),
         )
         diff_policy = ScopedPolicy(self, "DiffPolicy", role=diff_role, description="read templates for cdk diff")

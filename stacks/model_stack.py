@@ -8,6 +8,7 @@ from constructs import Construct
 from lmi_constructs.shared_resources import SharedServingResources
 from lmi_core.loader import LoadedConfig
 from stacks.kinds import build_serving
+from stacks.shared_stack import import_in_use_guard
 
 
 class ModelStack(Stack):
@@ -27,6 +28,7 @@ class ModelStack(Stack):
         self.serving = build_serving(self, loaded, shared)
         for output_name, value in self.serving.outputs.items():
             CfnOutput(self, output_name, value=value)
+        import_in_use_guard(self, Stack.of(shared).stack_name)
         Tags.of(self).add("lmi:model", self.config.name)
         for key, value in sorted(self.config.tags.items()):
             Tags.of(self).add(key, value)

@@ -2,11 +2,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnOutput, Fn, Stack
 from constructs import Construct
 
 from lmi_constructs.shared_resources import BucketNames, SharedResourcesProps, SharedServingResources
 from stacks.kinds.common import shared_bucket_name
+
+
+def in_use_export(shared_stack_name: str) -> str:
+    """The export every model stack imports, so that CloudFormation refuses to delete the shared stack
+    while one exists ("Export ... cannot be deleted as it is in use by lmi-<model>, ...")."""
+    return f"{shared_stack_name}-in-use"
+
+
+def import_in_use_guard(model_stack: Stack, shared_stack_name: str) -> CfnOutput:
+    """A model stack's import of the shared stack's guard export (an output: it changes no resource)."""
+    return CfnOutput(
+        model_stack,
+        "SharedStackInUse",
+        value=Fn.import_value(in_use_export(shared_stack_name)),
+        description=f"Imports {in_use_export(shared_stack_name)}: {shared_stack_name} cannot be deleted while "
+        "this stack exists.",
+    )
 
 
 class SharedStack(Stack):
@@ -21,3 +38,12 @@ class SharedStack(Stack):
             aot_artifacts=shared_bucket_name("aot-artifacts", name_stage),
         )
         self.resources = SharedServingResources(self, "Shared", props=SharedResourcesProps(bucket_names=names))
+        # Model stacks reach the key and topic by weak references (Fn::GetStackOutput), which do not stop a
+        # delete: this export does. Its value never changes, so imports never block an update.
+        CfnOutput(
+            self,
+            "InUse",
+            value=self.stack_name,
+            export_name=in_use_export(self.stack_name),
+            description="Imported by every model stack: delete them (cdk destroy lmi-<model>) before this one.",
+        )

@@ -21,7 +21,13 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
         scope,
         "Serving",
         props=BatchTransformProps(
-            model=model_props(scope, loaded, shared, log_group=naming.transform_log_group(name)),
+            model=model_props(
+                scope,
+                loaded,
+                shared,
+                log_group=naming.TRANSFORM_LOG_GROUP,
+                log_stream_prefix=naming.transform_log_stream_prefix(name),
+            ),
             transform=TransformProps(
                 input=s3_location(scope, "InputBucket", config.batch.input),
                 output=s3_location(scope, "OutputBucket", config.batch.output),
@@ -35,7 +41,6 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
             ),
             key=shared.key,
             job_name_prefix=naming.transform_job_prefix(name),
-            log_group_name=naming.state_machine_log_group(name),
             capture=None if capture is None else CaptureProps(capture_location(name, shared), shared.key),
             generate_inference_id=capture is not None and capture.generate_inference_id,
         ),

@@ -71,7 +71,11 @@ def s3_location(scope: Construct, construct_id: str, uri: str) -> S3Location:
 
 
 def model_props(
-    scope: Construct, loaded: LoadedConfig, shared: SharedRefs, log_group: str | None = None
+    scope: Construct,
+    loaded: LoadedConfig,
+    shared: SharedRefs,
+    log_group: str | None = None,
+    log_stream_prefix: str = "",
 ) -> LmiModelProps:
     """The Model's props; with `aot:` also the preparation job, whose output becomes the model id."""
     config = loaded.config
@@ -107,6 +111,7 @@ def model_props(
         environment={**config.env, **environment},
         secrets={key: secret_reference(source) for key, source in config.secrets.items()},
         log_group_names=(log_group or naming.endpoint_log_group(name),),
+        log_stream_prefix=log_stream_prefix,
         subnets=()
         if vpc is None
         else tuple(ec2.Subnet.from_subnet_id(scope, f"Subnet{i}", s) for i, s in enumerate(vpc.subnet_ids)),
@@ -134,9 +139,6 @@ def aot_props(loaded: LoadedConfig, plan: aot_plan.AotPlan, shared: SharedRefs, 
         model_id=config.model.id,
         artifacts=S3Location(shared.bucket("aot-artifacts"), "aot/"),
         job_name_prefix=naming.aot_job_prefix(name),
-        handler_log_group_name=naming.aot_handler_log_group(name),
-        framework_log_group_name=naming.aot_framework_log_group(name),
-        waiter_log_group_name=naming.aot_waiter_log_group(name),
         source_weights=weights,
         configs=plan.configs,
         serving=dict(config.serving) if plan.engine == "training-job" else {},

@@ -68,6 +68,9 @@ class Literals:
         return PLAUSIBLE.get(resource["Type"], logical_id[:60])
 
 
+UPDATE_ENDPOINT_ONLY = ("RetainAllVariantProperties", "ExcludeRetainedVariantProperties", "RetainDeploymentConfig")
+
+
 def sagemaker_requests(template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(logical id, operation, request) for every SageMaker resource CloudFormation will create."""
     literals = Literals(template)
@@ -79,7 +82,14 @@ def sagemaker_requests(template: dict[str, Any]) -> Iterator[tuple[str, str, dic
         elif kind == "AWS::SageMaker::EndpointConfig":
             yield logical_id, "CreateEndpointConfig", {"EndpointConfigName": f"{logical_id[:50]}-0A1B2C", **properties}
         elif kind == "AWS::SageMaker::Endpoint":
+            # CloudFormation sends the Retain* options only with UpdateEndpoint.
+            retain = {k: properties.pop(k) for k in UPDATE_ENDPOINT_ONLY if k in properties}
             yield logical_id, "CreateEndpoint", properties
+            if retain:
+                update = {k: v for k, v in properties.items() if k in ("EndpointName", "EndpointConfigName")}
+                if "DeploymentConfig" in properties:
+                    update["DeploymentConfig"] = properties["DeploymentConfig"]
+                yield logical_id, "UpdateEndpoint", {**update, **retain}
         elif kind == "AWS::SageMaker::InferenceComponent":
             # CloudFormation sends DeploymentConfig only with UpdateInferenceComponent.
             name = properties.pop("InferenceComponentName", f"{logical_id[:50]}-0A1B2C")

@@ -35,7 +35,7 @@ def test_example_requests_meet_the_contract(examples: Synth, stack: str) -> None
 
 def test_every_sagemaker_kind_of_request_is_checked(examples: Synth) -> None:
     operations = {op for t in examples.templates.values() for _, op, _ in sagemaker_requests(t)}
-    assert {"CreateModel", "CreateEndpointConfig", "CreateEndpoint"} <= operations
+    assert {"CreateModel", "CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint"} <= operations
     assert any(True for t in examples.templates.values() for _ in transform_job_requests(t))
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Match, Template
 
+from stacks.github_oidc_stack import DEPLOY_BRANCH, DEPLOY_WORKFLOW, GithubOidcStack
 from tests.conftest import MINIMAL, Synth, synth, write_configs
+from tests.conftest import REPO as REPO_ROOT
 
 
 @pytest.fixture(scope="module")
@@ -21,19 +25,144 @@ def roles(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {k: r["Properties"] for k, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
 
 
-def test_trust_is_limited_to_repository_and_stage(oidc: Synth) -> None:
-    template = oidc.templates["lmi-github-oidc"]
-    by_name = {k: v for k, v in roles(template).items()}
-    deploy = next(v for k, v in by_name.items() if k.startswith("DeployRole"))
-    condition = deploy["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]
-    assert condition["StringLike"]["token.actions.githubusercontent.com:sub"] == [
-        "repo:acme/llm-serving:environment:dev",
-        "repo:acme/llm-serving:environment:prod",
-    ]
-    assert condition["StringEquals"] == {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
-    diff = next(v for k, v in by_name.items() if k.startswith("DiffRole"))
-    diff_condition = diff["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringEquals"]
-    assert diff_condition["token.actions.githubusercontent.com:sub"] == "repo:acme/llm-serving:pull_request"
+def trust(oidc: Synth, role: str) -> dict[str, Any]:
+    """The Condition block of a role's trust policy (one statement)."""
+    found = Template.from_stack(oidc.stack("lmi-github-oidc")).find_resources("AWS::IAM::Role")
+    (properties,) = [r["Properties"] for k, r in found.items() if k.startswith(role)]
+    (statement,) = properties["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    return statement["Condition"]  # type: ignore[no-any-return]
+
+
+def allows(condition: dict[str, Any], token: dict[str, str]) -> bool:
+    """IAM's evaluation of StringEquals / StringLike: every key must match one of its values; a claim
+    missing from the token never matches."""
+
+    def like(pattern: str, value: str) -> bool:
+        return re.fullmatch(".*".join(re.escape(part) for part in pattern.split("*")), value) is not None
+
+    tests = {"StringEquals": lambda p, v: p == v, "StringLike": like}
+    for operator, keys in condition.items():
+        for key, wanted in keys.items():
+            claim = token.get(key.removeprefix(f"{GITHUB}:"))
+            values = wanted if isinstance(wanted, list) else [wanted]
+            if claim is None or not any(tests[operator](v, claim) for v in values):
+                return False
+    return True
+
+
+GITHUB = "token.actions.githubusercontent.com"
+REPO = "acme/llm-serving"
+MAIN_DEPLOY = {  # a push to main running deploy.yml in the dev environment (GitHub's default claims)
+    "aud": "sts.amazonaws.com",
+    "sub": f"repo:{REPO}:environment:dev",
+    "repository": REPO,
+    "environment": "dev",
+    "ref": "refs/heads/main",
+    "job_workflow_ref": f"{REPO}/.github/workflows/deploy.yml@refs/heads/main",
+    "event_name": "push",
+}
+PULL_REQUEST = {
+    "aud": "sts.amazonaws.com",
+    "sub": f"repo:{REPO}:pull_request",
+    "repository": REPO,
+    "ref": "refs/pull/7/merge",
+    "job_workflow_ref": f"{REPO}/.github/workflows/pr.yml@refs/pull/7/merge",
+    "event_name": "pull_request",
+}
+
+
+def test_deploy_trust_names_repository_branch_workflow_and_environments(oidc: Synth) -> None:
+    Template.from_stack(oidc.stack("lmi-github-oidc")).has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {
+                "Statement": [
+                    Match.object_like(
+                        {
+                            "Condition": {
+                                "StringEquals": {
+                                    f"{GITHUB}:aud": "sts.amazonaws.com",
+                                    f"{GITHUB}:repository": REPO,
+                                    f"{GITHUB}:environment": ["dev", "prod"],
+                                    f"{GITHUB}:ref": "refs/heads/main",
+                                    f"{GITHUB}:job_workflow_ref": f"{REPO}/.github/workflows/deploy.yml@refs/heads/main",
+                                },
+                                "StringLike": {
+                                    f"{GITHUB}:sub": [
+                                        f"repo:{REPO}:environment:dev",
+                                        "repo:acme@*/llm-serving@*:environment:dev",
+                                        f"repo:{REPO}:environment:prod",
+                                        "repo:acme@*/llm-serving@*:environment:prod",
+                                    ]
+                                },
+                            }
+                        }
+                    )
+                ]
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "allowed"),
+    [
+        ({}, True),
+        ({"environment": "prod", "sub": f"repo:{REPO}:environment:prod"}, True),
+        ({"sub": "repo:acme@1234/llm-serving@5678:environment:dev"}, True),  # immutable subject claim
+        ({"event_name": "workflow_dispatch"}, True),
+        # another branch that says `environment: dev` (the hole this trust closes)
+        ({"ref": "refs/heads/feature", "job_workflow_ref": f"{REPO}/.github/workflows/deploy.yml@refs/heads/feature"}, False),
+        ({"ref": "refs/heads/feature"}, False),
+        ({"job_workflow_ref": f"{REPO}/.github/workflows/deploy.yml@refs/heads/feature"}, False),
+        ({"ref": "refs/tags/v1", "job_workflow_ref": f"{REPO}/.github/workflows/deploy.yml@refs/tags/v1"}, False),
+        ({"job_workflow_ref": f"{REPO}/.github/workflows/pr.yml@refs/heads/main"}, False),  # another workflow on main
+        ({"environment": "staging", "sub": f"repo:{REPO}:environment:staging"}, False),  # a stage with no role
+        ({"repository": "acme/other", "sub": "repo:acme/other:environment:dev",
+          "job_workflow_ref": "acme/other/.github/workflows/deploy.yml@refs/heads/main"}, False),
+        ({"repository": "evil/llm-serving", "sub": "repo:evil/llm-serving:environment:dev"}, False),
+        ({"sub": f"repo:{REPO}:ref:refs/heads/main", "environment": None}, False),  # a job with no environment
+        ({"sub": f"repo:{REPO}:pull_request"}, False),
+        ({"aud": "https://github.com/acme"}, False),
+        ({"ref": None}, False),
+        ({"job_workflow_ref": None}, False),
+    ],
+)  # fmt: skip
+def test_deploy_trust_decides_tokens(oidc: Synth, change: dict[str, str | None], allowed: bool) -> None:
+    token = {k: v for k, v in {**MAIN_DEPLOY, **change}.items() if v is not None}
+    assert allows(trust(oidc, "DeployRole"), token) is allowed
+
+
+@pytest.mark.parametrize(
+    ("change", "allowed"),
+    [
+        ({}, True),
+        ({"sub": "repo:acme@1/llm-serving@2:pull_request"}, True),
+        ({"ref": "refs/heads/main", "event_name": "pull_request_target"}, False),  # runs with the base ref
+        ({"sub": f"repo:{REPO}:ref:refs/heads/main", "ref": "refs/heads/main", "event_name": "push"}, False),
+        ({"sub": f"repo:{REPO}:environment:dev", "environment": "dev"}, False),
+        ({"repository": "fork/llm-serving", "sub": "repo:fork/llm-serving:pull_request"}, False),
+        ({"repository": "acme/other", "sub": "repo:acme/other:pull_request"}, False),
+    ],
+)
+def test_diff_trust_only_pull_requests_of_the_repository(
+    oidc: Synth, change: dict[str, str | None], allowed: bool
+) -> None:
+    token = {k: v for k, v in {**PULL_REQUEST, **change}.items() if v is not None}
+    assert allows(trust(oidc, "DiffRole"), token) is allowed
+
+
+def test_the_deploy_workflow_is_the_one_trusted() -> None:
+    assert (REPO_ROOT / DEPLOY_WORKFLOW).is_file()
+    assert DEPLOY_BRANCH == "refs/heads/main"
+
+
+def test_a_repository_with_wildcards_is_refused_by_the_stack_too() -> None:
+    from aws_cdk import App
+
+    with pytest.raises(ValueError, match="is not one GitHub repository"):
+        GithubOidcStack(App(), "x", repository="acme/*", stages=["dev"])
 
 
 def test_roles_only_assume_bootstrap_roles(oidc: Synth) -> None:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lmi_core.settings import context_from_environment, parse_settings
+from tests.conftest import MINIMAL, REPO, write_configs
 
 
 def test_defaults() -> None:
@@ -48,3 +54,86 @@ def test_context_from_the_cli_environment(tmp_path: Path) -> None:
     environ = {"CDK_CONTEXT_JSON": json.dumps({"region": "eu-west-1"}), "CONTEXT_OVERFLOW_LOCATION_ENV": str(overflow)}
     assert context_from_environment(environ) == {"region": "eu-west-1", "stage": "prod"}
     assert context_from_environment({}) == {}
+
+
+GITHUB_REPO_MESSAGE = (
+    "is not one GitHub repository (allowed: owner/name; the owner 1-39 letters, digits or inner hyphens, the name "
+    "up to 100 letters, digits, '.', '-' or '_'; no wildcards)"
+)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "acme/llm-serving",
+        "a/b",
+        "Octo-Org/octo.repo_2",
+        "a" * 39 + "/" + "r" * 100,
+        "a-" * 19 + "a/x",
+        "acme/.github",
+        "x-1/..a",
+    ],
+)
+def test_github_repo_accepts_owner_slash_name(value: str) -> None:
+    settings, issues = parse_settings({"github_repo": value})
+    assert issues == [] and settings.github_repo == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "*",  # every repository on GitHub could assume the deploy role
+        "acme/*",
+        "*/llm-serving",
+        "acme/llm-?",
+        "acme",
+        "acme/",
+        "/llm-serving",
+        "acme/llm/serving",
+        "-acme/x",
+        "acme-/x",
+        "ac--me/x",
+        "a" * 40 + "/x",
+        "a-" * 20 + "a/x",  # 41 characters, hyphens and all
+        "acme/" + "r" * 101,
+        "acme/.",
+        "acme/..",
+        "acme/llm serving",
+        "acme/llm:serving",
+        "acme@123/llm",
+        "acme/llm\nserving",
+    ],
+)
+def test_github_repo_rejects_wildcards_and_other_shapes(value: str) -> None:
+    _, issues = parse_settings({"github_repo": value})
+    assert [str(i) for i in issues] == [f"cdk context: github_repo: {value!r} {GITHUB_REPO_MESSAGE}"]
+    assert "\n" not in str(issues[0])
+
+
+def test_synth_refuses_a_wildcard_repository_before_writing_anything(tmp_path: Path) -> None:
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    context.update(model_configs=str(write_configs(tmp_path / "configs", {"m1.yaml": MINIMAL})), github_repo="*")
+    outdir = tmp_path / "out"
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == f"cdk context: github_repo: '*' {GITHUB_REPO_MESSAGE}"
+    assert not outdir.exists() or not any(outdir.iterdir())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=160) | st.from_regex(r"[A-Za-z0-9*?-]{0,41}/[A-Za-z0-9._*?\[\] -]{0,101}", fullmatch=True))
+def test_an_accepted_repository_is_exactly_one_owner_and_name(value: str) -> None:
+    settings_, issues = parse_settings({"github_repo": value})
+    if issues:
+        assert [i.field for i in issues] == ["github_repo"] and "\n" not in str(issues[0])
+        return
+    if value == "":  # no repository: no OIDC stack
+        assert settings_.github_repo is None
+        return
+    owner, name = value.split("/")
+    assert settings_.github_repo == value
+    assert 1 <= len(owner) <= 39 and 1 <= len(name) <= 100
+    assert not set("*?[] :@") & set(value)  # nothing IAM's StringLike or GitHub's sub would read specially

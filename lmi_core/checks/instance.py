@@ -9,7 +9,7 @@ from lmi_core.config import InstanceConfig
 from lmi_core.facts import images
 from lmi_core.facts.instances import catalog_summary, instance_spec, same_family
 from lmi_core.issues import Finding, did_you_mean, error, warning
-from lmi_core.serving_properties import ServingValue
+from lmi_core.serving_properties import ServingValue, parse_int
 
 
 def instance_type_findings(instance_type: str) -> Iterator[Finding]:
@@ -59,12 +59,7 @@ def no_volume_on_nvme(config: InstanceConfig, context: CheckContext) -> Iterator
 
 
 def _seconds(value: ServingValue | None) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None  # the serving-key type check reports it
+    return parse_int(value)  # None when unreadable: the serving-key type check reports it
 
 
 def startup_findings(field: str, startup: int, serving: Mapping[str, ServingValue]) -> Iterator[Finding]:

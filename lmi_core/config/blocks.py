@@ -12,12 +12,12 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from lmi_core.config import s3
 from lmi_core.facts.instances import InstanceSpec, family_of, instance_spec
 from lmi_core.facts.optimization import V1_MODES
 from lmi_core.serving_properties import ServingValue
 
 NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
-S3_PREFIX_PATTERN = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.*)$")
 HF_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -28,17 +28,12 @@ class Strict(BaseModel):
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
-    """s3://bucket/key -> (bucket, key)."""
-    match = S3_PREFIX_PATTERN.match(uri)
-    if match is None:
-        raise ValueError(f"{uri} is not an S3 URI")
-    return match.group("bucket"), match.group("key")
+    """s3://bucket/key -> (bucket, key), for a URI the config has validated."""
+    return s3.parse(uri)
 
 
 def _s3_prefix(value: str) -> str:
-    match = S3_PREFIX_PATTERN.match(value)
-    if not match or not match.group("key").endswith("/"):
-        raise ValueError("must be an S3 prefix ending in '/' (allowed: s3://bucket/prefix/)")
+    s3.prefix(value)
     return value
 
 
@@ -56,16 +51,12 @@ class ModelSource(Strict):
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if value.startswith("s3://"):
-            match = S3_PREFIX_PATTERN.match(value)
-            if not match:
-                raise ValueError("is not a valid S3 URI (allowed: s3://bucket/prefix/)")
-            key = match.group("key")
+            _, key = s3.parse(value)
             if key.endswith((".tar.gz", ".tgz", ".tar", ".zip", ".bin", ".safetensors")):
                 raise ValueError(
                     "points at a file; LMI needs an uncompressed S3 prefix ending in '/' (allowed: s3://bucket/prefix/)"
                 )
-            if not key.endswith("/"):
-                raise ValueError(f"must be an S3 prefix ending in '/' (allowed: {value}/)")
+            s3.prefix(value)
             return value
         if not HF_ID_PATTERN.match(value):
             raise ValueError("is neither an S3 prefix nor a Hugging Face id (allowed: s3://bucket/prefix/ or org/name)")

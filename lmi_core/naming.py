@@ -17,6 +17,10 @@ SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 AOT_HASH_LENGTH = 16
 AOT_MODEL_PART = 30  # lmi-aot-<30>-<16-char hash>-r<NN> stays within 63
 TRANSFORM_MODEL_PART = 26  # <26>-<36-char uuid> = 63
+# Tags the project puts on every resource of a model stack; `lmi:` keys are the project's own.
+PROJECT_TAG_PREFIX = f"{PREFIX}:"
+MODEL_TAG = f"{PROJECT_TAG_PREFIX}model"
+PROJECT_TAGS = (MODEL_TAG,)
 SHARED_BUCKET_PURPOSES = ("data-capture", "access-logs", "async-payloads", "aot-artifacts")
 
 

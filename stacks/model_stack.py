@@ -6,6 +6,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from lmi_constructs.shared_resources import SharedServingResources
+from lmi_core import naming
 from lmi_core.loader import LoadedConfig
 from stacks.kinds import build_serving
 
@@ -27,6 +28,6 @@ class ModelStack(Stack):
         self.serving = build_serving(self, loaded, shared)
         for output_name, value in self.serving.outputs.items():
             CfnOutput(self, output_name, value=value)
-        Tags.of(self).add("lmi:model", self.config.name)
+        Tags.of(self).add(naming.MODEL_TAG, self.config.name)
         for key, value in sorted(self.config.tags.items()):
             Tags.of(self).add(key, value)

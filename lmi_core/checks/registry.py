@@ -23,6 +23,7 @@ class CheckContext:
     stage: str = "dev"
     region: str | None = None  # set when the app targets one region (-c region=...)
     custom_handler: bool = False  # the code: bundle brings its own handle() (LMI's default handler is not used)
+    code_files: frozenset[str] | None = None  # the code: bundle's file names, when it was read without problems
 
 
 @dataclass(frozen=True)

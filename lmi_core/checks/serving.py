@@ -217,3 +217,25 @@ def fp8_needs_fp8_hardware(config: InstanceConfig, context: CheckContext) -> Ite
             f"fp8 needs an Ampere GPU or newer; {spec.name} has {spec.describe_accelerators()} "
             "(allowed there: awq, or use ml.g5/g6/g6e/p4d/p5)",
         )
+
+
+@check(on=ModelConfig, fields=("serving.option.entryPoint", "code"))
+def entry_point_in_code(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """An entry point that names a file (not a module of the container) must ship in the code: bundle."""
+    entry = config.serving.get(ENTRY_POINT)
+    if not isinstance(entry, str) or not (entry.endswith(".py") or "/" in entry):
+        return
+    field = f"serving.{ENTRY_POINT}"
+    parts = entry.split("/")
+    if entry.startswith("/") or ".." in parts or "" in parts or "." in parts:
+        yield error(
+            field, f"'{entry}' must be a path inside the code: directory (allowed: like model.py or pkg/model.py)"
+        )
+    elif config.code is None:
+        yield error(
+            field,
+            f"'{entry}' names a file, but this model has no code: directory to ship it in (allowed: add code:, or a "
+            "module of the container like djl_python.huggingface)",
+        )
+    elif context.code_files is not None and entry not in context.code_files:
+        yield error(field, f"{entry} is not in the code directory {config.code}")

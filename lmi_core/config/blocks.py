@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from lmi_core.config import s3
+from lmi_core.facts import images
 from lmi_core.facts.instances import InstanceSpec, family_of, instance_spec
 from lmi_core.facts.optimization import V1_MODES
 from lmi_core.serving_properties import ServingValue
@@ -38,6 +39,16 @@ def _s3_prefix(value: str) -> str:
 
 
 S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
+
+
+def _image_tag(value: str | None) -> str | None:
+    """ECR's tag rule; an empty tag and `latest` are left to the pinning check, which says why."""
+    if value and value != "latest" and not images.IMAGE_TAG.match(value):
+        raise ValueError(
+            f"{value!r} is not an image tag (allowed: letters, digits, '.', '_' and '-', at most 128, "
+            "like 0.33.0-lmi15.0.0-cu128)"
+        )
+    return value
 
 
 class ModelSource(Strict):
@@ -73,7 +84,23 @@ class Container(Strict):
         description="LMI image flavour (repository djl-inference). Give `image` + `tag`, or `uri`.",
     )
     tag: str | None = Field(default=None, description="Pinned image tag, e.g. 0.33.0-lmi15.0.0-cu128.")
-    uri: str | None = Field(default=None, description="A full image URI instead of image + tag.")
+    uri: str | None = Field(
+        default=None,
+        description="A full ECR image URI instead of image + tag: <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag> "
+        "(or @sha256:<digest>).",
+    )
+
+    @field_validator("uri")
+    @classmethod
+    def _ecr_image(cls, value: str | None) -> str | None:
+        if value is not None:
+            images.parse_image_uri(value)
+        return value
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_shape(cls, value: str | None) -> str | None:
+        return _image_tag(value)
 
     @property
     def image_tag(self) -> str | None:
@@ -206,6 +233,12 @@ class Aot(Strict):
         "(TensorRT-LLM compile on the 0.33 image).",
     )
     job_tag: str | None = Field(default=None, description="The image tag the job runs (default: chosen per flavour).")
+
+    @field_validator("job_tag")
+    @classmethod
+    def _job_tag_shape(cls, value: str | None) -> str | None:
+        return _image_tag(value)
+
     accept_eula: bool = Field(default=False, description="Accept the model's end-user licence (gated models).")
 
     @property

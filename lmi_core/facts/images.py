@@ -124,3 +124,59 @@ def needs_gpu_4_1_ami(tag: str) -> bool:
 def image_uri(region: str, tag: str) -> str:
     registry = REGIONS[region]
     return f"{registry.account}.dkr.ecr.{region}.{registry.dns_suffix}/{REPOSITORY}:{tag}"
+
+
+# ---------------------------------------------------------------- a full image URI (container.uri)
+
+PARTITION_OF_DNS_SUFFIX: dict[str, str] = {registry.dns_suffix: registry.partition for registry in REGIONS.values()}
+ECR_IMAGE_URI = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z]{2}(-[a-z]+)+-\d+)\."
+    rf"(?P<dns_suffix>{'|'.join(re.escape(s) for s in sorted(PARTITION_OF_DNS_SUFFIX, key=len, reverse=True))})/"
+    r"(?P<repository>(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127})|@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")  # ECR's tag rule
+ECR_URI_ALLOWED = "<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>:<tag> or @sha256:<64 hex digits>"
+
+
+@dataclass(frozen=True)
+class EcrImage:
+    account: str
+    region: str
+    partition: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def repository_arn(self) -> str:
+        return f"arn:{self.partition}:ecr:{self.region}:{self.account}:repository/{self.repository}"
+
+
+def parse_image_uri(uri: str) -> EcrImage:
+    """An ECR image pinned by tag (not latest) or digest; ValueError names what is wrong."""
+    for character in uri:
+        if character in "*?":
+            raise ValueError(f"contains '{character}', a wildcard (allowed: {ECR_URI_ALLOWED})")
+        if character.isspace() or not character.isprintable():
+            raise ValueError(f"contains whitespace or a control character ({character!r}) (allowed: {ECR_URI_ALLOWED})")
+    match = ECR_IMAGE_URI.match(uri)
+    if match is None:
+        raise ValueError(f"is not an ECR image URI (allowed: {ECR_URI_ALLOWED})")
+    if len(match.group("repository")) > 256:
+        raise ValueError("names a repository longer than ECR's 256 characters")
+    tag, digest = match.group("tag"), match.group("digest")
+    if tag is None and digest is None:
+        raise ValueError(f"has no tag, so every deploy may pull a different image (allowed: {ECR_URI_ALLOWED})")
+    if tag == "latest":
+        raise ValueError(
+            f"the tag 'latest' moves, so every deploy may pull a different image (allowed: {ECR_URI_ALLOWED})"
+        )
+    return EcrImage(
+        account=match.group("account"),
+        region=match.group("region"),
+        partition=PARTITION_OF_DNS_SUFFIX[match.group("dns_suffix")],
+        repository=match.group("repository"),
+        tag=tag,
+        digest=digest,
+    )

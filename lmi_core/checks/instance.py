@@ -92,3 +92,20 @@ def cu130_needs_new_ami(config: InstanceConfig, context: CheckContext) -> Iterat
             f"{ami} has too old a GPU driver for the CUDA 13 image {tag}; the endpoint "
             f"would fail its health check (allowed: {images.CU130_AMI_VERSION}, or leave it unset)",
         )
+
+
+@check(on=InstanceConfig, fields=("instance.inference_ami_version", "instance.type"))
+def ami_matches_accelerators(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    """A Neuron AMI has no GPU driver, and a GPU AMI no Neuron driver."""
+    ami, spec = config.instance.inference_ami_version, config.instance.spec()
+    if ami is None or spec is None:
+        return
+    neuron_ami = "-neuron-" in ami
+    if spec.is_neuron and not neuron_ami:
+        yield error(
+            "instance.inference_ami_version",
+            f"{ami} has no Neuron driver for {spec.name} (allowed: al2-ami-sagemaker-inference-neuron-2)",
+        )
+    elif spec.gpus and neuron_ami:
+        gpu_amis = ", ".join(a for a in images.INFERENCE_AMI_VERSIONS if "-gpu-" in a)
+        yield error("instance.inference_ami_version", f"{ami} has no GPU driver for {spec.name} (allowed: {gpu_amis})")

@@ -131,7 +131,7 @@ class Instance(Strict):
     count: int = Field(default=1, ge=1, le=100, description="Initial instance count.")
     startup_health_check_timeout: Timeout = 1800
     model_data_download_timeout: Timeout = 1800
-    inference_ami_version: str | None = Field(
+    inference_ami_version: images.InferenceAmiVersion | None = Field(
         default=None,
         description="Inference AMI; cu130 images need al2023-ami-sagemaker-inference-gpu-4-1 (set for you).",
     )
@@ -279,6 +279,11 @@ class ModelConfig(ConfigBase):
     code_max_mb: int = Field(default=20, ge=1, le=500, description="Size cap of the code directory in MB.")
     autoscaling: Autoscaling | None = None
     aot: Aot | None = None
+
+    def implied_tensor_parallel_degree(self) -> int | None:
+        """The degree serving uses when option.tensor_parallel_degree is not an integer; None: all accelerators
+        of the instance. Kinds that place a model on part of an instance (components) override it."""
+        return None
 
 
 class InstanceConfig(ModelConfig):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 REPOSITORY = "djl-inference"
 SOURCE = "aws/sagemaker-python-sdk@a24812666d25 sagemaker-core/.../image_uri_config/djl-*.json (2026-08-21)"
@@ -106,6 +107,22 @@ TAG_EXAMPLES: dict[str, str] = {
 # Which image flavour can run each ahead-of-time mode.
 AOT_MODE_IMAGE: dict[str, str] = {"trtllm": "tensorrtllm", "quantize-awq": "lmi", "quantize-fp8": "lmi"}
 
+# ProductionVariant.InferenceAmiVersion: the enum of botocore's SageMaker model (tests/unit re-derive it).
+INFERENCE_AMI_VERSIONS = (
+    "al2-ami-sagemaker-inference-gpu-2",
+    "al2-ami-sagemaker-inference-gpu-2-1",
+    "al2-ami-sagemaker-inference-gpu-3-1",
+    "al2-ami-sagemaker-inference-neuron-2",
+    "al2023-ami-sagemaker-inference-gpu-4-1",
+)
+InferenceAmiVersion = Literal[
+    "al2-ami-sagemaker-inference-gpu-2",
+    "al2-ami-sagemaker-inference-gpu-2-1",
+    "al2-ami-sagemaker-inference-gpu-3-1",
+    "al2-ami-sagemaker-inference-neuron-2",
+    "al2023-ami-sagemaker-inference-gpu-4-1",
+]
+
 # CUDA 13 images need the newer inference AMI (older AMIs ship too old a driver).
 CU130_AMI_VERSION = "al2023-ami-sagemaker-inference-gpu-4-1"
 
@@ -180,3 +197,6 @@ def parse_image_uri(uri: str) -> EcrImage:
         tag=tag,
         digest=digest,
     )
+
+
+assert get_args(InferenceAmiVersion) == INFERENCE_AMI_VERSIONS, "one list of inference AMIs"

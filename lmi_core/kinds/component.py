@@ -89,6 +89,9 @@ class ComponentConfig(ModelConfig):
         tp = tensor_parallel_degree(self.serving)
         return tp if isinstance(tp, int) and tp >= 1 else None
 
+    def implied_tensor_parallel_degree(self) -> int | None:
+        return self.resources.accelerators
+
     def demand(self) -> CopyDemand:
         return CopyDemand(self.name, self.accelerators() or 1, self.resources.memory_mb, self.resources.cpus or 0.0)
 

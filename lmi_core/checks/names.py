@@ -49,8 +49,8 @@ def names_not_reserved(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Find
 def derived_names_distinct(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
     """Names that differ can still derive the same physical name (`aot-x`'s state machine log group is `x`'s AOT
     waiter log group) or a job prefix that is a prefix of another's; the later file gets the error."""
-    owners: dict[str, tuple[str, str, str]] = {}  # physical name -> (model, what, file)
-    prefixes: list[tuple[str, str, str, str]] = []  # (prefix, model, what, file)
+    owners: dict[str, tuple[str, str]] = {}  # physical name -> (model, what)
+    prefixes: list[tuple[str, str, str]] = []  # (prefix, model, what)
     seen: set[str] = set()
     for file in files:
         if file.name is None or file.name in seen:
@@ -58,24 +58,24 @@ def derived_names_distinct(files: Sequence[ProjectFile]) -> Iterator[tuple[str, 
         seen.add(file.name)
         for what, physical in naming.physical_names(file.name).items():
             if physical in owners and owners[physical][0] != file.name:
-                other, other_what, other_file = owners[physical]
+                other, other_what = owners[physical]
                 yield (
                     file.path,
                     error(
                         "name",
-                        f"its {what} {physical} is the {other_what} of '{other}' ({other_file}) (allowed: another name)",
+                        f"its {what} {physical} is the {other_what} of model '{other}' (allowed: another name)",
                     ),
                 )
-            owners.setdefault(physical, (file.name, what, file.path))
+            owners.setdefault(physical, (file.name, what))
         for what, prefix in naming.job_name_prefixes(file.name).items():
-            for other_prefix, other, other_what, other_file in prefixes:
+            for other_prefix, other, other_what in prefixes:
                 if what == other_what and (prefix.startswith(other_prefix) or other_prefix.startswith(prefix)):
                     yield (
                         file.path,
                         error(
                             "name",
-                            f"its {what} names ({prefix}*) overlap those of '{other}' ({other_file}), so each could "
+                            f"its {what} names ({prefix}*) overlap those of model '{other}', so each could "
                             "reach the other's jobs (allowed: another name)",
                         ),
                     )
-            prefixes.append((prefix, file.name, what, file.path))
+            prefixes.append((prefix, file.name, what))

@@ -162,7 +162,8 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
                 field, f"'{value}' is not allowed{did_you_mean(str(value), allowed)} (allowed: {', '.join(allowed)})"
             )
     for key in sorted(passthrough - set(keys)):
-        yield error("serving_passthrough", f"'{key}' is not a key of serving:")
+        if key_problem(key) is None:  # else reported above
+            yield error("serving_passthrough", f"{key!r} is not a key of serving:")
 
 
 @check(on=ModelConfig, fields=("serving.option.tensor_parallel_degree", "instance.type"))

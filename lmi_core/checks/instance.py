@@ -45,6 +45,15 @@ def instance_known(config: InstanceConfig, context: CheckContext) -> Iterator[Fi
             f"{instance.type} is not in the instance catalog: every check uses the accelerators and NVMe you give "
             "in instance.accelerators and instance.nvme (your own facts: check them against the AWS instance page)",
         )
+        if instance.nvme:
+            # Local NVMe means no KmsKeyId on the storage volume, and the HIPAA/NIST findings about it acknowledged:
+            # a security exemption the project grants on the catalog's facts, never on a value in a YAML file.
+            yield error(
+                "instance.nvme",
+                f"true would leave the storage volume of {instance.type} without a KMS key on your word alone "
+                "(allowed: add the type to the instance catalog, lmi_core/facts/instances.py, in a reviewed change; "
+                "or nvme: false)",
+            )
 
 
 @check(on=InstanceConfig, fields=("instance.type", "instance.volume_size_gb"))

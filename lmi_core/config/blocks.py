@@ -19,6 +19,7 @@ from lmi_core.facts.optimization import V1_MODES
 from lmi_core.serving_properties import ServingValue
 
 NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
+INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+$")
 HF_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -39,6 +40,13 @@ def _s3_prefix(value: str) -> str:
 
 
 S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
+
+
+def _instance_type(value: str | None) -> str | None:
+    """The shape of a SageMaker instance type; whether it is known is a check (with a suggestion)."""
+    if value is not None and not INSTANCE_TYPE_PATTERN.match(value):
+        raise ValueError(f"{value!r} is not an instance type (allowed: ml.<family>.<size>, like ml.g5.2xlarge)")
+    return value
 
 
 def _image_tag(value: str | None) -> str | None:
@@ -148,6 +156,11 @@ class Instance(Strict):
         default=None, description="Only for a type outside the catalog: whether it has local NVMe storage."
     )
 
+    @field_validator("type")
+    @classmethod
+    def _type_shape(cls, value: str) -> str:
+        return _instance_type(value) or value
+
     def spec(self) -> InstanceSpec | None:
         """The catalog's facts for this type; or, outside the catalog, the ones given here; else None."""
         known = instance_spec(self.type)
@@ -233,6 +246,11 @@ class Aot(Strict):
         "(TensorRT-LLM compile on the 0.33 image).",
     )
     job_tag: str | None = Field(default=None, description="The image tag the job runs (default: chosen per flavour).")
+
+    @field_validator("instance_type")
+    @classmethod
+    def _target_shape(cls, value: str | None) -> str | None:
+        return _instance_type(value)
 
     @field_validator("job_tag")
     @classmethod

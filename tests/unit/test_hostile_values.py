@@ -288,3 +288,62 @@ def test_accepted_tags_are_ones_sagemaker_takes(tags: dict[str, str]) -> None:
         assert metadata["min"] <= len(text) <= metadata["max"]
         assert regex.fullmatch(metadata["pattern"], text)
         assert not text.lower().startswith(("aws:", naming.PROJECT_TAG_PREFIX))
+
+
+# ---------------------------------------------------------------- fuzz: hostile text anywhere in the examples
+
+HOSTILE_TEXT = st.one_of(
+    st.sampled_from(
+        [
+            "*", "?", "s3://ab/x/", "s3://bkt/*/", "s3://bkt/a'b/", "s3://lmi-data-capture-111122223333-us-east-1/x/",
+            "fp16\nengine=MPI", "x\\", "\u2028", "lmi:model", "aws:x", "latest", "2", " 2", "２", "nan", "-1",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:*", "${aws:username}", "'", '"', "{}", "#x", "a=b", "a:b",
+        ]
+    ),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=12),
+)  # fmt: skip
+
+
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += _paths(value, (*prefix, key))
+    return found
+
+
+EXAMPLE_DATA = [yaml.safe_load(p.read_text()) for p in sorted((Path(__file__).parents[2] / "examples").glob("*.yaml"))]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(EXAMPLE_DATA), st.data())
+def test_hostile_text_anywhere_fails_cleanly_or_renders_safely(seed: dict[str, Any], data: st.DataObject) -> None:
+    import copy
+    import tempfile
+
+    from lmi_core.config import ModelConfig
+    from lmi_core.issues import ConfigError
+
+    document = copy.deepcopy(seed)
+    document.pop("code", None)  # the bundle directory is not beside the temporary file
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(document)))
+        parent = document
+        for key in path[:-1]:
+            parent = parent[key]
+        if data.draw(st.booleans()):
+            parent[path[-1]] = data.draw(HOSTILE_TEXT)
+        elif isinstance(parent, dict):
+            parent[data.draw(HOSTILE_TEXT)] = data.draw(HOSTILE_TEXT)
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "fuzz.yaml"
+        file.write_text(yaml.safe_dump(document, allow_unicode=True))
+        try:
+            (loaded,) = load_configs([file])
+        except ConfigError as exc:
+            assert exc.issues and all(str(i).startswith(str(file)) and "\n" not in str(i) for i in exc.issues)
+            return
+    config = loaded.config
+    if isinstance(config, ModelConfig):
+        expected = {key: format_value(value) for key, value in config.serving.items()}
+        assert java_properties(render(config.serving)) == expected

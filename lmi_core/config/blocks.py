@@ -20,6 +20,7 @@ from lmi_core.serving_properties import ServingValue
 
 NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
 INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+$")
+TASK_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 HF_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -61,10 +62,20 @@ def _image_tag(value: str | None) -> str | None:
 
 class ModelSource(Strict):
     id: str = Field(description="Uncompressed S3 prefix (s3://bucket/prefix/) or a Hugging Face hub id (org/name).")
-    task: str | None = Field(default=None, description="Optional task, e.g. text-generation.")
+    task: str | None = Field(default=None, description="Optional task, e.g. text-generation (written as option.task).")
     parameters: float | None = Field(
         default=None, gt=0, le=2000, description="Parameter count in billions, for the GPU memory fit check."
     )
+
+    @field_validator("task")
+    @classmethod
+    def _task_shape(cls, value: str | None) -> str | None:
+        if value is not None and not TASK_PATTERN.match(value):
+            raise ValueError(
+                f"{value!r} is not a task name; it is written to serving.properties as option.task "
+                "(allowed: letters, digits, '-' and '_', like text-generation)"
+            )
+        return value
 
     @field_validator("id")
     @classmethod

@@ -77,10 +77,11 @@ def text_findings(serving: Mapping[Any, Any], passthrough: list[Any]) -> Iterato
             continue
         same = _SPELLINGS.get(spelling(key))
         if same is not None and same != key:
+            allowed = "set model.id instead" if same == "option.model_id" else same
             yield error(
                 field,
                 f"is {same} spelled differently; Java Properties keys are case-sensitive, so both would be set "
-                f"(allowed: {same})",
+                f"(allowed: {allowed})",
             )
         elif spelling(key) in folded:
             yield error(field, f"is {folded[spelling(key)]} spelled differently (allowed: one spelling of a key)")

@@ -347,3 +347,14 @@ def test_hostile_text_anywhere_fails_cleanly_or_renders_safely(seed: dict[str, A
     if isinstance(config, ModelConfig):
         expected = {key: format_value(value) for key, value in config.serving.items()}
         assert java_properties(render(config.serving)) == expected
+
+
+def test_no_two_known_keys_share_a_spelling() -> None:
+    """Else a documented key would be reported as another's spelling."""
+    from collections import Counter
+
+    from lmi_core.checks.serving import _OWN_KEYS, spelling
+    from lmi_core.facts import lmi_options
+
+    counts = Counter(spelling(key) for key in lmi_options.KNOWN_KEYS | _OWN_KEYS)
+    assert [key for key, count in counts.items() if count > 1] == []

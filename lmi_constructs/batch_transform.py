@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, Token
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -19,6 +19,18 @@ from lmi_constructs.model import LmiModel, LmiModelProps
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
 from lmi_constructs.secure_topic import SecureTopic
 from lmi_constructs.variant import CaptureProps, grant_capture
+
+
+def states_format(before: str, argument: str, after: str = "") -> str:
+    """`States.Format('<before>{}<after>', argument)` with `before` and `after` escaped as the States Language
+    asks inside an intrinsic's string literal (' { } \\), so no value can end the literal or add a placeholder."""
+
+    def escaped(text: str) -> str:
+        if Token.is_unresolved(text):
+            raise ValueError("States.Format takes literal text here; a token would be escaped into nonsense")
+        return "".join(f"\\{c}" if c in "'{}\\" else c for c in text)
+
+    return f"States.Format('{escaped(before)}{{}}{escaped(after)}', {argument})"
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,7 @@ class BatchTransform(Construct):
         # document (application/json); MultiRecord sends many lines, for a handler that splits them.
         media_type = "application/json" if transform.strategy == "SingleRecord" else "application/jsonlines"
         parameters: dict[str, object] = {
-            "TransformJobName.$": f"States.Format('{props.job_name_prefix}-{{}}', States.UUID())",
+            "TransformJobName.$": states_format(f"{props.job_name_prefix}-", "States.UUID()"),
             "ModelName": self.model.model_name,
             "BatchStrategy": transform.strategy,
             "MaxPayloadInMB": transform.max_payload_mb,
@@ -83,7 +95,7 @@ class BatchTransform(Construct):
                 "ContentType": media_type,
             },
             "TransformOutput": {
-                "S3OutputPath.$": f"States.Format('{transform.output.uri}{{}}/', $$.Execution.Name)",
+                "S3OutputPath.$": states_format(transform.output.uri, "$$.Execution.Name", "/"),
                 "KmsKeyId": props.key.key_arn,
                 "AssembleWith": "Line" if transform.split_type == "Line" else "None",
                 "Accept": media_type,

@@ -31,6 +31,10 @@ def _accounts_mapping(stack: Stack) -> CfnMapping:
     )
 
 
+def _djl_repository_arn(region: str, account: str) -> str:
+    return Fn.join("", ["arn:", Aws.PARTITION, ":ecr:", region, ":", account, ":repository/", images.REPOSITORY])
+
+
 class LmiImage(Construct):
     """Resolves the image URI and grants pulling it.
 
@@ -46,31 +50,26 @@ class LmiImage(Construct):
         )
         if props.uri is not None and Token.is_unresolved(props.uri):  # e.g. the image an optimization job recommends
             self.image_uri = props.uri
-            region, repository = Aws.REGION, images.REPOSITORY
-            account = _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
-        elif props.uri is not None:
+            self.repository_arn = _djl_repository_arn(
+                Aws.REGION, _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
+            )
+        elif props.uri is not None:  # validated with the config: an ECR image, pinned, no wildcard
+            image = images.parse_image_uri(props.uri)
             self.image_uri = props.uri
-            registry, _, repository_and_tag = props.uri.partition("/")
-            account = registry.split(".")[0]
-            region = registry.split(".")[3] if registry.count(".") >= 3 else Aws.REGION
-            repository = repository_and_tag.split(":")[0].split("@")[0]
+            self.tag = props.tag or image.tag or ""
+            self.repository_arn = image.repository_arn  # exactly this repository, in its own partition
         elif not Token.is_unresolved(stack.region):
             region = stack.region
             if region not in images.IMAGE_ACCOUNTS:
                 raise ValueError(f"no LMI image registry known for region {region}")
-            account = images.IMAGE_ACCOUNTS[region]
-            repository = images.REPOSITORY
             self.image_uri = images.image_uri(region, props.tag or "")
+            self.repository_arn = _djl_repository_arn(region, images.IMAGE_ACCOUNTS[region])
         else:
-            region = Aws.REGION
             account = _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
-            repository = images.REPOSITORY
             self.image_uri = Fn.join(
-                "", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX, f"/{repository}:{props.tag}"]
+                "", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX, f"/{images.REPOSITORY}:{props.tag}"]
             )
-        self.repository_arn = Fn.join(
-            "", ["arn:", Aws.PARTITION, ":ecr:", region, ":", account, ":repository/", repository]
-        )
+            self.repository_arn = _djl_repository_arn(Aws.REGION, account)
 
     def grant_pull(self, policy: ScopedPolicy) -> None:
         """Pull this image's repository (and only it); GetAuthorizationToken has no resource scope."""

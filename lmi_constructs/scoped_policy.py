@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Aws
+from aws_cdk import Aws, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -23,12 +23,30 @@ def arn(template: str) -> str:
     return template.format(partition=Aws.PARTITION, region=Aws.REGION, account=Aws.ACCOUNT_ID)
 
 
+_NOT_IN_A_VALUE = frozenset("*?$")  # IAM wildcards, and the start of an IAM policy variable (${aws:username})
+
+
+def _literal_problem(text: str) -> str | None:
+    if Token.is_unresolved(text):
+        return None
+    if any(c in _NOT_IN_A_VALUE or not c.isprintable() for c in text):
+        return f"{text!r} holds a wildcard, a policy variable or a control character"
+    return None
+
+
 @dataclass(frozen=True)
 class S3Location:
-    """A prefix in a bucket ("" for the whole bucket, else ending in "/")."""
+    """A prefix in a bucket ("" for the whole bucket, else ending in "/"). Bucket and prefix come from users, so
+    neither may carry a wildcard into a policy: the only `*` a grant on it holds is the one written here."""
 
     bucket: s3.IBucket
     prefix: str
+
+    def __post_init__(self) -> None:
+        for text in (self.bucket.bucket_name, self.prefix):
+            problem = _literal_problem(text)
+            if problem is not None:
+                raise ValueError(f"S3 location {problem}")
 
     @property
     def uri(self) -> str:
@@ -67,6 +85,10 @@ class ScopedPolicy(Construct):
                 label = nag_label(self, resource)
                 if reason is None:
                     raise ValueError(f"wildcard resource {label} needs a reason")
+                # The one wildcard a grant may hold is the trailing one its construct wrote; any other came in
+                # with a value (a name, a prefix) and is an error, never an acknowledged finding.
+                if resource.count("*") != 1 or not resource.endswith("*") or "?" in resource:
+                    raise ValueError(f"wildcard resource {label} holds a wildcard that a value brought in")
                 self.acknowledgements.add(f"AwsSolutions-IAM5[Resource::{label}]", reason)
         self.policy.add_statements(
             iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)

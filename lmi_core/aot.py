@@ -61,8 +61,15 @@ def plan(config: ModelConfig) -> AotPlan | None:
         return None
     instance = instance_of(config)
     spec = instance.spec() if instance is not None else None
+    # The degree serving uses (read by the same parser), so the job prepares the model for exactly those GPUs.
     tp = tensor_parallel_degree(config.serving)
-    degree = tp if isinstance(tp, int) else (spec.tp_units if spec is not None and spec.tp_units else 1)
+    implied = config.implied_tensor_parallel_degree()
+    if isinstance(tp, int):
+        degree = tp
+    elif implied is not None:
+        degree = implied
+    else:
+        degree = spec.tp_units if spec is not None and spec.tp_units else 1
     engine = resolve_engine(config)
     configs = []
     if engine == "optimization-job":

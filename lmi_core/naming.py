@@ -6,6 +6,7 @@ so the handler names jobs exactly as the stacks and the checks do.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 PREFIX = "lmi"
@@ -15,8 +16,13 @@ GITHUB_OIDC_STACK = f"{PREFIX}-github-oidc"
 SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 AOT_HASH_LENGTH = 16
-AOT_MODEL_PART = 30  # lmi-aot-<30>-<16-char hash>-r<NN> stays within 63
-TRANSFORM_MODEL_PART = 26  # <26>-<36-char uuid> = 63
+AOT_MODEL_PART = 30  # lmi-aot-<30: model part>-<16-char hash>-r<NN> stays within 63
+TRANSFORM_MODEL_PART = 26  # <26: model part>-<36-char uuid> = 63
+NAME_HASH_LENGTH = 6  # a model part is <model name, cut>-<hash of the whole name>
+# Tags the project puts on every resource of a model stack; `lmi:` keys are the project's own.
+PROJECT_TAG_PREFIX = f"{PREFIX}:"
+MODEL_TAG = f"{PROJECT_TAG_PREFIX}model"
+PROJECT_TAGS = (MODEL_TAG,)
 SHARED_BUCKET_PURPOSES = ("data-capture", "access-logs", "async-payloads", "aot-artifacts")
 
 
@@ -66,12 +72,22 @@ def shared_bucket_name(purpose: str, account: str, region: str, stage: str | Non
     return f"{PREFIX}-{staged(purpose, stage)}-{account}-{region}"
 
 
+def name_hash(model: str) -> str:
+    return hashlib.sha256(model.encode()).hexdigest()[:NAME_HASH_LENGTH]
+
+
+def model_part(model: str, length: int) -> str:
+    """`<model name, cut>-<hash of the whole name>` in `length` characters: two models that share their first
+    characters still get different job names, and so different IAM permissions on their jobs."""
+    return f"{model[: length - NAME_HASH_LENGTH - 1].rstrip('-')}-{name_hash(model)}"
+
+
 # ---------------------------------------------------------------- batch transform
 
 
 def transform_job_prefix(model: str) -> str:
     """Each run's job is `<prefix>-<uuid>`; the state machine may only touch jobs with this prefix."""
-    return model[:TRANSFORM_MODEL_PART]
+    return model_part(model, TRANSFORM_MODEL_PART)
 
 
 def transform_job_name(model: str, run_id: str) -> str:
@@ -91,7 +107,7 @@ def transform_log_stream_prefix(model: str) -> str:
 
 
 def aot_job_prefix(model: str) -> str:
-    return f"{PREFIX}-aot-{model[:AOT_MODEL_PART]}"
+    return f"{PREFIX}-aot-{model_part(model, AOT_MODEL_PART)}"
 
 
 def aot_job_name(model: str, content_hash: str, attempt: int = 1) -> str:
@@ -113,3 +129,26 @@ def capture_prefix(model: str) -> str:
 def async_prefix(model: str) -> str:
     """A model's async requests and results in the shared payload bucket: <prefix>{input,output,failure}/."""
     return f"async/{model}/"
+
+
+# ---------------------------------------------------------------- what must not collide across models
+
+
+def reserved_names() -> dict[str, str]:
+    """Model names whose stack would be one of the project's own stacks: name -> that stack."""
+    own = (SHARED_STACK, GITHUB_OIDC_STACK)
+    return {stack.removeprefix(f"{PREFIX}-"): stack for stack in own}
+
+
+def physical_names(model: str) -> dict[str, str]:
+    """Every name of a fixed resource a model may own (what -> name): unique per account and region."""
+    return {
+        "stack": stack_name(model),
+        "endpoint log group": endpoint_log_group(model),
+        "component log group": component_log_group(model),
+    }
+
+
+def job_name_prefixes(model: str) -> dict[str, str]:
+    """Job names IAM grants by prefix (what -> `<prefix>-`): no model's may start with another's."""
+    return {"transform job": f"{transform_job_prefix(model)}-", "AOT job": f"{aot_job_prefix(model)}-"}

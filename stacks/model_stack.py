@@ -6,6 +6,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from lmi_constructs.shared_resources import SharedServingResources
+from lmi_core import naming
 from lmi_core.loader import LoadedConfig
 from stacks.kinds import build_serving
 from stacks.shared_stack import import_in_use_guard
@@ -29,6 +30,6 @@ class ModelStack(Stack):
         for output_name, value in self.serving.outputs.items():
             CfnOutput(self, output_name, value=value)
         import_in_use_guard(self, Stack.of(shared).stack_name)
-        Tags.of(self).add("lmi:model", self.config.name)
+        Tags.of(self).add(naming.MODEL_TAG, self.config.name)
         for key, value in sorted(self.config.tags.items()):
             Tags.of(self).add(key, value)

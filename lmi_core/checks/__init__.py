@@ -1,6 +1,19 @@
 """Every check, registered on import: one module per topic (kind-specific checks live with their kind)."""
 
-from lmi_core.checks import aot, environment, image, instance, memory, names, neuron, scaling, serving, stage
+from lmi_core.checks import (
+    aot,
+    environment,
+    image,
+    instance,
+    memory,
+    names,
+    network,
+    neuron,
+    scaling,
+    serving,
+    stage,
+    tags,
+)
 from lmi_core.checks.registry import (
     CHECKS,
     Check,
@@ -12,7 +25,7 @@ from lmi_core.checks.registry import (
     run_project_checks,
 )
 
-TOPICS = (aot, environment, image, instance, memory, names, neuron, scaling, serving, stage)
+TOPICS = (aot, environment, image, instance, memory, names, network, neuron, scaling, serving, stage, tags)
 
 __all__ = [
     "CHECKS",

@@ -143,7 +143,7 @@ def aot_target_fits(config: ModelConfig, context: CheckContext) -> Iterator[Find
             f"{target} is family {spec.family} but serving uses {serving.family}; "
             f"prepared engines are tied to the accelerator architecture (allowed: ml.{serving.family}.*)",
         )
-    if isinstance(tensor_parallel_degree(config.serving), int) and spec.tp_units < plan.tensor_parallel_degree:
+    if spec.tp_units < plan.tensor_parallel_degree:
         unit = "NeuronCores" if spec.is_neuron else "GPUs"
         yield error(
             "aot.instance_type",

@@ -9,7 +9,7 @@ from lmi_core.config import InstanceConfig
 from lmi_core.facts import images
 from lmi_core.facts.instances import catalog_summary, instance_spec, same_family
 from lmi_core.issues import Finding, did_you_mean, error, warning
-from lmi_core.serving_properties import ServingValue
+from lmi_core.serving_properties import ServingValue, parse_int
 
 
 def instance_type_findings(instance_type: str) -> Iterator[Finding]:
@@ -45,6 +45,15 @@ def instance_known(config: InstanceConfig, context: CheckContext) -> Iterator[Fi
             f"{instance.type} is not in the instance catalog: every check uses the accelerators and NVMe you give "
             "in instance.accelerators and instance.nvme (your own facts: check them against the AWS instance page)",
         )
+        if instance.nvme:
+            # Local NVMe means no KmsKeyId on the storage volume, and the HIPAA/NIST findings about it acknowledged:
+            # a security exemption the project grants on the catalog's facts, never on a value in a YAML file.
+            yield error(
+                "instance.nvme",
+                f"true would leave the storage volume of {instance.type} without a KMS key on your word alone "
+                "(allowed: add the type to the instance catalog, lmi_core/facts/instances.py, in a reviewed change; "
+                "or nvme: false)",
+            )
 
 
 @check(on=InstanceConfig, fields=("instance.type", "instance.volume_size_gb"))
@@ -59,12 +68,7 @@ def no_volume_on_nvme(config: InstanceConfig, context: CheckContext) -> Iterator
 
 
 def _seconds(value: ServingValue | None) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None  # the serving-key type check reports it
+    return parse_int(value)  # None when unreadable: the serving-key type check reports it
 
 
 def startup_findings(field: str, startup: int, serving: Mapping[str, ServingValue]) -> Iterator[Finding]:
@@ -97,3 +101,20 @@ def cu130_needs_new_ami(config: InstanceConfig, context: CheckContext) -> Iterat
             f"{ami} has too old a GPU driver for the CUDA 13 image {tag}; the endpoint "
             f"would fail its health check (allowed: {images.CU130_AMI_VERSION}, or leave it unset)",
         )
+
+
+@check(on=InstanceConfig, fields=("instance.inference_ami_version", "instance.type"))
+def ami_matches_accelerators(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    """A Neuron AMI has no GPU driver, and a GPU AMI no Neuron driver."""
+    ami, spec = config.instance.inference_ami_version, config.instance.spec()
+    if ami is None or spec is None:
+        return
+    neuron_ami = "-neuron-" in ami
+    if spec.is_neuron and not neuron_ami:
+        yield error(
+            "instance.inference_ami_version",
+            f"{ami} has no Neuron driver for {spec.name} (allowed: al2-ami-sagemaker-inference-neuron-2)",
+        )
+    elif spec.gpus and neuron_ami:
+        gpu_amis = ", ".join(a for a in images.INFERENCE_AMI_VERSIONS if "-gpu-" in a)
+        yield error("instance.inference_ami_version", f"{ami} has no GPU driver for {spec.name} (allowed: {gpu_amis})")

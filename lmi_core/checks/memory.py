@@ -22,7 +22,7 @@ from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig
 from lmi_core.facts.instances import INSTANCES, InstanceSpec
 from lmi_core.issues import Finding, error, warning
-from lmi_core.serving_properties import tensor_parallel_degree
+from lmi_core.serving_properties import parse_float, tensor_parallel_degree
 
 GIB = 1024**3
 OVERHEAD = 1.05
@@ -67,10 +67,8 @@ def accelerator_fit(parameters_billion: float, serving: Mapping[str, object], sp
         return None
     tp = tensor_parallel_degree(serving)
     shards = tp if isinstance(tp, int) and 0 < tp <= units else units
-    try:
-        utilization = float(serving.get("option.gpu_memory_utilization", DEFAULT_UTILIZATION))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        utilization = DEFAULT_UTILIZATION
+    given = parse_float(serving.get("option.gpu_memory_utilization", DEFAULT_UTILIZATION))
+    utilization = given if given is not None and 0 < given <= 1 else DEFAULT_UTILIZATION
     per_unit = spec.memory_per_tp_unit_gib
     capacity = shards * per_unit * utilization
     unit = "NeuronCore" if spec.is_neuron else spec.accelerator

@@ -1,4 +1,6 @@
-"""Names are unique across files: they name stacks and endpoints.
+"""Names are unique across files, and so is everything named after them: stacks, log groups, and the job-name
+prefixes IAM grants on (a model must never reach another model's jobs). A name may not make a model stack
+one of the project's own stacks.
 
 (That every derived physical name fits SageMaker's rules follows from the name pattern; a property
 test in tests/unit/test_naming.py proves it for every valid name.)
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from lmi_core import naming
 from lmi_core.checks.registry import ProjectFile, check
 from lmi_core.issues import Finding, error
 
@@ -25,3 +28,54 @@ def names_unique(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
             )
         else:
             first_file[file.name] = file.path
+
+
+@check(fields=("name",), scope="project")
+def names_not_reserved(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
+    reserved = naming.reserved_names()
+    for file in files:
+        if file.name in reserved:
+            yield (
+                file.path,
+                error(
+                    "name",
+                    f"'{file.name}' is reserved: its stack would be {reserved[file.name]}, the project's own "
+                    f"(allowed: any other name; reserved: {', '.join(sorted(reserved))})",
+                ),
+            )
+
+
+@check(fields=("name",), scope="project")
+def derived_names_distinct(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
+    """Names that differ can still derive the same physical name (`aot-x`'s state machine log group is `x`'s AOT
+    waiter log group) or a job prefix that is a prefix of another's; the later file gets the error."""
+    owners: dict[str, tuple[str, str]] = {}  # physical name -> (model, what)
+    prefixes: list[tuple[str, str, str]] = []  # (prefix, model, what)
+    seen: set[str] = set()
+    for file in files:
+        if file.name is None or file.name in seen:
+            continue  # a duplicate name is reported once, by names_unique
+        seen.add(file.name)
+        for what, physical in naming.physical_names(file.name).items():
+            if physical in owners and owners[physical][0] != file.name:
+                other, other_what = owners[physical]
+                yield (
+                    file.path,
+                    error(
+                        "name",
+                        f"its {what} {physical} is the {other_what} of model '{other}' (allowed: another name)",
+                    ),
+                )
+            owners.setdefault(physical, (file.name, what))
+        for what, prefix in naming.job_name_prefixes(file.name).items():
+            for other_prefix, other, other_what in prefixes:
+                if what == other_what and (prefix.startswith(other_prefix) or other_prefix.startswith(prefix)):
+                    yield (
+                        file.path,
+                        error(
+                            "name",
+                            f"its {what} names ({prefix}*) overlap those of model '{other}', so each could "
+                            "reach the other's jobs (allowed: another name)",
+                        ),
+                    )
+            prefixes.append((prefix, file.name, what))

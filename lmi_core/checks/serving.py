@@ -10,11 +10,96 @@ from lmi_core.config import InstanceConfig, ModelConfig, instance_of
 from lmi_core.facts import lmi_options
 from lmi_core.facts.instances import FP8_FAMILIES, W8A16_FAMILIES
 from lmi_core.issues import Finding, did_you_mean, error, warning
-from lmi_core.serving_properties import TP_KEY, tensor_parallel_degree
+from lmi_core.serving_properties import (
+    TP_KEY,
+    key_problem,
+    parse_float,
+    parse_int,
+    tensor_parallel_degree,
+    value_problem,
+)
+
+ENTRY_POINT = "option.entryPoint"
+# Keys the project writes itself (option.model_id from model.id; option.entryPoint and option.task may be set for you).
+_OWN_KEYS = frozenset({"engine", "option.model_id", ENTRY_POINT, "option.task"})
 
 
-def _is_int(value: Any) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit())
+def spelling(key: str) -> str:
+    """The form two spellings of one key share: case folded, and OPTION_X read as option.x."""
+    folded = key.lower()
+    return "option." + folded.removeprefix("option_") if folded.startswith("option_") else folded
+
+
+_SPELLINGS = {spelling(key): key for key in sorted(lmi_options.KNOWN_KEYS | _OWN_KEYS)}
+
+
+def integer_problem(key: str, value: Any) -> str | None:
+    number = parse_int(value)
+    if number is None:  # the tensor-parallel degree's own check also names 'max'
+        return None if key == TP_KEY else f"must be an integer (got {value!r})"
+    low = 1 if key in lmi_options.POSITIVE_INT_KEYS else 0
+    if not low <= number <= lmi_options.JAVA_INT_MAX:
+        return f"{number} is out of range (allowed: {low}..{lmi_options.JAVA_INT_MAX})"
+    return None
+
+
+def number_problem(key: str, value: Any) -> str | None:
+    """Type and range of an integer or fraction option (None for other keys)."""
+    if key in lmi_options.INT_KEYS and not (key == TP_KEY and value == "max"):
+        return integer_problem(key, value)
+    if key in lmi_options.FRACTION_KEYS:
+        return fraction_problem(value)
+    return None
+
+
+def fraction_problem(value: Any) -> str | None:
+    number = parse_float(value)
+    if number is None:
+        return f"must be a decimal number (got {value!r})"
+    if not 0 < number <= 1:
+        return f"{number:g} is out of range (allowed: more than 0, at most 1)"
+    return None
+
+
+def text_findings(serving: Mapping[Any, Any], passthrough: list[Any]) -> Iterator[Finding]:
+    """Keys and values that java.util.Properties would not read back as written."""
+    for entry in passthrough:
+        problem = key_problem(str(entry))
+        if problem is not None:
+            yield error("serving_passthrough", f"{str(entry)!r}: {problem}")
+    folded: dict[str, str] = {}
+    for raw_key, value in serving.items():
+        key = str(raw_key)
+        field = f"serving.{key}"
+        problem = key_problem(key)
+        if problem is not None:
+            yield error(field, problem)
+            continue
+        same = _SPELLINGS.get(spelling(key))
+        if same is not None and same != key:
+            allowed = "set model.id instead" if same == "option.model_id" else same
+            yield error(
+                field,
+                f"is {same} spelled differently; Java Properties keys are case-sensitive, so both would be set "
+                f"(allowed: {allowed})",
+            )
+        elif spelling(key) in folded:
+            yield error(field, f"is {folded[spelling(key)]} spelled differently (allowed: one spelling of a key)")
+        folded.setdefault(spelling(key), key)
+        if isinstance(value, str):
+            problem = value_problem(value)
+            if problem is not None:
+                yield error(field, problem)
+
+
+def _unsafe_keys(serving: Mapping[Any, Any]) -> set[str]:
+    return {
+        str(key)
+        for key, value in serving.items()
+        if key_problem(str(key)) is not None
+        or (isinstance(value, str) and value_problem(value) is not None)
+        or (_SPELLINGS.get(spelling(str(key))) not in (None, str(key)))
+    }
 
 
 @check(scope="document", fields=("serving", "serving_passthrough"))
@@ -25,6 +110,8 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
         return
     raw_passthrough = document.get("serving_passthrough")
     passthrough = {str(k) for k in raw_passthrough} if isinstance(raw_passthrough, list) else set()
+    yield from text_findings(serving, raw_passthrough if isinstance(raw_passthrough, list) else [])
+    unsafe = _unsafe_keys(serving)
     container = document.get("container")
     tag = container.get("tag") if isinstance(container, dict) else None
     release = lmi_options.release_of(tag if isinstance(tag, str) else None)
@@ -37,6 +124,8 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
     for key, value in keys.items():
         field = f"serving.{key}"
         lowered = str(value).lower()
+        if key in unsafe:
+            continue  # reported above; what it would mean is beside the point
         if key == "option.model_id":
             yield error(field, "comes from model.id; set model.id instead")
         elif key in lmi_options.REMOVED_KEYS:
@@ -64,8 +153,8 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
                 f"unknown LMI option{did_you_mean(key, lmi_options.KNOWN_KEYS)} "
                 "(allowed: a documented LMI serving.properties key, or list it in serving_passthrough)",
             )
-        elif key in lmi_options.INT_KEYS and not _is_int(value) and not (key == TP_KEY and value == "max"):
-            yield error(field, f"must be an integer (got {value!r})")
+        elif (problem := number_problem(key, value)) is not None:
+            yield error(field, problem)
         elif key in lmi_options.BOOL_KEYS and not isinstance(value, bool) and lowered not in ("true", "false"):
             yield error(field, f"must be true or false (got {value!r})")
         elif key in lmi_options.ALLOWED_VALUES and lowered not in {v.lower() for v in lmi_options.ALLOWED_VALUES[key]}:
@@ -74,7 +163,8 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
                 field, f"'{value}' is not allowed{did_you_mean(str(value), allowed)} (allowed: {', '.join(allowed)})"
             )
     for key in sorted(passthrough - set(keys)):
-        yield error("serving_passthrough", f"'{key}' is not a key of serving:")
+        if key_problem(key) is None:  # else reported above
+            yield error("serving_passthrough", f"{key!r} is not a key of serving:")
 
 
 @check(on=ModelConfig, fields=("serving.option.tensor_parallel_degree", "instance.type"))
@@ -84,7 +174,7 @@ def tensor_parallel_fits(config: ModelConfig, context: CheckContext) -> Iterator
     if raw is None:
         return
     tp = tensor_parallel_degree(config.serving)
-    if tp is None:
+    if tp is None and not (isinstance(raw, str) and value_problem(raw)):
         yield error(
             field,
             f"'{raw}' must be a positive integer or 'max'"
@@ -92,13 +182,13 @@ def tensor_parallel_fits(config: ModelConfig, context: CheckContext) -> Iterator
             else "must be a positive integer or 'max'",
         )
         return
-    if tp == "max":
+    if tp is None or tp == "max":
         return
     instance = instance_of(config)
     spec = instance.spec() if instance is not None else None
     if tp < 1:
-        yield error(field, "must be >= 1")
-    elif spec is not None and spec.is_neuron and tp > spec.neuron_cores:
+        return  # the range is reported with the key's type
+    if spec is not None and spec.is_neuron and tp > spec.neuron_cores:
         yield error(
             field,
             f"{tp} is more than the {spec.neuron_cores} NeuronCores of {spec.name} (allowed: 1..{spec.neuron_cores})",
@@ -129,3 +219,25 @@ def fp8_needs_fp8_hardware(config: InstanceConfig, context: CheckContext) -> Ite
             f"fp8 needs an Ampere GPU or newer; {spec.name} has {spec.describe_accelerators()} "
             "(allowed there: awq, or use ml.g5/g6/g6e/p4d/p5)",
         )
+
+
+@check(on=ModelConfig, fields=("serving.option.entryPoint", "code"))
+def entry_point_in_code(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """An entry point that names a file (not a module of the container) must ship in the code: bundle."""
+    entry = config.serving.get(ENTRY_POINT)
+    if not isinstance(entry, str) or not (entry.endswith(".py") or "/" in entry):
+        return
+    field = f"serving.{ENTRY_POINT}"
+    parts = entry.split("/")
+    if entry.startswith("/") or ".." in parts or "" in parts or "." in parts:
+        yield error(
+            field, f"'{entry}' must be a path inside the code: directory (allowed: like model.py or pkg/model.py)"
+        )
+    elif config.code is None:
+        yield error(
+            field,
+            f"'{entry}' names a file, but this model has no code: directory to ship it in (allowed: add code:, or a "
+            "module of the container like djl_python.huggingface)",
+        )
+    elif context.code_files is not None and entry not in context.code_files:
+        yield error(field, f"{entry} is not in the code directory {config.code}")

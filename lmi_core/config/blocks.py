@@ -12,12 +12,15 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from lmi_core.config import s3
+from lmi_core.facts import images
 from lmi_core.facts.instances import InstanceSpec, family_of, instance_spec
 from lmi_core.facts.optimization import V1_MODES
 from lmi_core.serving_properties import ServingValue
 
 NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
-S3_PREFIX_PATTERN = re.compile(r"^s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.*)$")
+INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+$")
+TASK_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 HF_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -28,44 +31,62 @@ class Strict(BaseModel):
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
-    """s3://bucket/key -> (bucket, key)."""
-    match = S3_PREFIX_PATTERN.match(uri)
-    if match is None:
-        raise ValueError(f"{uri} is not an S3 URI")
-    return match.group("bucket"), match.group("key")
+    """s3://bucket/key -> (bucket, key), for a URI the config has validated."""
+    return s3.parse(uri)
 
 
 def _s3_prefix(value: str) -> str:
-    match = S3_PREFIX_PATTERN.match(value)
-    if not match or not match.group("key").endswith("/"):
-        raise ValueError("must be an S3 prefix ending in '/' (allowed: s3://bucket/prefix/)")
+    s3.prefix(value)
     return value
 
 
 S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
 
 
+def _instance_type(value: str | None) -> str | None:
+    """The shape of a SageMaker instance type; whether it is known is a check (with a suggestion)."""
+    if value is not None and not INSTANCE_TYPE_PATTERN.match(value):
+        raise ValueError(f"{value!r} is not an instance type (allowed: ml.<family>.<size>, like ml.g5.2xlarge)")
+    return value
+
+
+def _image_tag(value: str | None) -> str | None:
+    """ECR's tag rule; an empty tag and `latest` are left to the pinning check, which says why."""
+    if value and value != "latest" and not images.IMAGE_TAG.match(value):
+        raise ValueError(
+            f"{value!r} is not an image tag (allowed: letters, digits, '.', '_' and '-', at most 128, "
+            "like 0.33.0-lmi15.0.0-cu128)"
+        )
+    return value
+
+
 class ModelSource(Strict):
     id: str = Field(description="Uncompressed S3 prefix (s3://bucket/prefix/) or a Hugging Face hub id (org/name).")
-    task: str | None = Field(default=None, description="Optional task, e.g. text-generation.")
+    task: str | None = Field(default=None, description="Optional task, e.g. text-generation (written as option.task).")
     parameters: float | None = Field(
         default=None, gt=0, le=2000, description="Parameter count in billions, for the GPU memory fit check."
     )
+
+    @field_validator("task")
+    @classmethod
+    def _task_shape(cls, value: str | None) -> str | None:
+        if value is not None and not TASK_PATTERN.match(value):
+            raise ValueError(
+                f"{value!r} is not a task name; it is written to serving.properties as option.task "
+                "(allowed: letters, digits, '-' and '_', like text-generation)"
+            )
+        return value
 
     @field_validator("id")
     @classmethod
     def _id_shape(cls, value: str) -> str:
         if value.startswith("s3://"):
-            match = S3_PREFIX_PATTERN.match(value)
-            if not match:
-                raise ValueError("is not a valid S3 URI (allowed: s3://bucket/prefix/)")
-            key = match.group("key")
+            _, key = s3.parse(value)
             if key.endswith((".tar.gz", ".tgz", ".tar", ".zip", ".bin", ".safetensors")):
                 raise ValueError(
                     "points at a file; LMI needs an uncompressed S3 prefix ending in '/' (allowed: s3://bucket/prefix/)"
                 )
-            if not key.endswith("/"):
-                raise ValueError(f"must be an S3 prefix ending in '/' (allowed: {value}/)")
+            s3.prefix(value)
             return value
         if not HF_ID_PATTERN.match(value):
             raise ValueError("is neither an S3 prefix nor a Hugging Face id (allowed: s3://bucket/prefix/ or org/name)")
@@ -82,7 +103,23 @@ class Container(Strict):
         description="LMI image flavour (repository djl-inference). Give `image` + `tag`, or `uri`.",
     )
     tag: str | None = Field(default=None, description="Pinned image tag, e.g. 0.33.0-lmi15.0.0-cu128.")
-    uri: str | None = Field(default=None, description="A full image URI instead of image + tag.")
+    uri: str | None = Field(
+        default=None,
+        description="A full ECR image URI instead of image + tag: <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag> "
+        "(or @sha256:<digest>).",
+    )
+
+    @field_validator("uri")
+    @classmethod
+    def _ecr_image(cls, value: str | None) -> str | None:
+        if value is not None:
+            images.parse_image_uri(value)
+        return value
+
+    @field_validator("tag")
+    @classmethod
+    def _tag_shape(cls, value: str | None) -> str | None:
+        return _image_tag(value)
 
     @property
     def image_tag(self) -> str | None:
@@ -113,7 +150,7 @@ class Instance(Strict):
     count: int = Field(default=1, ge=1, le=100, description="Initial instance count.")
     startup_health_check_timeout: Timeout = 1800
     model_data_download_timeout: Timeout = 1800
-    inference_ami_version: str | None = Field(
+    inference_ami_version: images.InferenceAmiVersion | None = Field(
         default=None,
         description="Inference AMI; cu130 images need al2023-ami-sagemaker-inference-gpu-4-1 (set for you).",
     )
@@ -129,6 +166,11 @@ class Instance(Strict):
     nvme: bool | None = Field(
         default=None, description="Only for a type outside the catalog: whether it has local NVMe storage."
     )
+
+    @field_validator("type")
+    @classmethod
+    def _type_shape(cls, value: str) -> str:
+        return _instance_type(value) or value
 
     def spec(self) -> InstanceSpec | None:
         """The catalog's facts for this type; or, outside the catalog, the ones given here; else None."""
@@ -215,6 +257,17 @@ class Aot(Strict):
         "(TensorRT-LLM compile on the 0.33 image).",
     )
     job_tag: str | None = Field(default=None, description="The image tag the job runs (default: chosen per flavour).")
+
+    @field_validator("instance_type")
+    @classmethod
+    def _target_shape(cls, value: str | None) -> str | None:
+        return _instance_type(value)
+
+    @field_validator("job_tag")
+    @classmethod
+    def _job_tag_shape(cls, value: str | None) -> str | None:
+        return _image_tag(value)
+
     accept_eula: bool = Field(default=False, description="Accept the model's end-user licence (gated models).")
 
     @property
@@ -318,6 +371,11 @@ class ModelConfig(ConfigBase):
         "The template holds a {{resolve:secretsmanager:...}} reference only; the value is readable through "
         "sagemaker:DescribeModel.",
     )
+
+    def implied_tensor_parallel_degree(self) -> int | None:
+        """The degree serving uses when option.tensor_parallel_degree is not an integer; None: all accelerators
+        of the instance. Kinds that place a model on part of an instance (components) override it."""
+        return None
 
 
 class InstanceConfig(ModelConfig):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 REPOSITORY = "djl-inference"
 SOURCE = "aws/sagemaker-python-sdk@a24812666d25 sagemaker-core/.../image_uri_config/djl-*.json (2026-08-21)"
@@ -106,6 +107,22 @@ TAG_EXAMPLES: dict[str, str] = {
 # Which image flavour can run each ahead-of-time mode.
 AOT_MODE_IMAGE: dict[str, str] = {"trtllm": "tensorrtllm", "quantize-awq": "lmi", "quantize-fp8": "lmi"}
 
+# ProductionVariant.InferenceAmiVersion: the enum of botocore's SageMaker model (tests/unit re-derive it).
+INFERENCE_AMI_VERSIONS = (
+    "al2-ami-sagemaker-inference-gpu-2",
+    "al2-ami-sagemaker-inference-gpu-2-1",
+    "al2-ami-sagemaker-inference-gpu-3-1",
+    "al2-ami-sagemaker-inference-neuron-2",
+    "al2023-ami-sagemaker-inference-gpu-4-1",
+)
+InferenceAmiVersion = Literal[
+    "al2-ami-sagemaker-inference-gpu-2",
+    "al2-ami-sagemaker-inference-gpu-2-1",
+    "al2-ami-sagemaker-inference-gpu-3-1",
+    "al2-ami-sagemaker-inference-neuron-2",
+    "al2023-ami-sagemaker-inference-gpu-4-1",
+]
+
 # CUDA 13 images need the newer inference AMI (older AMIs ship too old a driver).
 CU130_AMI_VERSION = "al2023-ami-sagemaker-inference-gpu-4-1"
 
@@ -124,3 +141,62 @@ def needs_gpu_4_1_ami(tag: str) -> bool:
 def image_uri(region: str, tag: str) -> str:
     registry = REGIONS[region]
     return f"{registry.account}.dkr.ecr.{region}.{registry.dns_suffix}/{REPOSITORY}:{tag}"
+
+
+# ---------------------------------------------------------------- a full image URI (container.uri)
+
+PARTITION_OF_DNS_SUFFIX: dict[str, str] = {registry.dns_suffix: registry.partition for registry in REGIONS.values()}
+ECR_IMAGE_URI = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z]{2}(-[a-z]+)+-\d+)\."
+    rf"(?P<dns_suffix>{'|'.join(re.escape(s) for s in sorted(PARTITION_OF_DNS_SUFFIX, key=len, reverse=True))})/"
+    r"(?P<repository>(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)"
+    r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127})|@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")  # ECR's tag rule
+ECR_URI_ALLOWED = "<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>:<tag> or @sha256:<64 hex digits>"
+
+
+@dataclass(frozen=True)
+class EcrImage:
+    account: str
+    region: str
+    partition: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def repository_arn(self) -> str:
+        return f"arn:{self.partition}:ecr:{self.region}:{self.account}:repository/{self.repository}"
+
+
+def parse_image_uri(uri: str) -> EcrImage:
+    """An ECR image pinned by tag (not latest) or digest; ValueError names what is wrong."""
+    for character in uri:
+        if character in "*?":
+            raise ValueError(f"contains '{character}', a wildcard (allowed: {ECR_URI_ALLOWED})")
+        if character.isspace() or not character.isprintable():
+            raise ValueError(f"contains whitespace or a control character ({character!r}) (allowed: {ECR_URI_ALLOWED})")
+    match = ECR_IMAGE_URI.match(uri)
+    if match is None:
+        raise ValueError(f"is not an ECR image URI (allowed: {ECR_URI_ALLOWED})")
+    if len(match.group("repository")) > 256:
+        raise ValueError("names a repository longer than ECR's 256 characters")
+    tag, digest = match.group("tag"), match.group("digest")
+    if tag is None and digest is None:
+        raise ValueError(f"has no tag, so every deploy may pull a different image (allowed: {ECR_URI_ALLOWED})")
+    if tag == "latest":
+        raise ValueError(
+            f"the tag 'latest' moves, so every deploy may pull a different image (allowed: {ECR_URI_ALLOWED})"
+        )
+    return EcrImage(
+        account=match.group("account"),
+        region=match.group("region"),
+        partition=PARTITION_OF_DNS_SUFFIX[match.group("dns_suffix")],
+        repository=match.group("repository"),
+        tag=tag,
+        digest=digest,
+    )
+
+
+assert get_args(InferenceAmiVersion) == INFERENCE_AMI_VERSIONS, "one list of inference AMIs"

@@ -17,8 +17,8 @@ from pydantic import Field, field_validator
 from lmi_core.checks import CheckContext, ProjectFile, check
 from lmi_core.checks.instance import startup_findings
 from lmi_core.checks.memory import accelerator_fit, fit_findings, suggestions
-from lmi_core.config import ModelConfig, Strict
-from lmi_core.config.blocks import NAME_PATTERN, S3_PREFIX_PATTERN, Timeout
+from lmi_core.config import ModelConfig, Strict, s3
+from lmi_core.config.blocks import NAME_PATTERN, Timeout
 from lmi_core.costs import Cost, PriceTable
 from lmi_core.facts import images
 from lmi_core.facts.instances import FP8_FAMILIES, W8A16_FAMILIES, instance_spec
@@ -26,7 +26,7 @@ from lmi_core.issues import Finding, did_you_mean, error, warning
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.kinds.kind import Kind, Placement
 from lmi_core.packing import CopyDemand, Packing, pack
-from lmi_core.serving_properties import TP_KEY, ServingValue, tensor_parallel_degree
+from lmi_core.serving_properties import TP_KEY, ServingValue, parse_int, tensor_parallel_degree
 
 LORA_MAX_RANK = 64  # option.max_lora_rank unless set: covers the usual ranks 8..64 (vLLM's default is 16)
 
@@ -65,8 +65,8 @@ class Adapter(Strict):
     @field_validator("artifact")
     @classmethod
     def _one_archive(cls, value: str) -> str:
-        match = S3_PREFIX_PATTERN.match(value)
-        if match is None or not match.group("key").endswith(".tar.gz"):
+        _, key = s3.parse(value)
+        if not key.endswith(".tar.gz"):
             raise ValueError(
                 "SageMaker takes an adapter as one gzip tar archive (allowed: s3://bucket/key.tar.gz, "
                 "with adapter_config.json and the weights at its root)"
@@ -88,6 +88,9 @@ class ComponentConfig(ModelConfig):
             return self.resources.accelerators
         tp = tensor_parallel_degree(self.serving)
         return tp if isinstance(tp, int) and tp >= 1 else None
+
+    def implied_tensor_parallel_degree(self) -> int | None:
+        return self.resources.accelerators
 
     def demand(self) -> CopyDemand:
         return CopyDemand(self.name, self.accelerators() or 1, self.resources.memory_mb, self.resources.cpus or 0.0)
@@ -185,8 +188,8 @@ def adapters_need_vllm(config: ComponentConfig, context: CheckContext) -> Iterat
         if adapter.name in seen or adapter.name == config.name:
             yield error(f"adapters.{index}.name", f"'{adapter.name}' is used twice (adapter names must be unique)")
         seen.add(adapter.name)
-    max_loras = effective_serving(config).get("option.max_loras")
-    if isinstance(max_loras, int | str) and str(max_loras).isdigit() and int(max_loras) < len(config.adapters):
+    max_loras = parse_int(effective_serving(config).get("option.max_loras"))
+    if max_loras is not None and max_loras < len(config.adapters):
         yield warning(
             "serving.option.max_loras",
             f"{max_loras} for {len(config.adapters)} adapters: requests to the others wait until an adapter slot "

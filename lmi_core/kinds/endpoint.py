@@ -15,6 +15,7 @@ from lmi_core.checks import CheckContext, check
 from lmi_core.checks.instance import instance_type_findings
 from lmi_core.config import ConfigBase, DataCapture, Strict
 from lmi_core.costs import Cost, PriceTable, instance_cost
+from lmi_core.facts import images
 from lmi_core.facts.instances import INFERENCE_COMPONENT_FAMILIES, INSTANCES, instance_spec
 from lmi_core.issues import Finding, error, warning
 from lmi_core.kinds.kind import Kind, Placement, endpoint_capture
@@ -26,7 +27,7 @@ SCALE_IN_STRATEGIES = {"idle-release": "IDLE_RELEASE", "consolidation": "CONSOLI
 class HostInstance(Strict):
     type: str = Field(description="SageMaker GPU instance type, e.g. ml.g5.48xlarge.")
     count: int = Field(default=1, ge=1, le=100, description="Instances at creation (SageMaker starts with >= 1).")
-    inference_ami_version: str | None = Field(
+    inference_ami_version: images.InferenceAmiVersion | None = Field(
         default=None,
         description="Inference AMI; default al2023-ami-sagemaker-inference-gpu-4-1 (driver 580: CUDA 12 and 13 images).",
     )

@@ -39,10 +39,11 @@ class LoadedConfig:
 
 
 def field_path(field: str) -> tuple[str | int, ...]:
-    """'serving.option.dtype' -> ('serving', 'option.dtype'): serving keys contain dots; 'adapters.1.name' ->
+    """'serving.option.dtype' -> ('serving', 'option.dtype'): serving keys (and tag keys) contain dots; 'adapters.1.name' ->
     ('adapters', 1, 'name'): list items are indexed."""
-    if field.startswith("serving."):
-        return ("serving", field.removeprefix("serving."))
+    for block in ("serving", "tags"):  # their keys may hold dots
+        if field.startswith(f"{block}."):
+            return (block, field.removeprefix(f"{block}."))
     return tuple(int(part) if part.isdigit() else part for part in field.split(".")) if field else ()
 
 
@@ -87,7 +88,11 @@ def _load(path: Path, context: CheckContext, stages: Sequence[str] = DEFAULT_STA
     if isinstance(config, ModelConfig) and config.code is not None:
         code, code_findings = read_code(path, config.code, dict(config.serving), config.code_max_mb)
         issues += [located(f) for f in code_findings]
-    context = replace(context, custom_handler=code is not None and code.custom_handler)
+    context = replace(
+        context,
+        custom_handler=code is not None and code.custom_handler,
+        code_files=None if code is None else frozenset(code.files),
+    )
     issues += [located(f) for f in run_config_checks(config, context)]
     if any(issue.severity == "error" for issue in issues):
         return _FileResult(None, issues, name, config, document)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from lmi_core import naming
 from tests.conftest import Synth
 
 
@@ -92,8 +93,8 @@ def test_neuron_compiles_for_its_neuroncores(inf2: dict[str, Any]) -> None:
 
 def test_handler_may_touch_only_its_own_jobs(awq: dict[str, Any], trtllm: dict[str, Any]) -> None:
     for template, kind, prefix in (
-        (awq, "optimization-job", "lmi-aot-qwen25-32b-awq"),
-        (trtllm, "training-job", "lmi-aot-llama3-8b-trtllm"),
+        (awq, "optimization-job", naming.aot_job_prefix("qwen25-32b-awq")),
+        (trtllm, "training-job", naming.aot_job_prefix("llama3-8b-trtllm")),
     ):
         statements = _statements(template, "HandlerPolicy")
         (jobs,) = [s for s in statements if "sagemaker:ListTags" in s["Action"]]

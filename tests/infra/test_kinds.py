@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_cdk.assertions import Match, Template
 
+from lmi_core import naming
 from tests.conftest import Synth
 
 
@@ -152,7 +153,7 @@ def test_batch_state_machine_runs_transform_job_sync(examples: Synth) -> None:
         '\\"InstanceCount\\":1',
         "DataCaptureConfig",
         '\\"GenerateInferenceId\\":true',
-        "States.Format('qwen25-7b-batch-{}', States.UUID())",
+        f"States.Format('{naming.transform_job_prefix('qwen25-7b-batch')}-{{}}', States.UUID())",
     ):
         assert fragment in definition, fragment
     assert "VolumeKmsKeyId" not in definition  # g5 has NVMe

@@ -88,7 +88,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     (
         "image-or-uri",
         {"container": {"image": "lmi", "tag": "0.33.0-lmi15.0.0-cu128"}},
-        {"container": {"uri": "1.dkr.ecr.us-east-1.amazonaws.com/x:1"}},
+        {"container": {"uri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/team/llm:1.0"}},
         "container: give either `uri`, or `image` and `tag`, but not both",
     ),
     (

@@ -1,0 +1,128 @@
+"""S3 URIs as the YAML may give them: one reader, used by every field that takes one.
+
+A URI's bucket and key flow into IAM policy resources, EventBridge patterns and Step Functions
+intrinsics, so the key is held to a small safe alphabet: a `*` or `?` would become an IAM wildcard,
+a quote would end a `States.Format` literal, `${...}` would be an IAM policy variable.
+Bucket names follow S3's naming rules (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from lmi_core import naming
+
+MAX_URI_LENGTH = 1024  # SageMaker's S3Uri members: at most 1024 characters
+BUCKET_CHARACTERS = re.compile(r"^[a-z0-9.-]+$")
+IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+# Reserved by S3 for access points, Object Lambda, multi-region access points, directory and table buckets.
+RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+KEY_PUNCTUATION = "-_./!()=+@,:"
+KEY_CHARACTERS = re.compile(rf"^[A-Za-z0-9{re.escape(KEY_PUNCTUATION)}]*$")
+KEY_ALLOWED = f"letters, digits and {' '.join(KEY_PUNCTUATION)}"
+QUOTES = "'\"`\u2018\u2019\u201c\u201d"
+
+_ACCOUNT, _REGION = "000000000000", "region0"
+SHARED_BUCKETS = {
+    purpose: re.compile(
+        "^"
+        + re.escape(naming.shared_bucket_name(purpose, _ACCOUNT, _REGION))
+        .replace(_ACCOUNT, r"\d{12}")
+        .replace(_REGION, r"[a-z0-9-]+")
+        + "$"
+    )
+    for purpose in naming.SHARED_BUCKET_PURPOSES
+}
+SHARED_BUCKET_CONTENTS = {
+    "data-capture": "every model's captured requests and responses",
+    "access-logs": "the access logs of every shared bucket",
+    "async-payloads": "every async model's requests and results",
+    "aot-artifacts": "every model's prepared weights",
+}
+
+
+def is_control(character: str) -> bool:
+    """C0, DEL, C1, and the Unicode line and paragraph separators."""
+    return unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp")
+
+
+def bucket_problem(bucket: str) -> str | None:
+    """Why S3 would refuse this bucket name, or None."""
+    if not bucket:
+        return "has no bucket name"
+    if any(is_control(c) or c.isspace() for c in bucket):
+        return f"bucket {bucket!r} contains whitespace or a control character"
+    if not BUCKET_CHARACTERS.match(bucket):
+        wrong = sorted({c for c in bucket if not re.match(r"[a-z0-9.-]", c)})
+        return f"bucket '{bucket}' contains {', '.join(repr(c) for c in wrong)} (allowed: lowercase letters, digits, . and -)"
+    if not 3 <= len(bucket) <= 63:
+        return f"bucket '{bucket}' is {len(bucket)} characters (allowed: 3..63)"
+    if not (bucket[0].isalnum() and bucket[-1].isalnum()):
+        return f"bucket '{bucket}' must start and end with a letter or digit"
+    if ".." in bucket:
+        return f"bucket '{bucket}' has two adjacent dots"
+    if IP_ADDRESS.match(bucket):
+        return f"bucket '{bucket}' looks like an IP address, which S3 does not allow as a bucket name"
+    if bucket.startswith(RESERVED_BUCKET_PREFIXES) or bucket.endswith(RESERVED_BUCKET_SUFFIXES):
+        return (
+            f"bucket '{bucket}' uses a prefix or suffix S3 reserves for access points and special buckets "
+            f"({', '.join(RESERVED_BUCKET_PREFIXES + RESERVED_BUCKET_SUFFIXES)})"
+        )
+    for purpose, pattern in SHARED_BUCKETS.items():
+        if pattern.match(bucket):
+            return (
+                f"bucket '{bucket}' is this project's shared {purpose} bucket, which holds "
+                f"{SHARED_BUCKET_CONTENTS[purpose]} (allowed: a bucket of your own)"
+            )
+    return None
+
+
+def key_problem(key: str) -> str | None:
+    """Why this key cannot safely reach IAM, EventBridge and Step Functions, or None."""
+    for character in key:
+        if character in "*?":
+            return f"contains '{character}', a wildcard: IAM would read it as one and grant every matching object (allowed: {KEY_ALLOWED})"
+        if character in QUOTES:
+            return f"contains a quote ({character}) (allowed: {KEY_ALLOWED})"
+        if is_control(character):
+            return f"contains a control character ({character!r}) (allowed: {KEY_ALLOWED})"
+        if character.isspace():
+            return f"contains whitespace ({character!r}) (allowed: {KEY_ALLOWED})"
+    if not KEY_CHARACTERS.match(key):
+        wrong = sorted({c for c in key if c not in KEY_PUNCTUATION and not (c.isascii() and c.isalnum())})
+        return f"contains {', '.join(repr(c) for c in wrong)} (allowed: {KEY_ALLOWED})"
+    segments = key.split("/")[:-1] if key.endswith("/") or not key else key.split("/")
+    if "" in segments:
+        return "has an empty path segment (//)"
+    if "." in segments or ".." in segments:
+        return "has a '.' or '..' path segment"
+    return None
+
+
+def parse(uri: str) -> tuple[str, str]:
+    """s3://bucket/key -> (bucket, key); ValueError names the first problem found."""
+    if len(uri) > MAX_URI_LENGTH:
+        raise ValueError(f"is {len(uri)} characters (allowed: at most {MAX_URI_LENGTH})")
+    if not uri.startswith("s3://"):
+        raise ValueError("is not an S3 URI (allowed: s3://bucket/prefix/)")
+    bucket, slash, key = uri.removeprefix("s3://").partition("/")
+    problem = bucket_problem(bucket)
+    if problem is None and not slash:
+        problem = f"has no key after the bucket (allowed: s3://{bucket}/prefix/)"
+    if problem is None:
+        problem = key_problem(key)
+    if problem is not None:
+        raise ValueError(problem)
+    return bucket, key
+
+
+def prefix(uri: str) -> tuple[str, str]:
+    """A prefix: a non-empty key ending in '/' (never a whole bucket, never a file)."""
+    bucket, key = parse(uri)
+    if not key:
+        raise ValueError(f"names the whole bucket (allowed: a prefix inside it, like s3://{bucket}/prefix/)")
+    if not key.endswith("/"):
+        raise ValueError(f"must be an S3 prefix ending in '/' (allowed: {uri}/)")
+    return bucket, key

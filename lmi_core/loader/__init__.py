@@ -15,8 +15,8 @@ from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.issues import ConfigError, Finding, Issue
 from lmi_core.kinds import CONFIG_ADAPTER
 from lmi_core.loader import messages
-from lmi_core.loader.code_bundle import CodeBundle, read_code
-from lmi_core.loader.discovery import discover
+from lmi_core.loader.code_bundle import CodeBundle, code_directory, read_code
+from lmi_core.loader.discovery import discover, nested_issues
 from lmi_core.loader.yaml_source import YamlDocument, read_yaml
 
 
@@ -92,9 +92,16 @@ def load_configs(
     """Load model YAML files or directories of them; raise ConfigError with every problem found.
 
     `stage` enables stage rules (prod: data capture expected); `strict` makes warnings errors."""
+    paths = list(paths)
     files, issues = discover(paths)
     context = CheckContext(stage=stage, region=region)
     results = [_load(file, context) for file in files]
+    code_directories = [
+        code_directory(file, r.config.code)
+        for file, r in zip(files, results, strict=True)
+        if isinstance(r.config, ModelConfig) and r.config.code is not None
+    ]
+    issues += nested_issues([p for p in paths if p.is_dir()], code_directories)
     loaded = [r.loaded for r in results if r.loaded is not None]
     for r in results:
         issues += r.issues

@@ -1,0 +1,26 @@
+"""The exact CloudFormation stack id of a model, for `make deploy/destroy/diff MODEL=...`:
+
+python -m lmi_cli.stack_name <model name>
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lmi_core import naming
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="stack_name", description="Print the stack id of a model.")
+    parser.add_argument("model")
+    args = parser.parse_args(argv)
+    if not naming.SAGEMAKER_NAME.match(args.model):
+        print(f"MODEL={args.model!r} is not a model name (allowed: letters, digits and inner hyphens)", file=sys.stderr)
+        return 1
+    print(naming.stack_name(args.model))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -42,9 +42,9 @@ synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (
 validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1)
 	$(PY) -m lmi_cli.validate $(or $(FILES),model_configs) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict)
 
-report: install-runtime  ## Markdown report of cdk.out + configs (DIR=... BASE=origin/main REGION=us-east-1 REPORT=file COMMENT=file)
+report: install-runtime  ## Markdown report of cdk.out + configs (DIR=... BASE=origin/main BASE_CDK_OUT=dir REGION=us-east-1 REPORT=file COMMENT=file)
 	test -d cdk.out || $(MAKE) synth $(if $(DIR),DIR=$(DIR))
-	$(PY) -m lmi_cli.report --cdk-out cdk.out --configs $(or $(DIR),model_configs) $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT)) $(if $(COMMENT),--comment $(COMMENT)) $(if $(REPORT_LINK),--full-report-link "$(REPORT_LINK)")
+	$(PY) -m lmi_cli.report --cdk-out cdk.out --configs $(or $(DIR),model_configs) $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT)) $(if $(COMMENT),--comment $(COMMENT)) $(if $(BASE_CDK_OUT),--base-cdk-out $(BASE_CDK_OUT)) $(if $(REPORT_LINK),--full-report-link "$(REPORT_LINK)")
 
 invoke: install-runtime  ## send one request to a deployed model (MODEL=name [PAYLOAD=file] [TIMEOUT=s])
 	$(PY) -m lmi_cli.invoke $(MODEL) $(if $(PAYLOAD),--payload $(PAYLOAD)) $(if $(TIMEOUT),--timeout $(TIMEOUT))

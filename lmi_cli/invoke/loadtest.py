@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds")
     parser.add_argument("--endpoint")
     parser.add_argument("--component", help="with --endpoint: the inference component (or adapter)")
-    parser.add_argument("--region")
+    parser.add_argument("--region", help="default: AWS_REGION, then AWS_DEFAULT_REGION (profile: AWS_PROFILE)")
     parser.add_argument("--payload", type=Path)
     parser.add_argument("--report-dir", type=Path, default=Path("loadtest-reports"))
     parser.add_argument("--configs", type=Path, default=Path("model_configs"))

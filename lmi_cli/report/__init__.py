@@ -3,27 +3,36 @@ cdk-nag findings were acknowledged. Reads the configs and the synthesized cloud 
 never calls AWS (and imports no aws_cdk).
 
     python -m lmi_cli.report --cdk-out cdk.out --configs model_configs [--base origin/main]
-        [--region us-east-1] [--output report.md]
+        [--region us-east-1] [--output report.md] [--comment report-comment.md]
+
+The full report has no size limit; the comment version (`--comment`) stays under a PR comment's
+limit and points at the full report for what it leaves out.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
+from lmi_cli.report import template_diff
 from lmi_core import aot as aot_plan
-from lmi_core import naming
+from lmi_core import inputs, naming
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.costs import PriceTable
-from lmi_core.kinds import KINDS, kind_of
+from lmi_core.kinds import CONFIG_ADAPTER, KINDS, kind_of
 from lmi_core.kinds.component import hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
-from lmi_core.loader import load_configs
+from lmi_core.loader import LoadedConfig, load_configs
+from lmi_core.settings import parse_settings, project_context
+
+COMMENT_LIMIT = 60_000  # pr.yml cuts a comment at 65,000 characters; leave room for its marker and link
 
 
 def aot_cost(config: ConfigBase, prices: PriceTable) -> float | None:
@@ -72,12 +81,21 @@ def models_table(models: list[ConfigBase]) -> list[str]:
     return rows
 
 
+def monthly(config: ConfigBase, prices: PriceTable) -> tuple[float | None, float | None]:
+    """($/month at min, at max); (0, 0) for kinds billed per job (batch), None where a price is missing."""
+    kind = kind_of(config)
+    if not kind.billed_monthly:
+        return 0.0, 0.0
+    return kind.cost(config, prices).month(prices.hours_per_month)
+
+
 def cost_table(models: list[ConfigBase], prices: PriceTable) -> tuple[list[str], float, float]:
     rows = [
         "| model | $/hour at min | $/hour at max | $/month at min | $/month at max | note |",
         "|---|---:|---:|---:|---:|---|",
     ]
     total_min = total_max = 0.0
+    unpriced = []
     for m in models:
         kind = kind_of(m)
         c = kind.cost(m, prices)
@@ -90,13 +108,26 @@ def cost_table(models: list[ConfigBase], prices: PriceTable) -> tuple[list[str],
             f"| {m.name} | {money(c.hour_min)} | {money(c.hour_max)} | {money(month_min)} | {money(month_max)} | {note} |"
         )
         if kind.billed_monthly:  # a transform job runs for hours, not for the month
+            if month_max is None:
+                unpriced.append(m.name)
             total_min += month_min or 0.0
             total_max += month_max or 0.0
+    left_out = f"; **leaves out {len(unpriced)} model(s) without a price: {', '.join(unpriced)}**" if unpriced else ""
     rows.append(
         f"| **total** | | | **{money(total_min)}** | **{money(total_max)}** | {prices.hours_per_month} h/month; "
-        "batch models not included (priced per running hour) |"
+        f"batch models not included (priced per running hour){left_out} |"
     )
     return rows, total_min, total_max
+
+
+def prices_used(models: list[ConfigBase], prices: PriceTable) -> list[str]:
+    """Each instance type the models use, with its price's status and date."""
+    used = sorted({str(instance.type) for m in models if (instance := getattr(m, "instance", None)) is not None})
+    lines = []
+    for instance_type in used:
+        price = prices.instances.get(instance_type)
+        lines.append(f"- `{instance_type}`: {price.describe() if price else 'no price: outside the catalog'}")
+    return lines
 
 
 def component_endpoints(models: list[ConfigBase], prices: PriceTable) -> list[str]:
@@ -142,23 +173,62 @@ def component_endpoints(models: list[ConfigBase], prices: PriceTable) -> list[st
 
 
 def acknowledgements(cdk_out: Path) -> list[tuple[str, str, str, str]]:
-    """(stack, resource, rule, reason) from the templates' cdk_nag metadata."""
+    """(stack, resource, rule, reason) from the templates' cdk_nag metadata; a model's own name in a reason
+    reads `<model>`, so the same reason on many models is one reason."""
+    models = {stack: data["model"] for stack, data in inputs.recorded(cdk_out).items() if "model" in data}
     found = []
     for template_path in sorted(cdk_out.glob("*.template.json")):
         stack = template_path.name.removesuffix(".template.json")
         template = json.loads(template_path.read_text())
+        model = models.get(stack)
         for logical_id, resource in sorted(template.get("Resources", {}).items()):
             for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
-                found.append((stack, logical_id, rule["id"], rule.get("reason", "")))
+                reason = str(rule.get("reason", ""))
+                found.append((stack, logical_id, rule["id"], reason.replace(model, "<model>") if model else reason))
     return found
+
+
+def acknowledgement_summary(acks: list[tuple[str, str, str, str]]) -> tuple[list[str], list[str]]:
+    """One line per rule with its count; and the details (each reason once, with where it applies)."""
+    by_rule: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for stack, resource, rule, reason in acks:  # AwsSolutions-IAM5[Resource::...]: one rule, many findings
+        by_rule[rule.split("[", 1)[0]].append((stack, resource, reason))
+    summary = [
+        "| rule | acknowledged | stacks |",
+        "|---|---:|---:|",
+        *(
+            f"| `{rule}` | {len(found)} | {len({stack for stack, _, _ in found})} |"
+            for rule, found in sorted(by_rule.items())
+        ),
+    ]
+    details: list[str] = []
+    for rule, found in sorted(by_rule.items()):
+        reasons: dict[str, list[str]] = defaultdict(list)
+        for stack, resource, reason in found:
+            reasons[reason].append(f"{stack}/{resource}")
+        details.append(f"- `{rule}`")
+        for reason, where in sorted(reasons.items()):
+            shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+            details.append(f"  - {reason or '(no reason)'} ({len(where)}: {shown})")
+    return summary, details
 
 
 # ---------------------------------------------------------------- change against a base ref
 
 SYNTH_ONLY = ("code_max_mb", "serving_passthrough", "model.parameters")  # feed checks, deploy nothing
-MODEL_FIELDS = ("model", "container", "serving", "code", "vpc")  # a new Model
+MODEL_FIELDS = ("model", "container", "serving", "code", "vpc", "env", "secrets")  # a new Model
 ENDPOINT_CONFIG_FIELDS = (*MODEL_FIELDS, "instance", "data_capture", "routing")  # a new EndpointConfig (kinds with one)
 IN_PLACE_FIELDS = ("tags", "autoscaling")
+# What replacing the EndpointConfig interrupts, per kind (AWS::SageMaker::EndpointConfig: every property but
+# Tags needs replacement; the Endpoint then updates to it without replacement).
+INTERRUPTS = {
+    "realtime": "no downtime when the new fleet turns healthy: both fleets run (and bill) during the bake time, "
+    "so the account needs instance quota for both; alarms roll it back",
+    "async": "the endpoint keeps its queue; requests wait while the instances are replaced",
+    "serverless": "no downtime; the first requests on the new capacity start cold",
+    "endpoint": "every component's copies stop and start again on the new instances: requests to them fail "
+    "until they are back (minutes)",
+}
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
@@ -176,33 +246,52 @@ class ModelChange:
     status: str  # added | removed | changed
     fields: tuple[str, ...] = ()
     consequences: tuple[str, ...] = ()
+    values: tuple[tuple[str, Any, Any], ...] = ()  # (field, old, new); absent = None
+    cost_before: tuple[float | None, float | None] | None = None  # $/month (min, max); None: no config on that side
+    cost_after: tuple[float | None, float | None] | None = None
 
 
 def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], code_changed: bool) -> list[str]:
-    kind = KINDS.get(str(new.get("kind")))
+    kind_name = str(new.get("kind"))
+    kind = KINDS.get(kind_name)
     block = {kind.block} if kind is not None and kind.block else set()
     in_place = set(IN_PLACE_FIELDS) | (block if kind is not None and kind.block_updates_in_place else set())
     endpoint_config = set(ENDPOINT_CONFIG_FIELDS) | (block - in_place)
     fields = [f for f in fields if not f.startswith(SYNTH_ONLY)]
-    roots = {f.split(".")[0] for f in fields} | ({"code"} if code_changed else set())
+    roots = {f.split(".")[2] if f.startswith("stages.") and f.count(".") >= 2 else f.split(".")[0] for f in fields}
+    roots |= {"code"} if code_changed else set()
     said: list[str] = []
     if not roots:
         return ["checks only (model.parameters, code_max_mb, serving_passthrough): nothing deployed changes"]
     if "kind" in roots:
-        return ["kind changed: the stack is rebuilt and the endpoint replaced"]
+        return [
+            "kind changed: every resource of the stack is replaced; the endpoint is deleted and created again (downtime)"
+        ]
     if roots & set(MODEL_FIELDS):
-        said.append("new Model (new bundle or container settings)")
+        said.append(
+            "replaces the Model (new bundle or container settings; every Model property but Tags needs replacement)"
+        )
+        if kind_name == "component":
+            said.append(
+                "updates the InferenceComponent in place: a rolling update of its copies, rolled back on alarms"
+            )
+        if kind_name == "batch":
+            said.append("the next transform run uses the new Model; a job already running is not stopped")
     if roots & endpoint_config and kind is not None and kind.rollout is not None:
         said.append(f"new EndpointConfig (immutable, replaced): {kind.rollout}")
+        if kind_name in INTERRUPTS:
+            said.append(f"interrupts: {INTERRUPTS[kind_name]}")
     if "aot" in roots or ("aot" in new and roots & {"model", "container", "serving"}):
         said.append("new AOT job (new content hash); the endpoint waits for it")
     old_type = flatten(old).get("instance.type")
     new_type = flatten(new).get("instance.type")
-    if old_type != new_type and old_type is not None and old.get("autoscaling"):  # registered with autoscaling now
-        said.append(
-            "instance type change on an autoscaled endpoint: deploy in two steps (remove autoscaling, then change "
-            "the type and add it back; README)"
-        )
+    if old_type != new_type and old_type is not None and new_type is not None:
+        said.append(f"new instances: {old_type} → {new_type} (check the account's {new_type} quota for the rollout)")
+        if old.get("autoscaling"):  # registered with autoscaling now
+            said.append(
+                "instance type change on an autoscaled endpoint: deploy in two steps (remove autoscaling, then change "
+                "the type and add it back; README)"
+            )
     if roots and roots <= in_place:
         said.append("updated in place (scaling policy, tags or state machine), no replacement")
     return said
@@ -224,7 +313,38 @@ def model_files_at(repo: Path, ref: str, configs: Path) -> dict[str, dict[str, A
     return models
 
 
-def changes(configs: Path, ref: str) -> list[ModelChange]:
+def cost_of(data: dict[str, Any], prices: PriceTable) -> tuple[float | None, float | None]:
+    """$/month of a raw config (shape-checked only: an old config need not pass today's checks)."""
+    try:
+        return monthly(CONFIG_ADAPTER.validate_python(data), prices)
+    except (ValidationError, ValueError, TypeError, KeyError):
+        return None, None
+
+
+def deploy_region(cdk_out: Path) -> str | None:
+    """The region the stacks are bound to (`-c region=`), or None for environment-agnostic stacks."""
+    manifest = cdk_out / "manifest.json"
+    if not manifest.is_file():
+        return None
+    for artifact in json.loads(manifest.read_text()).get("artifacts", {}).values():
+        region = str(artifact.get("environment", "")).rsplit("/", 1)[-1]
+        if artifact.get("type") == "aws:cloudformation:stack" and region and region != "unknown-region":
+            return region
+    return None
+
+
+def removal_commands(name: str, region: str | None, name_stage: str | None = None) -> str:
+    stack = naming.stack_name(name, name_stage)
+    where = f" --region {region}" if region else ""
+    return (
+        f"`cdk deploy` never deletes a stack: run `aws cloudformation delete-stack --stack-name {stack}{where}` "
+        + ("" if region else "in the account and region it was deployed to ")
+        + f"(the YAML is gone, so `cdk destroy {stack}` finds no such stack; retained buckets, keys and log "
+        "groups stay)"
+    )
+
+
+def changes(configs: Path, ref: str, prices: PriceTable | None = None, region: str | None = None) -> list[ModelChange]:
     repo = Path(git(configs, "rev-parse", "--show-toplevel").strip())
     before = model_files_at(repo, ref, configs)
     now = {}
@@ -232,18 +352,23 @@ def changes(configs: Path, ref: str) -> list[ModelChange]:
         data = yaml.safe_load(path.read_text())
         if isinstance(data, dict) and isinstance(data.get("name"), str):
             now[data["name"]] = data
+
+    def cost(data: dict[str, Any]) -> tuple[float | None, float | None] | None:
+        return None if prices is None else cost_of(data, prices)
+
     result = []
     for name in sorted(now.keys() - before.keys()):
-        result.append(ModelChange(name, "added", consequences=("new stack",)))
+        result.append(ModelChange(name, "added", consequences=("new stack",), cost_after=cost(now[name])))
     for name in sorted(before.keys() - now.keys()):
         result.append(
             ModelChange(
                 name,
                 "removed",
                 consequences=(
-                    f"`cdk deploy --all` does not delete stacks: run `cdk destroy {naming.stack_name(name)}` (a renamed model "
-                    "shows as removed + added: a new stack and endpoint)",
+                    removal_commands(name, region),
+                    "a renamed model shows as removed + added: a new stack and endpoint",
                 ),
+                cost_before=cost(before[name]),
             )
         )
     for name in sorted(now.keys() & before.keys()):
@@ -256,63 +381,242 @@ def changes(configs: Path, ref: str) -> list[ModelChange]:
         if fields or code_changed:
             shown = tuple(fields) + (("code directory files",) if code_changed and "code" not in fields else ())
             result.append(
-                ModelChange(name, "changed", shown, tuple(consequences(before[name], now[name], fields, code_changed)))
+                ModelChange(
+                    name,
+                    "changed",
+                    shown,
+                    tuple(consequences(before[name], now[name], fields, code_changed)),
+                    tuple((f, old.get(f), new.get(f)) for f in fields),
+                    cost(before[name]),
+                    cost(now[name]),
+                )
             )
     return result
+
+
+def shown_value(value: Any) -> str:
+    text = "(unset)" if value is None else json.dumps(value) if not isinstance(value, str) else value
+    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
+
+
+def delta(before: float | None, after: float | None) -> str:
+    if before is None or after is None:
+        return "n/a"
+    change = after - before
+    return f"{'+' if change >= 0 else '-'}${abs(change):,.2f}"
+
+
+def cost_change(change: ModelChange) -> str:
+    """'$/month at max $1,034.78 → $1,481.90 (+$447.12), at min ...'"""
+    before = change.cost_before or (0.0, 0.0)
+    after = change.cost_after or (0.0, 0.0)
+    return (
+        f"$/month at min {money(before[0])} → {money(after[0])} ({delta(before[0], after[0])}), "
+        f"at max {money(before[1])} → {money(after[1])} ({delta(before[1], after[1])})"
+    )
+
+
+def named(names: list[str], most: int = 40) -> str:
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def change_lines(found: list[ModelChange], region: str | None = None, name_stage: str | None = None) -> list[str]:
+    """Added and removed models in one entry each; changed models grouped when the same change was made to
+    several (same fields, values, costs and consequences)."""
+    lines: list[str] = []
+    total = [0.0, 0.0]
+    unknown = []
+    for change in found:
+        before = change.cost_before or (0.0, 0.0)
+        after = change.cost_after or (0.0, 0.0)
+        for i in (0, 1):
+            if before[i] is None or after[i] is None:
+                unknown.append(change.name) if i == 1 else None
+            else:
+                total[i] += (after[i] or 0.0) - (before[i] or 0.0)
+    added = [c for c in found if c.status == "added"]
+    if added:
+        names = named([f"{c.name} ({delta(0.0, (c.cost_after or (0.0, 0.0))[1])})" for c in added])
+        lines.append(f"- **added ({len(added)})**, new stacks, $/month at max: {names}")
+    removed = [c for c in found if c.status == "removed"]
+    if removed:
+        month = sum((c.cost_before or (0.0, 0.0))[1] or 0.0 for c in removed)
+        where = f" --region {region}" if region else ""
+        lines += [
+            f"- **removed ({len(removed)})**: {named([c.name for c in removed])} (-${month:,.2f}/month at max). "
+            "`cdk deploy` never deletes a stack, and `cdk destroy` no longer finds one whose YAML is gone: delete "
+            + ("them" if region else "them in the account and region they were deployed to")
+            + " (retained buckets, keys and log groups stay; a renamed model shows as removed + added):",
+            "",
+            "  ```bash",
+            *(
+                f"  aws cloudformation delete-stack --stack-name {naming.stack_name(c.name, name_stage)}{where}"
+                for c in removed
+            ),
+            "  ```",
+        ]
+    groups: dict[tuple[Any, ...], list[ModelChange]] = defaultdict(list)
+    for change in (c for c in found if c.status == "changed"):
+        key = (change.fields, repr(change.values), change.consequences, change.cost_before, change.cost_after)
+        groups[key].append(change)
+    for same in groups.values():
+        change = same[0]
+        who = f"**{change.name}**" if len(same) == 1 else f"**{len(same)} models** ({named([c.name for c in same])})"
+        each = "" if len(same) == 1 else " each"
+        lines.append(f"- {who} changed{each}: {cost_change(change)}")
+        lines += [f"  - `{f}`: {shown_value(old)} → {shown_value(new)}" for f, old, new in change.values]
+        if "code directory files" in change.fields and "code" not in {f for f, _, _ in change.values}:
+            lines.append("  - files of the `code:` directory changed")
+        lines += [f"  - {c}" for c in change.consequences]
+    sign = ["+" if t >= 0 else "-" for t in total]
+    lines += [
+        "",
+        f"**Monthly cost change:** {sign[0]}${abs(total[0]):,.2f} at min, {sign[1]}${abs(total[1]):,.2f} at max"
+        + (f" (leaves out {', '.join(sorted(set(unknown)))}: no price)" if unknown else ""),
+    ]
+    return lines
+
+
+def template_lines(
+    models: list[ConfigBase], base_out: Path, head_out: Path, name_stage: str | None = None
+) -> list[str]:
+    """What the deploy replaces and updates, stack by stack, from the base and head templates; stacks with the
+    same changes are grouped."""
+    kinds = {naming.stack_name(m.name, name_stage): m.kind for m in models}
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for stack, found in template_diff.assembly_changes(base_out, head_out).items():
+        groups[tuple(template_diff.summary(found, INTERRUPTS.get(kinds.get(stack, ""))))].append(stack)
+    lines = [f"### Template changes against `{base_out}`", ""]
+    for said, stacks in groups.items():
+        lines.append(f"- **{named(stacks)}**" + (f" ({len(stacks)} stacks, each)" if len(stacks) > 1 else ""))
+        lines += [f"  - {line}" for line in said]
+    if not groups:
+        lines.append("No template changed.")
+    return [*lines, ""]
 
 
 # ---------------------------------------------------------------- the report
 
 
-def stale_assembly(models: list[ConfigBase], cdk_out: Path) -> str:
-    """Which models have no template, and which templates no model ("" when they match)."""
-    templates = {p.name.removesuffix(".template.json") for p in cdk_out.glob(f"{naming.PREFIX}-*.template.json")}
-    templates -= {naming.SHARED_STACK, naming.GITHUB_OIDC_STACK}
-    expected = {naming.stack_name(m.name) for m in models}
-    problems = [f"no template for {n}" for n in sorted(expected - templates)]
-    problems += [f"template {n} has no config" for n in sorted(templates - expected)]
+def stale_assembly(loaded: list[LoadedConfig], cdk_out: Path, name_stage: str | None = None) -> str:
+    """Why cdk.out does not show these configs ("" when it does): missing or extra stacks, and inputs whose
+    content changed since the synth (the digests the app records in the cloud assembly)."""
+    names = {naming.stack_name(c.config.name, name_stage): c for c in loaded}
+    records = inputs.recorded(cdk_out)
+    templates = {p.name.removesuffix(".template.json") for p in cdk_out.glob("*.template.json")}
+    model_stacks = {stack for stack, data in records.items() if "model" in data}
+    if not records:  # an assembly from before the digests: compare stack names only
+        model_stacks = {t for t in templates if t.startswith(f"{naming.PREFIX}-")}
+        model_stacks -= {naming.SHARED_STACK, naming.GITHUB_OIDC_STACK}
+    problems = [f"no template for {n}" for n in sorted(names.keys() - model_stacks)]
+    problems += [f"template {n} has no config" for n in sorted(model_stacks - names.keys())]
+    changed = [
+        names[stack].path.name
+        for stack in sorted(names.keys() & records.keys())
+        if records[stack].get("sha256") != inputs.model_digest(names[stack])
+    ]
+    if changed:
+        problems.append(f"changed since the synth: {', '.join(changed)}")
+    project = next((d["project_sha256"] for d in records.values() if "project_sha256" in d), None)
+    if project is not None and project != inputs.project_digest():
+        problems.append("the project's code changed since the synth")
     return "; ".join(problems)
 
 
-def render(configs: Path, cdk_out: Path, region: str = "us-east-1", base: str | None = None) -> str:
-    models = [loaded.config for loaded in load_configs([configs])]
+def render(
+    configs: Path,
+    cdk_out: Path,
+    region: str = "us-east-1",
+    base: str | None = None,
+    *,
+    limit: int | None = None,
+    full_report: str = "the full report",
+    base_cdk_out: Path | None = None,
+) -> str:
+    """The report; with `limit`, at most that many characters: what does not fit is left to `full_report`."""
+    record = next((d for d in inputs.recorded(cdk_out).values() if "stage" in d), {})
+    stage = record.get("stage")
+    name_stage = record.get("name_stage") or None  # the names that stage's stacks carry
+    settings, _ = parse_settings({**project_context(), **({} if stage is None else {"stage": stage})})
+    loaded = load_configs(
+        [configs], stage=settings.stage, stages=settings.stages, unsuffixed_stage=settings.unsuffixed_stage
+    )
+    models = [c.config for c in loaded]
     prices = PriceTable.load(region)
-    lines = [
+    header = [
         "# LMI model report",
         "",
-        f"{len(models)} model(s) from `{configs}`, cloud assembly `{cdk_out}`, region {region}.",
+        f"{len(models)} model(s) from `{configs}`, cloud assembly `{cdk_out}`"
+        + (f" (stage {stage})" if stage else "")
+        + f", region {region}.",
         "",
-        "## Models",
-        "",
-        *models_table(models),
-        "",
+    ]
+    stale = stale_assembly(loaded, cdk_out, name_stage)
+    if stale:
+        synth = "make synth" if configs == Path("model_configs") else f"make synth DIR={configs}"
+        header += [
+            f"> **Stale:** `{cdk_out}` was not synthesized from these files ({stale}). Run `{synth}` again "
+            "before reading the templates, acknowledgements or changes below.",
+            "",
+        ]
+    changed: list[str] = []
+    if base is not None:
+        region_bound = deploy_region(cdk_out)
+        found = changes(configs, base, prices, region_bound)
+        changed = [f"## Changes against `{base}`", ""]
+        changed += change_lines(found, region_bound, name_stage) if found else ["No model config changed."]
+        changed.append("")
+    if base_cdk_out is not None:
+        changed += template_lines(models, base_cdk_out, cdk_out, name_stage)
+    rows, _, _ = cost_table(models, prices)
+    cost = [
         f"## Cost ({prices.region}, on-demand)",
         "",
-    ]
-    stale = stale_assembly(models, cdk_out)
-    if stale:
-        lines[4:4] = [f"> **Warning:** `{cdk_out}` does not match the configs ({stale}): run `make synth` again.", ""]
-    rows, _, _ = cost_table(models, prices)
-    lines += [*rows, "", f"Prices: {prices.source} Dated {prices.date}; {prices.confidence}.", ""]
-    hosts = component_endpoints(models, prices)
-    if hosts:
-        lines += ["## Inference component endpoints", "", *hosts]
-    if base is not None:
-        lines += [f"## Changes against `{base}`", ""]
-        found = changes(configs, base)
-        if not found:
-            lines.append("No model config changed.")
-        for change in found:
-            detail = f" ({', '.join(change.fields)})" if change.fields else ""
-            lines.append(f"- **{change.name}** {change.status}{detail}")
-            lines += [f"  - {c}" for c in change.consequences]
-        lines.append("")
-    acks = acknowledgements(cdk_out)
-    lines += [
-        f"## cdk-nag acknowledgements ({len(acks)})",
+        *rows,
         "",
-        "| stack | resource | rule | reason |",
-        "|---|---|---|---|",
+        f"Prices: {prices.source} Table dated {prices.date}; {prices.confidence}.",
+        "",
     ]
-    lines += [f"| {s} | {r} | `{rule}` | {reason} |" for s, r, rule, reason in acks]
-    return "\n".join(lines) + "\n"
+    used = prices_used(models, prices)
+    if used:
+        cost += ["<details><summary>Instance prices used</summary>", "", *used, "", "</details>", ""]
+    table = ["## Models", "", *models_table(models), ""]
+    hosts = component_endpoints(models, prices)
+    hosting = ["## Inference component endpoints", "", *hosts] if hosts else []
+    acks = acknowledgements(cdk_out)
+    summary, details = acknowledgement_summary(acks)
+    nag = [
+        f"## cdk-nag acknowledgements ({len(acks)} on {len({a[0] for a in acks})} stacks)",
+        "",
+        *summary,
+        "",
+        "<details><summary>Reasons, and where each applies</summary>",
+        "",
+        *details,
+        "",
+        "</details>",
+        "",
+    ]
+    sections = [header, changed, cost, table, hosting, nag]
+    text = "\n".join(line for section in sections for line in section) + "\n"
+    if limit is None or len(text) <= limit:
+        return text
+    # Too long for one comment: keep the header, the changes and the totals; the rest is in the full report.
+    note = f"> The full report did not fit in one comment: see {full_report}. Sections cut here say so.\n"
+    kept: list[str] = []
+    for section in sections:
+        block = "\n".join(section) + "\n"
+        size = len(note) + sum(len(k) for k in kept)
+        if size + len(block) <= limit:
+            kept.append(block)
+        elif section:
+            title = next((line for line in section if line.startswith("## ")), "")
+            if section is cost:
+                block = "\n".join([*section[:4], "| ... | | | | | |", rows[-1], ""]) + "\n"
+                if size + len(block) <= limit:
+                    kept.append(block)
+                    continue
+            kept.append(
+                f"{title}\n\nLeft out here ({len(block):,} characters): see {full_report}.\n\n" if title else ""
+            )
+    return "".join(kept[:1]) + note + "".join(kept[1:])

@@ -4,7 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lmi_cli.report import changes, render
+from lmi_cli.report import COMMENT_LIMIT, changes, render
 from lmi_core.costs import UnknownPriceRegion
 from lmi_core.issues import ConfigError
 from lmi_core.kinds import kind_of
@@ -32,7 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
     parser.add_argument("--region", default="us-east-1", help="price region (us-east-1, us-west-2, eu-west-1)")
     parser.add_argument("--base", help="git ref to compare the model configs with, e.g. origin/main")
+    parser.add_argument(
+        "--base-cdk-out", type=Path, help="a synth of the base: adds what the deploy replaces, from the templates"
+    )
     parser.add_argument("--output", type=Path, help="write here instead of stdout")
+    parser.add_argument(
+        "--comment",
+        type=Path,
+        help=f"also write a version of at most {COMMENT_LIMIT:,} characters for a PR comment here",
+    )
+    parser.add_argument(
+        "--full-report-link", default="the full report (report.md)", help="where the comment sends readers for the rest"
+    )
     parser.add_argument(
         "--changed-models",
         action="store_true",
@@ -46,6 +57,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         text = render(args.configs, args.cdk_out, args.region, args.base)
+        if args.comment is not None:
+            comment = render(
+                args.configs,
+                args.cdk_out,
+                args.region,
+                args.base,
+                limit=COMMENT_LIMIT,
+                full_report=args.full_report_link,
+            )
+            args.comment.write_text(comment)
     except (ConfigError, UnknownPriceRegion) as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -53,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         args.output.write_text(text)
     else:
         print(text, end="")
+    if "> **Stale:**" in text:
+        print(f"{args.cdk_out} is stale (the report's first lines say why): synthesize again", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -17,8 +17,8 @@ from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.issues import ConfigError, Finding, Issue
 from lmi_core.kinds import CONFIG_ADAPTER
 from lmi_core.loader import messages
-from lmi_core.loader.code_bundle import CodeBundle, read_code
-from lmi_core.loader.discovery import discover
+from lmi_core.loader.code_bundle import CodeBundle, code_directory, read_code
+from lmi_core.loader.discovery import discover, nested_issues
 from lmi_core.loader.stages import for_stage
 from lmi_core.loader.yaml_source import YamlDocument, read_yaml
 from lmi_core.settings import DEFAULT_STAGES, DEFAULT_UNSUFFIXED_STAGE
@@ -127,10 +127,17 @@ def load_configs(
 
     `stage` selects each file's `stages:` override and enables stage rules (prod: data capture expected;
     outside dev: no placeholder buckets); `strict` makes warnings errors."""
+    paths = list(paths)
     files, issues = discover(paths)
     name_stage = None if stage == unsuffixed_stage else stage
     context = CheckContext(stage=stage, region=region, name_stage=name_stage)
     results = [_load(file, context, stages) for file in files]
+    code_directories = [
+        code_directory(file, r.config.code)
+        for file, r in zip(files, results, strict=True)
+        if isinstance(r.config, ModelConfig) and r.config.code is not None
+    ]
+    issues += nested_issues([p for p in paths if p.is_dir()], code_directories)
     loaded = [r.loaded for r in results if r.loaded is not None]
     for r in results:
         issues += r.issues

@@ -12,6 +12,35 @@ def config_files(directory: Path) -> list[Path]:
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
 
 
+def nested_configs(directory: Path) -> list[Path]:
+    """YAML files in sub-folders (hidden ones and caches aside): never read as model configs."""
+    return sorted(
+        path
+        for path in [*directory.rglob("*.yaml"), *directory.rglob("*.yml")]
+        if path.parent != directory
+        and not any(part.startswith(".") or part == "__pycache__" for part in path.relative_to(directory).parts)
+    )
+
+
+def nested_issues(directories: Iterable[Path], code_directories: Iterable[Path]) -> list[Issue]:
+    """An error for each YAML file in a sub-folder of a config directory, except inside a `code:` directory."""
+    code = [c.resolve() for c in code_directories]
+    issues = []
+    for directory in directories:
+        for path in nested_configs(directory):
+            if not any(path.resolve().is_relative_to(c) for c in code):
+                issues.append(
+                    Issue(
+                        str(path),
+                        0,
+                        "",
+                        f"is in a sub-folder of {directory}, and only its top level is read (allowed: move it to "
+                        f"{directory}/, or keep it in a folder that a config names in `code:`)",
+                    )
+                )
+    return issues
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Issue]]:
     files: list[Path] = []
     issues: list[Issue] = []

@@ -289,3 +289,23 @@ def test_load_test_of_a_component(moto_url: str, tmp_path: Path) -> None:
         (row,) = list(csv.DictReader(handle))
     assert row["endpoint"] == "load-pool, component chat"
     assert int(row["requests"]) > 0 and int(row["failures"]) == 0
+
+
+def test_region_and_profile_come_from_aws_region_and_aws_profile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """boto3 alone ignores AWS_REGION (it reads AWS_DEFAULT_REGION); the README exports AWS_REGION."""
+    config = tmp_path / "aws-config"
+    config.write_text("[profile team]\nregion = ap-southeast-2\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    assert lmi_cli.invoke.session().region_name == "eu-west-1"  # over AWS_DEFAULT_REGION=us-east-1
+    assert lmi_cli.invoke.session("us-west-2").region_name == "us-west-2"  # --region wins
+    monkeypatch.delenv("AWS_REGION")
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_PROFILE", "team")
+    session = lmi_cli.invoke.session()
+    assert session.profile_name == "team" and session.region_name == "ap-southeast-2"
+    monkeypatch.setenv("AWS_PROFILE", "nobody")
+    with pytest.raises(InvokeError, match=r"nobody.*AWS_PROFILE"):
+        lmi_cli.invoke.session()

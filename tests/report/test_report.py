@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from lmi_cli.report import changes, render
+from lmi_cli.report import acknowledgements, changes, render
 from lmi_core.costs import PriceTable, UnknownPriceRegion
 from lmi_core.kinds import kind_of
 from lmi_core.loader import load_configs
@@ -78,13 +79,19 @@ def test_price_table_covers_every_g5_size() -> None:
     assert prices.date and "pricing" in prices.source
 
 
-def test_acknowledgements_listed_with_reasons(report: str) -> None:
+def test_acknowledgements_one_line_per_rule_with_reasons_in_details(report: str, examples: Synth) -> None:
     section = report.split("## cdk-nag acknowledgements", 1)[1]
-    assert "`HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured`" in section
-    assert "local NVMe instance storage" in section
-    for line in section.splitlines()[4:]:
-        if line.startswith("| lmi-"):
-            assert len(line.split("|")[4].strip()) >= 40, line
+    summary, details = section.split("<details>", 1)
+    acks = acknowledgements(examples.outdir)
+    rules = {rule.split("[")[0] for _, _, rule, _ in acks}
+    rows = [line for line in summary.splitlines() if line.startswith("| `")]
+    assert sorted(row.split("`")[1] for row in rows) == sorted(rules)  # one line per rule
+    (kms,) = [row for row in rows if "`HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured`" in row]
+    count = sum(rule == "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured" for _, _, rule, _ in acks)
+    assert f"| {count} |" in kms and count > 1
+    assert "local NVMe instance storage" in details and details.rstrip().endswith("</details>")
+    reasons = [line for line in details.splitlines() if line.startswith("  - ")]
+    assert reasons and all(len(line.rsplit(" (", 1)[0]) >= 44 for line in reasons)  # "  - " + 40
 
 
 # ---------------------------------------------------------------- base-ref diff on a real git repository
@@ -124,9 +131,14 @@ def test_base_ref_diff(repo: Path) -> None:
     found = {c.name: c for c in changes(repo / "model_configs", "HEAD~1")}
     assert set(found) == {"new", "gone", "scaled", "tagged"}
     assert found["new"].status == "added" and found["gone"].status == "removed"
-    assert "run `cdk destroy lmi-gone`" in found["gone"].consequences[0]
+    assert (
+        "run `aws cloudformation delete-stack --stack-name lmi-gone` in the account and region"
+        in (found["gone"].consequences[0])
+    )
     scaled = found["scaled"]
     assert scaled.status == "changed" and scaled.fields == ("instance.type",)
+    assert scaled.values == (("instance.type", "ml.g5.2xlarge", "ml.g5.4xlarge"),)
+    assert "new instances: ml.g5.2xlarge → ml.g5.4xlarge" in "\n".join(scaled.consequences)
     assert any("new EndpointConfig (immutable, replaced): blue/green rollout" in c for c in scaled.consequences)
     assert any("deploy in two steps" in c for c in scaled.consequences)
     tagged = found["tagged"]
@@ -139,12 +151,24 @@ def test_report_cli_with_base(repo: Path, examples: Synth, tmp_path: Path) -> No
 
     out = tmp_path / "report.md"
     shutil.copytree(examples.outdir, tmp_path / "cdk.out")
+    # the examples' assembly is stale for these configs: the report says so and exits 3, and still compares
     assert main(["--configs", str(repo / "model_configs"), "--cdk-out", str(tmp_path / "cdk.out"), "--base", "HEAD~1",
-                 "--output", str(out)]) == 0  # fmt: skip
+                 "--output", str(out)]) == 3  # fmt: skip
     text = out.read_text()
     assert "## Changes against `HEAD~1`" in text
-    assert "- **scaled** changed (instance.type)" in text
-    assert "- **gone** removed" in text
+    prices = PriceTable.load("us-east-1")
+    old, new = (730 * prices.instance_hour[t] for t in ("ml.g5.2xlarge", "ml.g5.4xlarge"))  # autoscaling 1..2
+    assert (
+        f"- **scaled** changed: $/month at min ${old:,.2f} → ${new:,.2f} (+${new - old:,.2f}), "
+        f"at max ${2 * old:,.2f} → ${2 * new:,.2f} (+${2 * (new - old):,.2f})\n"
+        "  - `instance.type`: `ml.g5.2xlarge` → `ml.g5.4xlarge`\n" in text
+    )
+    gone = 730 * prices.instance_hour["ml.g5.2xlarge"]
+    assert f"- **removed (1)**: gone (-${gone:,.2f}/month at max)." in text
+    assert "\n  aws cloudformation delete-stack --stack-name lmi-gone\n" in text
+    assert f"- **added (1)**, new stacks, $/month at max: new (+${gone:,.2f})" in text
+    total = 2 * (new - old)  # scaled at max; new and gone cancel out
+    assert f"**Monthly cost change:** +${new - old:,.2f} at min, +${total:,.2f} at max" in text
 
 
 def test_changed_models_for_the_smoke_test(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -177,12 +201,24 @@ def test_batch_is_not_in_the_monthly_totals(report: str) -> None:
 
 
 def test_stale_cloud_assembly_is_flagged(examples: Synth, tmp_path: Path) -> None:
-    stale = tmp_path / "cdk.out"
-    shutil.copytree(examples.outdir, stale)
-    (stale / "lmi-qwen25-7b-batch.template.json").unlink()
-    text = render(EXAMPLES, stale, "us-east-1")
-    assert "> **Warning:** " in text and "no template for lmi-qwen25-7b-batch" in text
-    assert "> **Warning:**" not in render(EXAMPLES, examples.outdir, "us-east-1")
+    from lmi_cli.report.__main__ import main
+
+    assert "> **Stale:**" not in render(EXAMPLES, examples.outdir, "us-east-1")
+    configs = tmp_path / "configs"
+    shutil.copytree(EXAMPLES, configs)
+    (configs / "qwen25-7b-batch.yaml").unlink()
+    text = render(configs, examples.outdir, "us-east-1")
+    assert "> **Stale:** " in text and "template lmi-qwen25-7b-batch has no config" in text
+    # same names, other content: only the recorded digests can tell
+    qwen = configs / "qwen25-32b-chat.yaml"
+    qwen.write_text(qwen.read_text() + "# a comment is a change too\n")
+    formatter = configs / "code" / "chat-formatter" / "model.py"  # llama3-8b-chat's code: directory
+    formatter.write_text(formatter.read_text() + "\n# changed\n")
+    text = render(configs, examples.outdir, "us-east-1")
+    changed = text.split("changed since the synth: ", 1)[1].split(";")[0].split(")")[0]
+    assert changed == "llama3-8b-chat.yaml, qwen25-32b-chat.yaml"
+    assert f"Run `make synth DIR={configs}` again" in text
+    assert main(["--configs", str(configs), "--cdk-out", str(examples.outdir), "--output", str(tmp_path / "r.md")]) == 3
 
 
 def test_components_grouped_under_their_endpoint(report: str) -> None:
@@ -211,9 +247,46 @@ def test_consequences_of_endpoint_and_component_changes() -> None:
 
     pool = {"name": "pool", "kind": "endpoint", "routing": "random", "scaling": {"min": 0, "max": 2}}
     rerouted = {**pool, "routing": "least-outstanding-requests"}
-    (said,) = consequences(pool, rerouted, ["routing"], code_changed=False)
-    assert said.startswith("new EndpointConfig (immutable, replaced): new instances")
+    replaced, interrupted = consequences(pool, rerouted, ["routing"], code_changed=False)
+    assert replaced.startswith("new EndpointConfig (immutable, replaced): new instances")
+    assert interrupted.startswith("interrupts: every component's copies stop and start again on the new instances")
     chat = {"name": "chat", "kind": "component", "copies": {"max": 2}}
     assert consequences(chat, {**chat, "copies": {"max": 4}}, ["copies.max"], code_changed=False) == [
         "updated in place (scaling policy, tags or state machine), no replacement"
     ]
+
+
+# ---------------------------------------------------------------- prices
+
+
+def test_every_catalog_instance_has_a_dated_price_marked_verified_or_estimate() -> None:
+    from lmi_core.costs import STATUSES
+    from lmi_core.facts.instances import INSTANCES
+
+    prices = PriceTable.load("us-east-1")
+    assert set(prices.instances) == set(INSTANCES)
+    for name, price in prices.instances.items():
+        assert price.status in STATUSES, name
+        if price.usd_hour is None:  # no figure was found: says why, and never passes for a price
+            assert price.status == "unpriced" and len(price.basis) > 20, name
+        else:
+            assert price.status in ("verified", "estimate") and price.date and price.date[:4].isdigit(), name
+            assert price.usd_hour > 0 and price.confidence in ("high", "medium", "low"), name
+    assert prices.instances["ml.g6e.2xlarge"].usd_hour is not None  # the issue's $0.00 total
+    assert prices.instances["ml.g6e.2xlarge"].describe().startswith("$2.803/h, estimate (high confidence), 2026-")
+
+
+def test_an_unpriced_instance_is_never_counted_as_free(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    from lmi_cli.report import cost_table
+
+    prices = PriceTable.load("us-east-1")
+    unpriced = next(name for name, p in prices.instances.items() if p.usd_hour is None)
+    configs = config_dir(
+        {"a.yaml": MINIMAL.replace("name: m1", "name: a"), "b.yaml": MINIMAL.replace("name: m1", "name: b")}
+    )
+    models = [loaded.config for loaded in load_configs([configs])]
+    models[1] = models[1].model_copy(update={"instance": models[1].instance.model_copy(update={"type": unpriced})})
+    rows, _, total_max = cost_table(models, prices)
+    assert f"| b | n/a | n/a | n/a | n/a | no price for {unpriced}: " in "\n".join(rows)
+    assert "**leaves out 1 model(s) without a price: b**" in rows[-1]
+    assert total_max == pytest.approx(730 * prices.instance_hour["ml.g5.2xlarge"])

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MINIMAL, REPO
 
 
@@ -38,3 +40,13 @@ def test_bad_yaml_fails_cleanly_and_writes_nothing(
     assert lines[0].startswith(f"{directory}/bad.yaml:6: instance.typo: unknown key")
     assert lines[-1] == "1 error(s) in model configs; nothing was synthesized."
     assert not outdir.exists() or not any(outdir.iterdir())
+
+
+def test_app_starts_jsii_on_the_venv_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With an end-of-life Node first on PATH, jsii prints its warning as Python bytes (b'!!  Node 20 ...')."""
+    import app
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    app.use_venv_node()
+    venv_bin = Path(sys.executable).parent
+    assert os.environ["PATH"].split(os.pathsep)[0] == str(venv_bin) and (venv_bin / "node").exists()

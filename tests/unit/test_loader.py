@@ -96,3 +96,23 @@ def test_every_message_is_one_line_naming_the_file(config_dir: Callable[[dict[st
     for issue in caught.value.issues:
         assert "\n" not in str(issue)
         assert str(issue).startswith(f"{directory}/x.yaml")
+
+
+def test_yaml_in_a_sub_folder_is_an_error_unless_a_code_folder(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    with_code = MINIMAL.replace("name: m1", "name: coded") + "code: handlers\n"
+    directory = config_dir({"a.yaml": MINIMAL.replace("name: m1", "name: a1"), "coded.yaml": with_code})
+    (directory / "handlers").mkdir()
+    (directory / "handlers" / "model.py").write_text("def handle(inputs):\n    return None\n")
+    (directory / "handlers" / "prompts.yaml").write_text("greeting: hi\n")  # part of a code: bundle
+    (directory / ".hidden").mkdir()
+    (directory / ".hidden" / "x.yaml").write_text("name: x\n")
+    assert [c.config.name for c in load_configs([directory])] == ["a1", "coded"]
+    (directory / "team-b").mkdir()
+    (directory / "team-b" / "b.yaml").write_text(MINIMAL.replace("name: m1", "name: b1"))
+    with pytest.raises(ConfigError) as caught:
+        load_configs([directory])
+    (line,) = str(caught.value).splitlines()
+    assert line == (
+        f"{directory / 'team-b' / 'b.yaml'}: is in a sub-folder of {directory}, and only its top level is read "
+        f"(allowed: move it to {directory}/, or keep it in a folder that a config names in `code:`)"
+    )

@@ -1,0 +1,72 @@
+"""Make targets a developer types: one model's deploy/destroy/diff name its exact stack, with the venv's Node."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import yaml
+
+from lmi_core import naming
+from tests.conftest import REPO
+
+
+def make(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}  # not the outer make's flags
+    return subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=REPO, capture_output=True, text=True, check=False, env=env
+    )
+
+
+def recipe(*args: str) -> str:
+    result = make("-n", *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_deploy_and_destroy_one_model_name_its_exact_stack() -> None:
+    stack = naming.stack_name("chat")
+    deploy = recipe("deploy", "MODEL=chat", "STAGE=prod")
+    prod_stack = naming.stack_name("chat", "prod")  # prod carries its stage in every name (cdk.json)
+    assert f" deploy {prod_stack} " in deploy and "-c models=chat" in deploy and "-c stage=prod" in deploy
+    assert f" deploy {stack} " in recipe("deploy", "MODEL=chat")
+    assert "--all" not in deploy
+    assert " deploy --all " in recipe("deploy")
+    destroy = recipe("destroy", "MODEL=chat")
+    assert f" destroy {stack} --exclusively " in destroy and "-c models=chat" in destroy  # never the shared stack
+    refused = make("destroy")
+    assert refused.returncode != 0 and "make destroy needs MODEL=<name>" in refused.stdout
+    bad = make("deploy", "MODEL=Not a name")
+    assert bad.returncode != 0 and "is not a model name" in bad.stderr
+
+
+def test_diff_uses_only_options_the_pinned_cdk_knows() -> None:
+    diff = recipe("diff")
+    assert " diff --method template" in diff and "--all" not in diff
+    cdk = [str(REPO / ".venv" / "bin" / "node"), str(REPO / "node_modules" / "aws-cdk" / "bin" / "cdk")]
+    help_text = subprocess.run([*cdk, "diff", "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--method" in help_text and "\n  --all " not in help_text  # `cdk diff` diffs every stack by default
+    one = recipe("diff", "MODEL=chat").split()
+    assert one[-3:] == ["-c", "models=chat", naming.stack_name("chat")]
+
+
+def test_targets_run_with_the_venv_node_first() -> None:
+    makefile = (REPO / "Makefile").read_text()
+    assert "export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)" in makefile
+    which = subprocess.run(
+        ["make", "--no-print-directory", "-s", "--eval", "which-node:\n\t@command -v node", "which-node"],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert which.stdout.strip() == str(REPO / ".venv" / "bin" / "node")
+
+
+def test_report_reads_another_directory() -> None:
+    words = recipe("report", "DIR=examples").split()
+    assert words[words.index("--configs") + 1] == "examples"
+
+
+def test_gitignore_and_pre_commit() -> None:
+    assert "loadtest-reports/" in (REPO / ".gitignore").read_text().split()
+    (hook,) = [h for repo in yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"]
+               for h in repo["hooks"] if h["id"] == "lmi-validate"]  # fmt: skip
+    assert hook["entry"].endswith("lmi_cli.validate model_configs") and hook["pass_filenames"] is False

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from lmi_core import naming
+from lmi_core import bug_report, naming
 from lmi_core.issues import ConfigError
 from lmi_core.kinds import kind_of
 from lmi_core.loader import LoadedConfig, load_configs
@@ -75,6 +75,15 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
 
 
 def main() -> int:
+    """`cdk synth`: 1 with one line per problem of the configs; 2 with one line on a bug of this app."""
+    try:
+        return _synth()
+    except Exception as exc:  # the catch-all: no bad config reaches it (tests/catalog)
+        print(bug_report.line(exc, default="model configs"), file=sys.stderr)
+        return bug_report.EXIT_CODE
+
+
+def _synth() -> int:
     try:
         app = build_app(context_from_environment())
     except ConfigError as exc:

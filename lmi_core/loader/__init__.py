@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from lmi_core.bug_report import processing
 from lmi_core.checks import CheckContext, ProjectFile, run_config_checks, run_document_checks, run_project_checks
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.issues import ConfigError, Finding, Issue
@@ -50,25 +51,30 @@ def _load(path: Path, context: CheckContext) -> _FileResult:
     issues = [Issue(str(path), line, f.field, f.message, f.severity) for line, f in read_problems]
     if document is None:
         return _FileResult(None, issues)
+    # a value the reader refused is kept as written: what later checks say of it again is noise
+    refused = tuple(f.field for _, f in read_problems if f.severity == "error" and f.field)
 
     def located(finding: Finding, key_path: Iterable[Any] | None = None) -> Issue:
         line = document.line(field_path(finding.field) if key_path is None else key_path)
         return Issue(str(path), line, finding.field, finding.message, finding.severity)
 
+    def new(issue: Issue) -> bool:
+        return not any(issue.field == field or issue.field.startswith(field + ".") for field in refused)
+
     raw_name = document.data.get("name")
     name = raw_name if isinstance(raw_name, str) else None
-    issues += [located(f) for f in run_document_checks(document.data)]
+    issues += filter(new, (located(f) for f in run_document_checks(document.data)))
     try:
         config = CONFIG_ADAPTER.validate_python(document.data)
     except ValidationError as exc:
-        issues += [located(f, key_path) for key_path, f in messages.findings(exc, document.data)]
+        issues += filter(new, (located(f, key_path) for key_path, f in messages.findings(exc, document.data)))
         return _FileResult(None, issues, name, document=document)
     code = None
     if isinstance(config, ModelConfig) and config.code is not None:
         code, code_findings = read_code(path, config.code, dict(config.serving), config.code_max_mb)
         issues += [located(f) for f in code_findings]
     context = replace(context, custom_handler=code is not None and code.custom_handler)
-    issues += [located(f) for f in run_config_checks(config, context)]
+    issues += filter(new, (located(f) for f in run_config_checks(config, context)))
     if any(issue.severity == "error" for issue in issues):
         return _FileResult(None, issues, name, config, document)
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
@@ -92,16 +98,24 @@ def load_configs(
     """Load model YAML files or directories of them; raise ConfigError with every problem found.
 
     `stage` enables stage rules (prod: data capture expected); `strict` makes warnings errors."""
-    files, issues = discover(paths)
+    paths = list(paths)
+    given = ", ".join(map(str, paths))
+    with processing(given):
+        files, issues = discover(paths)
     context = CheckContext(stage=stage, region=region)
-    results = [_load(file, context) for file in files]
+    results = []
+    for path in files:
+        with processing(str(path)):
+            results.append(_load(path, context))
     loaded = [r.loaded for r in results if r.loaded is not None]
     for r in results:
         issues += r.issues
     project = [ProjectFile(str(file), r.name, r.config) for file, r in zip(files, results, strict=True)]
     documents = {str(file): r.document for file, r in zip(files, results, strict=True)}
     project_issues = []
-    for file, finding in run_project_checks(project):
+    with processing(given):
+        project_findings = list(run_project_checks(project))
+    for file, finding in project_findings:
         document = documents.get(file)
         line = document.line(field_path(finding.field)) if document is not None else 1
         project_issues.append(Issue(file, line, finding.field, finding.message, finding.severity))

@@ -331,7 +331,7 @@ class _Builder:
                 message = f"key `{_show(node.text)}` is read as {_describe(value)}, not text: {_quote(node.text)}"
             else:
                 message = "has an empty key (read as null): give it a name"
-            self.report(node.line, (*path, node.text), message)
+            self.report(node.line, (*path, node.text) if node.text else path, message)
         return node.text
 
     def scalar(self, node: _Scalar, path: tuple[Any, ...]) -> Any:

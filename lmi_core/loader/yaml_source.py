@@ -48,6 +48,8 @@ _YAML12_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0
 _YAML12_OCTAL = re.compile(r"0o[0-7]+")
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # what libyaml counts as a new line
 _NON_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# invisible characters that make text display unlike what it holds (Trojan Source, CVE-2021-42574)
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _WIDE_BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),  # before UTF-16 LE: it starts with the same two bytes
     (codecs.BOM_UTF32_BE, "UTF-32"),
@@ -145,6 +147,13 @@ def _decode(data: bytes) -> str:
             code = f"U+{ord(bad.group()):04X}"
             message = f"contains the control character {code} (allowed: tab, line feed, carriage return)"
         raise _Rejected(_line_of(text[: bad.start()]), message)
+    invisible = _INVISIBLE.search(text)
+    if invisible is not None:
+        code = f"U+{ord(invisible.group()):04X}"
+        message = (
+            f"contains the invisible character {code}, which makes text display unlike what it holds (allowed: none)"
+        )
+        raise _Rejected(_line_of(text[: invisible.start()]), message)
     return text
 
 

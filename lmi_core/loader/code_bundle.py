@@ -34,7 +34,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from lmi_core.issues import Finding, error, warning
 
 DEFAULT_MAX_MB = 20
-MAX_ENTRIES = 5_000  # files and directories walked: a code directory is a handful of files
+MAX_ENTRIES = 1_000  # files and directories walked: a code directory is a handful of files
 MAX_ENTRY_FILE_BYTES = 256 * 1024  # the entry file is parsed: its size bounds the parser's time and memory
 IGNORED_DIRS = frozenset({"__pycache__"})
 IGNORED_SUFFIXES = (".pyc", ".pyo")

@@ -116,19 +116,19 @@ def check_entry_point(content: bytes) -> None:
         assert all(line.startswith(str(path)) for line in lines if code == 1 and line != lines[-1]), lines
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=400))
 def test_random_bytes_never_reach_the_catch_all(content: bytes) -> None:
     check_entry_point(content)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(YAMLISH)
 def test_random_yaml_tokens_never_reach_the_catch_all(text: str) -> None:
     check_entry_point(text.encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated(), st.sampled_from(["", "!!binary ", "&x ", "'", "010", "no", "\u202e", "\x1b"]))
 def test_mutated_examples_with_hostile_insertions_fail_cleanly(data: Any, insertion: str) -> None:
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)

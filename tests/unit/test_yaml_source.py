@@ -535,7 +535,7 @@ def _in(data: Any, path: tuple[Any, ...]) -> bool:
     return True
 
 
-_RANDOM = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+_RANDOM = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @_RANDOM

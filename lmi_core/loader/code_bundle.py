@@ -144,8 +144,11 @@ def read_code(
     root = project_root(yaml_path)
     if not directory.is_relative_to(root):
         return None, [error("code", f"'{code}' leaves the project directory {root} (allowed: a directory inside it)")]
-    if given.is_symlink():
-        return None, [error("code", f"'{code}' is a symlink (allowed: a directory, like code/<model>)")]
+    below = [step for step in (given, *given.parents) if step != yaml_path.parent]  # the config dir may be a link
+    linked = next((step for step in below if step.is_relative_to(yaml_path.parent) and step.is_symlink()), None)
+    if linked is not None:
+        shown = linked.relative_to(yaml_path.parent).as_posix()
+        return None, [error("code", f"'{shown}' is a symlink (allowed: a directory, like code/<model>)")]
     if not directory.is_dir():
         return None, [error("code", f"'{code}' is not a directory (looked for {directory})")]
     if yaml_path.parent.resolve().is_relative_to(directory):

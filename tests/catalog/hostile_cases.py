@@ -368,3 +368,19 @@ CASES: list[HostileCase] = [
         ),
     ),
 ]
+
+
+def _code_parent_link(project: Path) -> Path:
+    path = _code({"model.py": HANDLER})(project)
+    (path.parent / "linked").symlink_to("code")
+    path.write_text(CONFIG + "code: linked/m1\n")
+    return path
+
+
+CASES.append(
+    HostileCase(
+        "code-parent-is-a-symlink",
+        _code_parent_link,
+        (_err("'linked' is a symlink (allowed: a directory, like code/<model>)"),),
+    )
+)

@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CDK := cdk --no-notices --no-version-reporting
 PIP_INSTALL := $(PY) -m pip install --quiet --no-input
 
-.PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy destroy test-fast lint typecheck schema snapshot-update bench clean
+.PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy destroy test-fast lint typecheck schema snapshot-update bench bench-hostile clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -92,6 +92,9 @@ snapshot-update: install  ## rewrite syrupy snapshots after a reviewed change
 bench: install  ## synth time + peak memory (1, 10, 50 models) and validate time (50 files)
 	$(PY) bench/synth_bench.py
 	$(PY) bench/validate_bench.py
+
+bench-hostile: install  ## every hostile config through validate and synth: worst time and memory (fails over 2 s / 500 MB)
+	$(PY) bench/hostile_bench.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

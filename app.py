@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lmi_core import inputs, naming
+from lmi_core import bug_report, inputs, naming
 from lmi_core.issues import ConfigError
 from lmi_core.kinds import kind_of
 from lmi_core.loader import LoadedConfig, load_configs
@@ -98,6 +98,15 @@ def use_venv_node() -> None:
 
 
 def main() -> int:
+    """`cdk synth`: 1 with one line per problem of the configs; 2 with one line on a bug of this app."""
+    try:
+        return _synth()
+    except Exception as exc:  # the catch-all: no bad config reaches it (tests/catalog)
+        print(bug_report.line(exc, default="model configs"), file=sys.stderr)
+        return bug_report.EXIT_CODE
+
+
+def _synth() -> int:
     use_venv_node()
     try:
         app = build_app(context_from_environment())

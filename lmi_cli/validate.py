@@ -6,7 +6,8 @@ Without --stage, every stage of cdk.json's `stages` (default dev,prod) is valida
 `stages:` override merged in.
 
 Prints every problem as `file:line: field: message (allowed: ...)`; exits 1 on any error
-(and on warnings with --strict). Imports neither aws_cdk nor jsii, so it suits pre-commit.
+(and on warnings with --strict), 2 on a bug of the checker itself (one line naming the file).
+Imports neither aws_cdk nor jsii, so it suits pre-commit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from lmi_core import bug_report
 from lmi_core.issues import ConfigError, Issue
 from lmi_core.loader import LoadedConfig, load_configs, load_stages
 from lmi_core.settings import parse_settings, project_context
@@ -27,6 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", help="one deployment stage (default: every stage of cdk.json's `stages`)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     args = parser.parse_args(argv)
+    try:
+        return _validate(args)
+    except Exception as exc:  # the catch-all: no bad config reaches it (tests/catalog)
+        print(bug_report.line(exc, default=" ".join(map(str, args.paths))), file=sys.stderr)
+        return bug_report.EXIT_CODE
+
+
+def _validate(args: argparse.Namespace) -> int:
     context = project_context()
     if args.stage is not None:
         context = {**context, "stage": args.stage}

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lmi_core import naming
+from lmi_core.bug_report import processing
 from lmi_core.checks import CheckContext, ProjectFile, run_config_checks, run_document_checks, run_project_checks
 from lmi_core.checks.stage import staged_name_findings
 from lmi_core.config import ConfigBase, ModelConfig
@@ -64,6 +65,8 @@ def _load(path: Path, context: CheckContext, stages: Sequence[str] = DEFAULT_STA
     staged = for_stage(source, context.stage, stages)
     issues += [Issue(str(path), source.line(key), f.field, f.message, f.severity) for key, f in staged.problems]
     document = staged.document
+    # a value the reader refused is kept as written: what later checks say of it again is noise
+    refused = tuple(f.field for _, f in read_problems if f.severity == "error" and f.field)
 
     def located(finding: Finding, key_path: Iterable[Any] | None = None) -> Issue:
         key = tuple(field_path(finding.field) if key_path is None else key_path)
@@ -76,13 +79,16 @@ def _load(path: Path, context: CheckContext, stages: Sequence[str] = DEFAULT_STA
             message = f"in stage {staged.stage}: {message}"
         return Issue(str(path), line, field, message, finding.severity)
 
+    def new(issue: Issue) -> bool:
+        return not any(issue.field == field or issue.field.startswith(field + ".") for field in refused)
+
     raw_name = document.data.get("name")
     name = raw_name if isinstance(raw_name, str) else None
-    issues += [located(f) for f in run_document_checks(document.data)]
+    issues += filter(new, (located(f) for f in run_document_checks(document.data)))
     try:
         config = CONFIG_ADAPTER.validate_python(document.data)
     except ValidationError as exc:
-        issues += [located(f, key_path) for key_path, f in messages.findings(exc, document.data)]
+        issues += filter(new, (located(f, key_path) for key_path, f in messages.findings(exc, document.data)))
         return _FileResult(None, issues, name, document=document)
     code = None
     if isinstance(config, ModelConfig) and config.code is not None:
@@ -93,7 +99,7 @@ def _load(path: Path, context: CheckContext, stages: Sequence[str] = DEFAULT_STA
         custom_handler=code is not None and code.custom_handler,
         code_files=None if code is None else frozenset(code.files),
     )
-    issues += [located(f) for f in run_config_checks(config, context)]
+    issues += filter(new, (located(f) for f in run_config_checks(config, context)))
     if any(issue.severity == "error" for issue in issues):
         return _FileResult(None, issues, name, config, document)
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
@@ -128,23 +134,31 @@ def load_configs(
     `stage` selects each file's `stages:` override and enables stage rules (prod: data capture expected;
     outside dev: no placeholder buckets); `strict` makes warnings errors."""
     paths = list(paths)
-    files, issues = discover(paths)
+    given = ", ".join(map(str, paths))
+    with processing(given):
+        files, issues = discover(paths)
     name_stage = None if stage == unsuffixed_stage else stage
     context = CheckContext(stage=stage, region=region, name_stage=name_stage)
-    results = [_load(file, context, stages) for file in files]
-    code_directories = [
-        code_directory(file, r.config.code)
-        for file, r in zip(files, results, strict=True)
-        if isinstance(r.config, ModelConfig) and r.config.code is not None
-    ]
-    issues += nested_issues([p for p in paths if p.is_dir()], code_directories)
+    results = []
+    for path in files:
+        with processing(str(path)):
+            results.append(_load(path, context, stages))
+    with processing(given):
+        code_directories = [
+            code_directory(file, r.config.code)
+            for file, r in zip(files, results, strict=True)
+            if isinstance(r.config, ModelConfig) and r.config.code is not None
+        ]
+        issues += nested_issues([p for p in paths if p.is_dir()], code_directories)
     loaded = [r.loaded for r in results if r.loaded is not None]
     for r in results:
         issues += r.issues
     project = [ProjectFile(str(file), r.name, r.config) for file, r in zip(files, results, strict=True)]
     documents = {str(file): r.document for file, r in zip(files, results, strict=True)}
     project_issues = []
-    for file, finding in [*run_project_checks(project), *staged_name_findings(project, name_stage)]:
+    with processing(given):
+        project_findings = [*run_project_checks(project), *staged_name_findings(project, name_stage)]
+    for file, finding in project_findings:
         document = documents.get(file)
         line = document.line(field_path(finding.field)) if document is not None else 1
         project_issues.append(Issue(file, line, finding.field, finding.message, finding.severity))

@@ -1,10 +1,15 @@
 """`code:` — a directory of inference code shipped in the model bundle next to serving.properties.
 
-Checked at synth (and by `make validate`) without importing or running anything:
-- the directory exists and stays inside the project (no `..` escape, no symlink out);
-- the entry file (`option.entryPoint` if it names a .py file, else `model.py`) compiles;
-- requirements.txt holds only pinned requirements (`name==version`), https URLs, or index options;
-- no generated file is overwritten (serving.properties), and the bundle stays under a size cap.
+Checked at synth (and by `make validate`) without importing or running anything, and without reading a
+byte before the directory passed every check that needs only names and `stat`:
+- the directory exists, stays inside the project, is neither the config directory nor one of its parents;
+- it holds regular files and directories only: no symlink (to anything, or dangling), no dotfile or
+  dot-directory (`.git`, `.env`), nothing that looks like a secret (`*.pem`, `*.key`, `id_rsa`, `credentials`);
+- its size, summed from `stat`, stays under a cap, and so does its number of entries;
+- the entry file (`option.entryPoint` if it names a .py file, else `model.py`) compiles, whatever it holds;
+- requirements.txt holds only pinned requirements (`name==version`), https URLs without credentials, or
+  https index options (`--extra-index-url` warns: dependency confusion; `--trusted-host` is refused);
+- no generated file is overwritten (serving.properties).
 
 Entry point: LMI itself uses `model.py` when `option.entryPoint` is unset (PyModel.java,
 findModelFile) and falls back to its default handler when model.py has no `handle` function,
@@ -16,19 +21,37 @@ is set to `model.py` only when model.py defines `handle`.
 from __future__ import annotations
 
 import ast
+import fnmatch
+import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from lmi_core.issues import Finding, error
+from lmi_core.issues import Finding, error, warning
 
 DEFAULT_MAX_MB = 20
-IGNORED_DIRS = frozenset({"__pycache__", ".git", ".ipynb_checkpoints"})
+MAX_ENTRIES = 1_000  # files and directories walked: a code directory is a handful of files
+MAX_ENTRY_FILE_BYTES = 256 * 1024  # the entry file is parsed: its size bounds the parser's time and memory
+IGNORED_DIRS = frozenset({"__pycache__"})
 IGNORED_SUFFIXES = (".pyc", ".pyo")
-INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "-i ", "-f ")
+SECRET_PATTERNS = (
+    "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.ppk",
+    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "credentials", "credentials.*", "*.tfvars", "secrets.*",
+)  # fmt: skip
 GENERATED = frozenset({"serving.properties"})
+INDEX_OPTIONS = {
+    "--index-url": "--index-url",
+    "-i": "--index-url",
+    "--extra-index-url": "--extra-index-url",
+    "--find-links": "--find-links",
+    "-f": "--find-links",
+}
+_OPTION = re.compile(r"(--[A-Za-z][A-Za-z-]*|-[A-Za-z])(?:\s*=\s*|\s+)?(.*)")
+_HTTPS_URL = re.compile(r"https://([^/?#\s]+)(?:[/?#]\S*)?")  # group 1: [user:password@]host[:port]
 
 
 @dataclass(frozen=True)
@@ -48,56 +71,125 @@ def project_root(yaml_path: Path) -> Path:
     return yaml_path.resolve().parent.parent
 
 
-def _files(directory: Path) -> Iterator[Path]:
-    for path in sorted(directory.rglob("*")):
-        relative = path.relative_to(directory)
-        if any(part in IGNORED_DIRS for part in relative.parts) or path.name.endswith(IGNORED_SUFFIXES):
-            continue
-        if path.is_file() or path.is_symlink():
-            yield path
+def _is_secret(name: str) -> bool:
+    return any(fnmatch.fnmatch(name.lower(), pattern) for pattern in SECRET_PATTERNS)
+
+
+def _scan(directory: Path) -> tuple[list[tuple[str, int]], list[Finding]]:
+    """([(archive name, size from stat)], problems): the tree walked with scandir, never following a link."""
+    files: list[tuple[str, int]] = []
+    problems: list[Finding] = []
+    pending = [(directory, "")]
+    entries = 0
+    while pending:
+        folder, prefix = pending.pop()
+        with os.scandir(folder) as scanned:
+            children = sorted(scanned, key=lambda entry: entry.name)
+        for entry in children:
+            entries += 1
+            if entries > MAX_ENTRIES:
+                problems.append(
+                    error("code", f"holds over {MAX_ENTRIES} files and directories (allowed: {MAX_ENTRIES})")
+                )
+                return files, problems
+            name = prefix + entry.name
+            if entry.is_symlink():
+                problems.append(
+                    error("code", f"{name} is a symlink (allowed: regular files and directories; copy the file in)")
+                )
+            elif entry.name.startswith("."):
+                problems.append(
+                    error(
+                        "code",
+                        f"{name} is a hidden file or directory (allowed: none: it may hold history or secrets, and would ship in the bundle)",
+                    )
+                )
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name not in IGNORED_DIRS:
+                    pending.append((Path(entry.path), name + "/"))
+            elif not entry.is_file(follow_symlinks=False):
+                problems.append(error("code", f"{name} is not a regular file (a FIFO, socket or device)"))
+            elif entry.name.endswith(IGNORED_SUFFIXES):
+                continue
+            elif _is_secret(entry.name):
+                problems.append(
+                    error(
+                        "code",
+                        f"{name} looks like a key or credentials file (allowed: no secrets in the model bundle: read them at run time from Secrets Manager)",
+                    )
+                )
+            else:
+                files.append((name, entry.stat(follow_symlinks=False).st_size))
+    return sorted(files), problems
+
+
+def _read(directory: Path, name: str, size: int) -> bytes:
+    """The file's bytes; a file that changed kind or grew since it was scanned is refused."""
+    descriptor = os.open(directory / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with open(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(f"{name} changed while it was read")
+        content = file.read(size + 1)
+    if len(content) > size:
+        raise OSError(f"{name} grew while it was read")
+    return content
 
 
 def read_code(
     yaml_path: Path, code: str, serving: dict[str, object], max_mb: int
 ) -> tuple[CodeBundle | None, list[Finding]]:
     """(bundle or None, findings): the directory's files, checked without importing or running them."""
+    given = yaml_path.parent / code
     directory = code_directory(yaml_path, code)
     root = project_root(yaml_path)
     if not directory.is_relative_to(root):
         return None, [error("code", f"'{code}' leaves the project directory {root} (allowed: a directory inside it)")]
+    below = [step for step in (given, *given.parents) if step != yaml_path.parent]  # the config dir may be a link
+    linked = next((step for step in below if step.is_relative_to(yaml_path.parent) and step.is_symlink()), None)
+    if linked is not None:
+        shown = linked.relative_to(yaml_path.parent).as_posix()
+        return None, [error("code", f"'{shown}' is a symlink (allowed: a directory, like code/<model>)")]
     if not directory.is_dir():
         return None, [error("code", f"'{code}' is not a directory (looked for {directory})")]
-    problems: list[Finding] = []
-    files: dict[str, bytes] = {}
-    for path in _files(directory):
-        name = path.relative_to(directory).as_posix()
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
-            problems.append(error("code", f"{name} is a symlink to {path.resolve()}, outside the project"))
-            continue
+    if yaml_path.parent.resolve().is_relative_to(directory):
+        return None, [
+            error(
+                "code",
+                f"'{code}' is the config directory or one of its parents: it would ship every config and more "
+                "(allowed: a directory of its own, like code/<model>)",
+            )
+        ]
+    listing, problems = _scan(directory)
+    total = sum(size for _, size in listing)
+    if total > max_mb * 1024 * 1024:
+        largest = sorted(listing, key=lambda item: item[1], reverse=True)[:3]
+        shown = ", ".join(f"{name} ({size / 2**20:.1f} MB)" for name, size in largest)
+        problems.append(
+            error(
+                "code",
+                f"holds {total / 2**20:.1f} MB, over the {max_mb} MB cap (largest: {shown}); weights belong in S3",
+            )
+        )
+    for name, _ in listing:
         if name in GENERATED:
             problems.append(
                 error("code", f"{name} would overwrite the generated one: put its keys under serving: instead")
             )
-            continue
-        files[name] = path.read_bytes()
-    total = sum(len(content) for content in files.values())
-    if total > max_mb * 1024 * 1024:
-        largest = sorted(files, key=lambda n: len(files[n]), reverse=True)[:3]
-        listing = ", ".join(f"{n} ({len(files[n]) / 2**20:.1f} MB)" for n in largest)
-        problems.append(
-            error(
-                "code",
-                f"holds {total / 2**20:.1f} MB, over the {max_mb} MB cap (largest: {listing}); weights belong in S3",
-            )
-        )
+    if any(problem.severity == "error" for problem in problems):
+        return None, problems  # nothing was read
+    files: dict[str, bytes] = {}
+    try:
+        for name, size in listing:
+            files[name] = _read(directory, name, size)
+    except OSError as exc:
+        return None, [error("code", f"cannot be read: {exc.strerror or exc}")]
     entry_point, custom_handler = _entry_point(files, serving, problems)
     if "requirements.txt" in files:
-        problems.extend(
-            error("code", message)
-            for message in check_requirements(files["requirements.txt"].decode("utf-8", "replace"))
-        )
+        problems.extend(check_requirements(files["requirements.txt"].decode("utf-8", "replace")))
     return (
-        None if problems else CodeBundle(directory, dict(sorted(files.items())), entry_point, custom_handler)
+        None
+        if any(problem.severity == "error" for problem in problems)
+        else CodeBundle(directory, dict(sorted(files.items())), entry_point, custom_handler)
     ), problems
 
 
@@ -113,11 +205,22 @@ def _entry_point(
         if configured is not None:
             problems.append(error("serving.option.entryPoint", f"{entry} is not in the code directory"))
         return None, False
+    if len(files[entry]) > MAX_ENTRY_FILE_BYTES:
+        size = f"{len(files[entry]):,}"
+        problems.append(
+            error("code", f"{entry} is {size} bytes (allowed: at most {MAX_ENTRY_FILE_BYTES:,}; move data out of it)")
+        )
+        return None, False
     try:
         tree = ast.parse(files[entry], filename=entry)
         compile(tree, entry, "exec")
     except SyntaxError as exc:
-        problems.append(error("code", f"{entry} does not compile: {exc.msg} (line {exc.lineno})"))
+        where = f" (line {exc.lineno})" if exc.lineno else ""
+        problems.append(error("code", f"{entry} does not compile: {exc.msg}{where}"))
+        return None, False
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes; nesting too deep for the parser
+        reason = "it holds a null byte" if isinstance(exc, ValueError) else "it nests too deeply for Python's parser"
+        problems.append(error("code", f"{entry} does not compile: {reason}"))
         return None, False
     defines_handle = any(
         isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "handle" for node in tree.body
@@ -127,25 +230,66 @@ def _entry_point(
     return ("model.py" if defines_handle else None), defines_handle
 
 
-def check_requirements(text: str) -> Iterator[str]:
+def check_requirements(text: str) -> Iterator[Finding]:
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split(" #", 1)[0].strip()
+        where = f"requirements.txt line {number}"
         if not line or line.startswith("#"):
             continue
-        if line.startswith(INDEX_OPTIONS):
+        option = _OPTION.fullmatch(line) if line.startswith("-") else None
+        if option is not None:
+            yield from _check_option(where, INDEX_OPTIONS.get(option[1], option[1]), option[2].strip())
             continue
         if line.startswith("-"):
-            yield f"requirements.txt line {number}: '{line}' is not allowed (allowed: name==version, an https URL, --index-url/--extra-index-url/--find-links)"
+            yield error(
+                "code",
+                f"{where}: '{line}' is not allowed (allowed: name==version, an https URL, --index-url/--extra-index-url/--find-links https://...)",
+            )
             continue
         try:
             requirement = Requirement(line)
         except InvalidRequirement as exc:
-            yield f"requirements.txt line {number}: cannot parse '{line}': {exc}"
+            yield error("code", f"{where}: cannot parse '{line}': {exc}")
             continue
         if requirement.url is not None:
-            if not requirement.url.startswith("https://"):
-                yield f"requirements.txt line {number}: {requirement.name} @ {requirement.url} must be an https URL"
+            url = _HTTPS_URL.fullmatch(requirement.url)
+            if url is None:
+                yield error("code", f"{where}: {requirement.name} @ {requirement.url} must be an https URL")
+            elif "@" in url[1]:
+                yield error(
+                    "code",
+                    f"{where}: {requirement.name} has credentials in its URL (allowed: an https URL without them)",
+                )
             continue
         operators = [spec.operator for spec in requirement.specifier]
         if operators not in (["=="], ["==="]) or "*" in str(requirement.specifier):
-            yield f"requirements.txt line {number}: {requirement.name} is not pinned (allowed: {requirement.name}==<version>)"
+            yield error("code", f"{where}: {requirement.name} is not pinned (allowed: {requirement.name}==<version>)")
+
+
+def _check_option(where: str, option: str, value: str) -> Iterator[Finding]:
+    """An index option: an https URL without credentials; --extra-index-url warns, --trusted-host is refused."""
+    if option == "--trusted-host":
+        yield error(
+            "code",
+            f"{where}: --trusted-host turns off certificate checks for {value or 'a host'} (allowed: https indexes with valid certificates)",
+        )
+        return
+    if option not in INDEX_OPTIONS.values():
+        yield error(
+            "code",
+            f"{where}: '{option}' is not allowed (allowed: name==version, an https URL, --index-url/--extra-index-url/--find-links https://...)",
+        )
+        return
+    url = _HTTPS_URL.fullmatch(value)
+    if url is None:
+        yield error("code", f"{where}: {option} '{value}' is not an https URL (allowed: https://<host>/...)")
+    elif "@" in url[1]:
+        yield error(
+            "code",
+            f"{where}: {option} has credentials in its URL (allowed: an https URL without them; use pip's keyring or netrc at build time)",
+        )
+    elif option == "--extra-index-url":
+        yield warning(
+            "code",
+            f"{where}: --extra-index-url {value} risks dependency confusion: pip takes the highest version from any index, so a public package named like a private one wins (prefer --index-url of one index that proxies both)",
+        )

@@ -50,7 +50,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Issue]]:
             if not found:
                 issues.append(Issue(str(path), 0, "", "holds no model configs (*.yaml)"))
             files.extend(found)
-        elif path.is_file():
+        elif path.exists():  # a file, or something else the reader names (a FIFO, a device)
             files.append(path)
         else:
             issues.append(Issue(str(path), 0, "", "does not exist (set the CDK context model_configs=DIR)"))

@@ -74,7 +74,7 @@ def test_symlink_out_of_the_project(project: Path, tmp_path_factory: pytest.Temp
     secret.write_text("x")
     config = write(project, {"model.py": HANDLER})
     os.symlink(secret, project / "model_configs" / "code" / "m1" / "creds")
-    assert errors(config) == [f"code: creds is a symlink to {secret}, outside the project"]
+    assert errors(config) == ["code: creds is a symlink (allowed: regular files and directories; copy the file in)"]
 
 
 def test_entry_file_must_compile(project: Path) -> None:
@@ -119,7 +119,9 @@ def test_size_cap_names_the_largest_files(project: Path) -> None:
         ("numpy===2.1.0", True),
         ("tokenizers[extra]==0.21.0 ; python_version >= '3.10'", True),
         ("mylib @ https://example.com/mylib-1.0-py3-none-any.whl", True),
-        ("--extra-index-url https://pypi.example.com/simple", True),
+        ("--index-url https://pypi.example.com/simple", True),
+        ("-i https://pypi.example.com/simple", True),
+        ("--find-links=https://example.com/wheels/", True),
         ("# a comment", True),
         ("jinja2", False),
         ("jinja2>=3.1", False),
@@ -127,11 +129,33 @@ def test_size_cap_names_the_largest_files(project: Path) -> None:
         ("mylib @ http://example.com/mylib.whl", False),
         ("-e git+https://github.com/x/y", False),
         ("-r other.txt", False),
+        ("--index-url http://pypi.example.com/simple", False),
+        ("-ihttp://pypi.example.com/simple", False),
+        ("--find-links ./wheels", False),
+        ("-f file:///tmp/wheels", False),
+        ("--index-url https://user:token@pypi.example.com/simple", False),
+        ("mylib @ https://user:token@example.com/mylib.whl", False),
+        ("--trusted-host pypi.example.com", False),
         ("not a requirement!!", False),
     ],
 )
 def test_requirements_lines(line: str, ok: bool) -> None:
     assert (list(check_requirements(line)) == []) is ok
+
+
+def test_extra_index_url_warns_of_dependency_confusion() -> None:
+    (finding,) = check_requirements("--extra-index-url https://pypi.example.com/simple\n")
+    assert finding.severity == "warning"
+    assert "dependency confusion" in finding.message
+    assert [f.severity for f in check_requirements("--extra-index-url http://pypi.example.com/simple")] == ["error"]
+
+
+def test_trusted_host_is_refused_by_name() -> None:
+    (finding,) = check_requirements("--trusted-host pypi.example.com")
+    assert finding.message == (
+        "requirements.txt line 1: --trusted-host turns off certificate checks for pypi.example.com "
+        "(allowed: https indexes with valid certificates)"
+    )
 
 
 def test_requirements_error_names_line(project: Path) -> None:

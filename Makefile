@@ -34,9 +34,9 @@ install-runtime: $(VENV)/.runtime node_modules/.installed  ## venv + pinned runt
 
 install: install-runtime $(VENV)/.dev  ## everything, including test and lint tools
 
-synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (DIR=..., STAGE=prod, STRICT=1)
+synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (DIR=..., STAGE=prod, STRICT=1, MODEL=a,b)
 	rm -rf cdk.out
-	$(CDK) synth --quiet $(if $(DIR),-c model_configs=$(DIR)) $(if $(STAGE),-c stage=$(STAGE)) $(if $(STRICT),-c strict_warnings=true)
+	$(CDK) synth --quiet $(if $(DIR),-c model_configs=$(DIR)) $(if $(STAGE),-c stage=$(STAGE)) $(if $(STRICT),-c strict_warnings=true) $(if $(MODEL),-c models=$(MODEL))
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
 
 validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1)

@@ -32,6 +32,8 @@ class Settings:
     region: str | None
     github_repo: str | None
     stages: tuple[str, ...]
+    models: tuple[str, ...] = ()  # `-c models=a,b`: build only these (and what they depend on); () = all
+    cfn_validate: bool = False  # `-c cfn_validate=true`: aws-cdk-lib's built-in template validation (README)
 
 
 def context_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -59,6 +61,9 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     strict_text = (_text(context, "strict_warnings") or "false").lower()
     if strict_text not in ("true", "false"):
         bad("strict_warnings", f"'{strict_text}' is not allowed (allowed: true, false)")
+    validate_text = (_text(context, "cfn_validate") or "false").lower()
+    if validate_text not in ("true", "false"):
+        bad("cfn_validate", f"'{validate_text}' is not allowed (allowed: true, false)")
     account = _text(context, "account")
     if account is not None and not re.fullmatch(r"\d{12}", account):
         bad("account", f"'{account}' is not an AWS account id (allowed: 12 digits)")
@@ -77,5 +82,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         region=region,
         github_repo=_text(context, "github_repo"),
         stages=stages,
+        models=tuple(dict.fromkeys(m.strip() for m in (_text(context, "models") or "").split(",") if m.strip())),
+        cfn_validate=validate_text == "true",
     )
     return settings, issues

@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CDK := cdk --no-notices --no-version-reporting
 PIP_INSTALL := $(PY) -m pip install --quiet --no-input
 
-.PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy test-fast lint typecheck schema snapshot-update bench clean
+.PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy test-fast lint typecheck schema snapshot-update bench bench-peer clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -80,6 +80,9 @@ snapshot-update: install  ## rewrite syrupy snapshots after a reviewed change
 bench: install  ## synth time + peak memory (1, 10, 50 models) and validate time (50 files)
 	$(PY) bench/synth_bench.py
 	$(PY) bench/validate_bench.py
+
+bench-peer: install-runtime  ## paired synth benchmark against generative-ai-cdk-constructs (N = 1, 10, 50, 200)
+	$(PY) bench/peer_bench.py
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
+from aws_cdk import CfnMapping, Fn, Stack
 from constructs import Construct
 
 from lmi_constructs.scoped_policy import ScopedPolicy
+from lmi_constructs.tokens import AWS, is_unresolved
 from lmi_core.facts import images
 
 _MAPPING_ID = "LmiImageAccounts"
@@ -41,20 +42,18 @@ class LmiImage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: ImageProps) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.tag = props.tag or (
-            "" if props.uri is None or Token.is_unresolved(props.uri) else props.uri.rsplit(":", 1)[-1]
-        )
-        if props.uri is not None and Token.is_unresolved(props.uri):  # e.g. the image an optimization job recommends
+        self.tag = props.tag or ("" if props.uri is None or is_unresolved(props.uri) else props.uri.rsplit(":", 1)[-1])
+        if props.uri is not None and is_unresolved(props.uri):  # e.g. the image an optimization job recommends
             self.image_uri = props.uri
-            region, repository = Aws.REGION, images.REPOSITORY
-            account = _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
+            region, repository = AWS.region, images.REPOSITORY
+            account = _accounts_mapping(stack).find_in_map(AWS.region, "account")
         elif props.uri is not None:
             self.image_uri = props.uri
             registry, _, repository_and_tag = props.uri.partition("/")
             account = registry.split(".")[0]
-            region = registry.split(".")[3] if registry.count(".") >= 3 else Aws.REGION
+            region = registry.split(".")[3] if registry.count(".") >= 3 else AWS.region
             repository = repository_and_tag.split(":")[0].split("@")[0]
-        elif not Token.is_unresolved(stack.region):
+        elif not is_unresolved(stack.region):
             region = stack.region
             if region not in images.IMAGE_ACCOUNTS:
                 raise ValueError(f"no LMI image registry known for region {region}")
@@ -62,14 +61,14 @@ class LmiImage(Construct):
             repository = images.REPOSITORY
             self.image_uri = images.image_uri(region, props.tag or "")
         else:
-            region = Aws.REGION
-            account = _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
+            region = AWS.region
+            account = _accounts_mapping(stack).find_in_map(AWS.region, "account")
             repository = images.REPOSITORY
             self.image_uri = Fn.join(
-                "", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX, f"/{repository}:{props.tag}"]
+                "", [account, ".dkr.ecr.", AWS.region, ".", AWS.url_suffix, f"/{repository}:{props.tag}"]
             )
         self.repository_arn = Fn.join(
-            "", ["arn:", Aws.PARTITION, ":ecr:", region, ":", account, ":repository/", repository]
+            "", ["arn:", AWS.partition, ":ecr:", region, ":", account, ":repository/", repository]
         )
 
     def grant_pull(self, policy: ScopedPolicy) -> None:

@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lmi_constructs.nag import Acknowledgements, nag_label
+from lmi_constructs.tokens import AWS
 
 
 def arn(template: str) -> str:
     """An ARN from a template with {partition}, {region} and {account}: 'arn:{partition}:logs:...'."""
-    return template.format(partition=Aws.PARTITION, region=Aws.REGION, account=Aws.ACCOUNT_ID)
+    return template.format(partition=AWS.partition, region=AWS.region, account=AWS.account_id)
 
 
 @dataclass(frozen=True)

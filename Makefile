@@ -77,9 +77,10 @@ schema: install-runtime  ## regenerate schema/model-config.schema.json
 snapshot-update: install  ## rewrite syrupy snapshots after a reviewed change
 	$(PY) -m pytest tests/snapshots tests/inventory --snapshot-update
 
-bench: install  ## synth time + peak memory (1, 10, 50 models) and validate time (50 files)
+bench: install  ## synth time + peak memory (1, 10, 50 models), validate time (50 files), Python -> Node calls per model
 	$(PY) bench/synth_bench.py
 	$(PY) bench/validate_bench.py
+	$(PY) bench/node_calls.py
 
 bench-peer: install-runtime  ## paired synth benchmark against generative-ai-cdk-constructs (N = 1, 10, 50, 200)
 	$(PY) bench/peer_bench.py

@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CDK := cdk --no-notices --no-version-reporting
 PIP_INSTALL := $(PY) -m pip install --quiet --no-input
 
-.PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy destroy test-fast lint typecheck schema snapshot-update bench bench-hostile clean
+.PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy destroy test-fast lint typecheck schema snapshot-update bench bench-peer bench-hostile clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -34,9 +34,9 @@ install-runtime: $(VENV)/.runtime node_modules/.installed  ## venv + pinned runt
 
 install: install-runtime $(VENV)/.dev  ## everything, including test and lint tools
 
-synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (DIR=..., STAGE=prod, STRICT=1)
+synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (DIR=..., STAGE=prod, STRICT=1, MODEL=a,b)
 	rm -rf cdk.out
-	$(CDK) synth --quiet $(if $(DIR),-c model_configs=$(DIR)) $(if $(STAGE),-c stage=$(STAGE)) $(if $(STRICT),-c strict_warnings=true)
+	$(CDK) synth --quiet $(if $(DIR),-c model_configs=$(DIR)) $(if $(STAGE),-c stage=$(STAGE)) $(if $(STRICT),-c strict_warnings=true) $(if $(MODEL),-c models=$(MODEL))
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
 
 validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1)
@@ -89,9 +89,13 @@ schema: install-runtime  ## regenerate schema/model-config.schema.json
 snapshot-update: install  ## rewrite syrupy snapshots after a reviewed change
 	$(PY) -m pytest tests/snapshots tests/inventory --snapshot-update
 
-bench: install  ## synth time + peak memory (1, 10, 50 models) and validate time (50 files)
+bench: install  ## synth time + peak memory (1, 10, 50 models), validate time (50 files), Python -> Node calls per model
 	$(PY) bench/synth_bench.py
 	$(PY) bench/validate_bench.py
+	$(PY) bench/node_calls.py
+
+bench-peer: install-runtime  ## paired synth benchmark against generative-ai-cdk-constructs (N = 1, 10, 50, 200)
+	$(PY) bench/peer_bench.py
 
 bench-hostile: install  ## every hostile config through validate and synth: worst time and memory (fails over 2 s / 500 MB)
 	$(PY) bench/hostile_bench.py

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from lmi_core import bug_report, inputs, naming
-from lmi_core.issues import ConfigError
+from lmi_core.issues import ConfigError, Issue, did_you_mean
 from lmi_core.kinds import kind_of
 from lmi_core.loader import LoadedConfig, load_configs
-from lmi_core.settings import Settings, context_from_environment, parse_settings
+from lmi_core.settings import WHERE, Settings, context_from_environment, parse_settings
 
 
 def validated(context: Mapping[str, Any]) -> tuple[Settings, list[LoadedConfig]]:
@@ -38,16 +38,48 @@ def validated(context: Mapping[str, Any]) -> tuple[Settings, list[LoadedConfig]]
     return settings, configs
 
 
+def selected(settings: Settings, configs: list[LoadedConfig]) -> list[LoadedConfig]:
+    """The configs `-c models=a,b` names, plus the models their stacks depend on (a component's endpoint);
+    every config when no selection is given. Every file was validated either way (cross-file checks)."""
+    if not settings.models:
+        return configs
+    by_name = {loaded.config.name: loaded for loaded in configs}
+    unknown = [name for name in settings.models if name not in by_name]
+    if unknown:
+        known = sorted(by_name)
+        allowed = ", ".join(known) if len(known) <= 10 else f"the name: of one of the {len(known)} model files"
+        raise ConfigError(
+            Issue(WHERE, 0, "models", f"unknown model '{name}'{did_you_mean(name, known)} (allowed: {allowed})")
+            for name in unknown
+        )
+    wanted: set[str] = set()
+    pending = list(settings.models)
+    while pending:
+        name = pending.pop()
+        if name not in wanted:
+            wanted.add(name)
+            pending.extend(kind_of(by_name[name].config).depends_on(by_name[name].config))
+    return [loaded for loaded in configs if loaded.config.name in wanted]
+
+
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> Any:
-    """Validate settings and every config first (so a bad file writes nothing), then build the App."""
+    """Validate settings and every config first (so a bad file writes nothing), then build the App:
+    the shared stack and every model, or those `-c models=a,b` selects."""
     settings, configs = validated(context or {})
+    configs = selected(settings, configs)
     from aws_cdk import App, Environment  # after validation: jsii start-up costs seconds
 
     from lmi_constructs.nag import add_nag_packs
     from stacks.model_stack import ModelStack
     from stacks.shared_stack import SharedStack
 
-    app = App(context=dict(context) if context is not None else None, outdir=outdir)
+    # aws-cdk-lib's own template validation takes seconds and ~350 MiB of Node memory per synth; cfn-lint
+    # covers the same schema and rules in the tests, which also run it once (README, "Performance").
+    app = App(
+        context=dict(context) if context is not None else None,
+        outdir=outdir,
+        builtin_cloud_formation_validation=settings.cfn_validate,
+    )
     env = (
         Environment(account=settings.account, region=settings.region) if (settings.account or settings.region) else None
     )

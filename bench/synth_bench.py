@@ -62,7 +62,8 @@ def tree_rss_kib(root: int) -> int:
     return total
 
 
-def run_once(count: int, workdir: Path) -> dict[str, float]:
+def write_configs(workdir: Path, count: int) -> Path:
+    """`count` copies of the real-time example (`bench-model-000`, ...) in `workdir/configs-<count>`."""
     configs = workdir / f"configs-{count}"
     configs.mkdir(parents=True, exist_ok=True)
     if not (configs / "code").exists():
@@ -71,6 +72,11 @@ def run_once(count: int, workdir: Path) -> dict[str, float]:
         (configs / f"m{index:03d}.yaml").write_text(
             TEMPLATE.replace("name: llama3-8b-chat", f"name: bench-model-{index:03d}")
         )
+    return configs
+
+
+def run_once(count: int, workdir: Path) -> dict[str, float]:
+    configs = write_configs(workdir, count)
     outdir = workdir / f"out-{count}-{time.monotonic_ns()}"
     env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     start = time.perf_counter()

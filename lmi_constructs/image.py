@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
+from aws_cdk import CfnMapping, Fn, Stack
 from constructs import Construct
 
 from lmi_constructs.scoped_policy import ScopedPolicy
+from lmi_constructs.tokens import AWS, is_unresolved
 from lmi_core.facts import images
 
 _MAPPING_ID = "LmiImageAccounts"
@@ -32,7 +33,7 @@ def _accounts_mapping(stack: Stack) -> CfnMapping:
 
 
 def _djl_repository_arn(region: str, account: str) -> str:
-    return Fn.join("", ["arn:", Aws.PARTITION, ":ecr:", region, ":", account, ":repository/", images.REPOSITORY])
+    return Fn.join("", ["arn:", AWS.partition, ":ecr:", region, ":", account, ":repository/", images.REPOSITORY])
 
 
 class LmiImage(Construct):
@@ -45,31 +46,29 @@ class LmiImage(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: ImageProps) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.tag = props.tag or (
-            "" if props.uri is None or Token.is_unresolved(props.uri) else props.uri.rsplit(":", 1)[-1]
-        )
-        if props.uri is not None and Token.is_unresolved(props.uri):  # e.g. the image an optimization job recommends
+        self.tag = props.tag or ("" if props.uri is None or is_unresolved(props.uri) else props.uri.rsplit(":", 1)[-1])
+        if props.uri is not None and is_unresolved(props.uri):  # e.g. the image an optimization job recommends
             self.image_uri = props.uri
             self.repository_arn = _djl_repository_arn(
-                Aws.REGION, _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
+                AWS.region, _accounts_mapping(stack).find_in_map(AWS.region, "account")
             )
         elif props.uri is not None:  # validated with the config: an ECR image, pinned, no wildcard
             image = images.parse_image_uri(props.uri)
             self.image_uri = props.uri
             self.tag = props.tag or image.tag or ""
             self.repository_arn = image.repository_arn  # exactly this repository, in its own partition
-        elif not Token.is_unresolved(stack.region):
+        elif not is_unresolved(stack.region):
             region = stack.region
             if region not in images.IMAGE_ACCOUNTS:
                 raise ValueError(f"no LMI image registry known for region {region}")
             self.image_uri = images.image_uri(region, props.tag or "")
             self.repository_arn = _djl_repository_arn(region, images.IMAGE_ACCOUNTS[region])
         else:
-            account = _accounts_mapping(stack).find_in_map(Aws.REGION, "account")
+            account = _accounts_mapping(stack).find_in_map(AWS.region, "account")
             self.image_uri = Fn.join(
-                "", [account, ".dkr.ecr.", Aws.REGION, ".", Aws.URL_SUFFIX, f"/{images.REPOSITORY}:{props.tag}"]
+                "", [account, ".dkr.ecr.", AWS.region, ".", AWS.url_suffix, f"/{images.REPOSITORY}:{props.tag}"]
             )
-            self.repository_arn = _djl_repository_arn(Aws.REGION, account)
+            self.repository_arn = _djl_repository_arn(AWS.region, account)
 
     def grant_pull(self, policy: ScopedPolicy) -> None:
         """Pull this image's repository (and only it); GetAuthorizationToken has no resource scope."""

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, App, IStableStringProducer, Lazy, Stack, Token, Validations
+from aws_cdk import Acknowledgment, App, IStableStringProducer, Lazy, Stack, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 from constructs import IConstruct
+
+from lmi_constructs.tokens import is_unresolved
 
 PACKS = (AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks)
 MIN_REASON = 20
@@ -43,14 +45,15 @@ def _check_reason(rule_id: str, reason: str) -> None:
         raise ValueError(f"acknowledgement of {rule_id} needs a real reason, got {reason!r}")
 
 
-def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
-    """Acknowledge one nag finding on `construct` (and its children), with the reason it is acceptable."""
-    if not Token.is_unresolved(reason):
+def acknowledge(construct: IConstruct, rule_id: str, reason: str, validations: Validations | None = None) -> None:
+    """Acknowledge one nag finding on `construct` (and its children), with the reason it is acceptable.
+    (`validations`: `Validations.of(construct)` when the caller holds it, one Node call fewer.)"""
+    if not is_unresolved(reason):
         _check_reason(rule_id, reason)
     if _dry_run is not None:
         _dry_run.append(Acknowledged(construct.node.path, rule_id, reason))
         return
-    Validations.of(construct).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+    (validations or Validations.of(construct)).acknowledge(Acknowledgment(id=rule_id, reason=reason))
 
 
 @jsii.implements(IStableStringProducer)
@@ -69,13 +72,16 @@ class Acknowledgements:
     def __init__(self, construct: IConstruct) -> None:
         self._construct = construct
         self._by_rule: dict[str, _JoinedReasons] = {}
+        self._validations: Validations | None = None
 
     def add(self, rule_id: str, reason: str) -> None:
         _check_reason(rule_id, reason)
         joined = self._by_rule.get(rule_id)
         if joined is None:
             joined = self._by_rule[rule_id] = _JoinedReasons()
-            acknowledge(self._construct, rule_id, Lazy.string(joined))
+            if self._validations is None and _dry_run is None:
+                self._validations = Validations.of(self._construct)
+            acknowledge(self._construct, rule_id, Lazy.string(joined), self._validations)
         if reason not in joined.reasons:
             joined.reasons.append(reason)
 
@@ -85,7 +91,7 @@ class Acknowledgements:
 
 def nag_label(scope: IConstruct, value: str) -> str:
     """How cdk-nag names a resource in a finding id: intrinsics flattened, `Ref X` as `<X>`."""
-    return _flatten(Stack.of(scope).resolve(value)) if Token.is_unresolved(value) else value
+    return _flatten(Stack.of(scope).resolve(value)) if is_unresolved(value) else value
 
 
 def _flatten(node: Any) -> str:

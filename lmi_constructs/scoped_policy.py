@@ -10,24 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Aws, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lmi_constructs.nag import Acknowledgements, nag_label
+from lmi_constructs.tokens import AWS, is_unresolved
 
 
 def arn(template: str) -> str:
     """An ARN from a template with {partition}, {region} and {account}: 'arn:{partition}:logs:...'."""
-    return template.format(partition=Aws.PARTITION, region=Aws.REGION, account=Aws.ACCOUNT_ID)
+    return template.format(partition=AWS.partition, region=AWS.region, account=AWS.account_id)
 
 
 _NOT_IN_A_VALUE = frozenset("*?$")  # IAM wildcards, and the start of an IAM policy variable (${aws:username})
 
 
 def _literal_problem(text: str) -> str | None:
-    if Token.is_unresolved(text):
+    if is_unresolved(text):
         return None
     if any(c in _NOT_IN_A_VALUE or not c.isprintable() for c in text):
         return f"{text!r} holds a wildcard, a policy variable or a control character"

@@ -51,6 +51,8 @@ class Settings:
     stages: tuple[str, ...]  # every stage name, in order (the OIDC stack and deploy.yml follow it)
     unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE  # the stage whose physical names carry no stage
     stage_targets: Mapping[str, StageTarget] = field(default_factory=dict)
+    models: tuple[str, ...] = ()  # `-c models=a,b`: build only these (and what they depend on); () = all
+    cfn_validate: bool = False  # `-c cfn_validate=true`: aws-cdk-lib's built-in template validation (README)
 
     @property
     def name_stage(self) -> str | None:
@@ -97,6 +99,9 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     strict_text = (_text(context, "strict_warnings") or "false").lower()
     if strict_text not in ("true", "false"):
         bad("strict_warnings", f"'{strict_text}' is not allowed (allowed: true, false)")
+    validate_text = (_text(context, "cfn_validate") or "false").lower()
+    if validate_text not in ("true", "false"):
+        bad("cfn_validate", f"'{validate_text}' is not allowed (allowed: true, false)")
     account = _text(context, "account")
     if account is not None and not re.fullmatch(r"\d{12}", account):
         bad("account", f"'{account}' is not an AWS account id (allowed: 12 digits)")
@@ -146,6 +151,8 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         stages=stages,
         unsuffixed_stage=unsuffixed,
         stage_targets=targets,
+        models=tuple(dict.fromkeys(m.strip() for m in (_text(context, "models") or "").split(",") if m.strip())),
+        cfn_validate=validate_text == "true",
     )
     return settings, issues
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws, SecretValue
+from aws_cdk import SecretValue
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -17,6 +17,7 @@ from lmi_constructs.model import LmiModelProps
 from lmi_constructs.scaling import ScalingProps
 from lmi_constructs.scoped_policy import S3Location
 from lmi_constructs.shared_resources import SharedServingResources
+from lmi_constructs.tokens import AWS
 from lmi_constructs.variant import CaptureProps, InstanceProps
 from lmi_core import aot as aot_plan
 from lmi_core import naming
@@ -37,7 +38,7 @@ class ServingOutputs:
 
 
 def shared_bucket_name(purpose: str, stage: str | None = None) -> str:
-    return naming.shared_bucket_name(purpose, Aws.ACCOUNT_ID, Aws.REGION, stage)
+    return naming.shared_bucket_name(purpose, AWS.account_id, AWS.region, stage)
 
 
 @dataclass

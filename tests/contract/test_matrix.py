@@ -98,7 +98,9 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Any:
     for document in [*MATRIX, SERVERLESS]:
         (directory / f"{document['name']}.yaml").write_text(yaml.safe_dump(document))
     loaded = load_configs([directory])  # raises ConfigError if a generated config is invalid
-    app = App(outdir=str(tmp_path_factory.mktemp("matrix-out")))
+    app = App(
+        outdir=str(tmp_path_factory.mktemp("matrix-out")), builtin_cloud_formation_validation=False
+    )  # runs once, on the examples (conftest)
     shared = SharedStack(app, "lmi-shared")
     for one in loaded:
         ModelStack(app, f"lmi-{one.config.name}", loaded=one, shared=shared.resources).add_stack_dependency(shared)

@@ -215,7 +215,9 @@ def test_the_endpoint_role_may_fetch_each_components_artifacts(examples: Synth) 
 
 @pytest.fixture(scope="module")
 def standalone(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    app = App(outdir=str(tmp_path_factory.mktemp("components")))
+    app = App(
+        outdir=str(tmp_path_factory.mktemp("components")), builtin_cloud_formation_validation=False
+    )  # runs once, on the examples (conftest)
     stack = Stack(app, "Standalone")
     caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
     pool = ComponentEndpoint(

@@ -22,7 +22,9 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from stacks.shared_stack import SharedStack
 
     (loaded,) = load_configs([write_configs(tmp_path_factory.mktemp("configs"), {"m1.yaml": MINIMAL})])
-    app = App(outdir=str(tmp_path_factory.mktemp("regions-out")))
+    app = App(
+        outdir=str(tmp_path_factory.mktemp("regions-out")), builtin_cloud_formation_validation=False
+    )  # runs once, on the examples (conftest)
     for region in REGIONS:
         env = Environment(account="123456789012", region=region)
         shared = SharedStack(app, f"shared-{region}", env=env)

@@ -29,7 +29,9 @@ INSTANCE = InstanceProps(
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    app = App(outdir=str(tmp_path_factory.mktemp("reusable")))
+    app = App(
+        outdir=str(tmp_path_factory.mktemp("reusable")), builtin_cloud_formation_validation=False
+    )  # runs once, on the examples (conftest)
     stack = Stack(app, "Standalone")
     key = kms.Key(stack, "Key")
     weights = s3.Bucket(stack, "Weights")

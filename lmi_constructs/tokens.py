@@ -1,0 +1,40 @@
+"""Token questions answered in Python, without a round trip to the jsii Node process.
+
+`is_unresolved(text)` is aws-cdk-lib's `Token.isUnresolved` for strings (core/lib/private/encoding.js:
+the text holds a token marker and a string token). `AWS` holds the pseudo-parameter tokens, which
+aws-cdk-lib creates once (`static readonly`), so each is fetched once per process.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from aws_cdk import Aws
+
+_STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}|-1\.\d{10,16}e\+289")
+
+
+def is_unresolved(text: str) -> bool:
+    return "Token[" in text and _STRING_TOKEN.search(text) is not None
+
+
+class _PseudoParameters:
+    @cached_property
+    def partition(self) -> str:
+        return Aws.PARTITION
+
+    @cached_property
+    def region(self) -> str:
+        return Aws.REGION
+
+    @cached_property
+    def account_id(self) -> str:
+        return Aws.ACCOUNT_ID
+
+    @cached_property
+    def url_suffix(self) -> str:
+        return Aws.URL_SUFFIX
+
+
+AWS = _PseudoParameters()

@@ -25,19 +25,26 @@ sys.path.insert(0, str(REPO))
 from lmi_core.loader import load_configs  # noqa: E402
 
 
+def own_buckets(text: str) -> str:
+    return text.replace("s3://my-", "s3://acme-")
+
+
 def make_configs(directory: Path, count: int) -> None:
     """`count` valid files: every example once (components and their endpoint as they are), then renamed
-    copies of the examples that no other file refers to."""
+    copies of the examples that no other file refers to; a team's own buckets instead of the examples'
+    placeholders, which `make validate` (every stage) rejects outside dev."""
     shutil.copytree(REPO / "examples" / "code", directory / "code")  # `code:` directories of the examples
     examples = sorted((REPO / "examples").glob("*.yaml"))
     standalone = [p for p in examples if not re.search(r"^kind: (component|endpoint)$", p.read_text(), re.M)]
     for index in range(count):
         if index < len(examples):
-            (directory / f"m{index:03d}.yaml").write_text(examples[index].read_text())
+            (directory / f"m{index:03d}.yaml").write_text(own_buckets(examples[index].read_text()))
             continue
         text = standalone[index % len(standalone)].read_text()
         name = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("name:"))
-        (directory / f"m{index:03d}.yaml").write_text(text.replace(f"name: {name}", f"name: bench-{index:03d}"))
+        (directory / f"m{index:03d}.yaml").write_text(
+            own_buckets(text.replace(f"name: {name}", f"name: bench-{index:03d}"))
+        )
 
 
 def main() -> None:

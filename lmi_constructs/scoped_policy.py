@@ -74,7 +74,9 @@ class ScopedPolicy(Construct):
     Inside `with policy.batch():` statements and acknowledgements are gathered in Python and sent to
     the jsii Node process at the end in a few calls (the policy itself is created from the whole
     document when it does not exist yet); outside, each `allow` is sent at once. The template is the
-    same either way: aws-cdk-lib merges the statements (`@aws-cdk/aws-iam:minimizePolicies`)."""
+    same either way: aws-cdk-lib merges the statements (`@aws-cdk/aws-iam:minimizePolicies`). A wildcard's
+    acknowledgement sent by a batch carries its reasons as plain text, so a later, different reason for the
+    same resource is an error: give it inside that batch."""
 
     def __init__(self, scope: Construct, construct_id: str, *, role: iam.IRole, description: str) -> None:
         super().__init__(scope, construct_id)

@@ -68,17 +68,18 @@ class AsyncEndpoint(ServingEndpoint):
         self._results = (output, failure)
 
         policy = self.model.policy
-        policy.allow(
-            ["s3:GetObject"],
-            [self.input.objects_arn()],
-            reason=f"Callers choose the object names of their requests under {self.input.prefix}.",
-        )
-        policy.allow(
-            ["s3:PutObject"],
-            [output.objects_arn(), failure.objects_arn()],
-            reason="SageMaker names result objects itself (one per request) under the output and failure prefixes.",
-        )
-        policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
+        with policy.batch():
+            policy.allow(
+                ["s3:GetObject"],
+                [self.input.objects_arn()],
+                reason=f"Callers choose the object names of their requests under {self.input.prefix}.",
+            )
+            policy.allow(
+                ["s3:PutObject"],
+                [output.objects_arn(), failure.objects_arn()],
+                reason="SageMaker names result objects itself (one per request) under the output and failure prefixes.",
+            )
+            policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
 
         notification_config = None
         self.success_topic: sns.ITopic | None = None

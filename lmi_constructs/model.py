@@ -58,57 +58,58 @@ class LmiModel(Construct):
             description=f"SageMaker execution role of LMI model {props.name}",
         )
         self.policy = ScopedPolicy(self, "ExecutionPolicy", role=self.role, description=f"LMI model {props.name}")
-        self.image = LmiImage(self, "Image", props=props.image)
-        self.image.grant_pull(self.policy)
-        self.policy.allow(
-            ["cloudwatch:PutMetricData"],
-            ["*"],
-            reason="cloudwatch:PutMetricData has no resource-level scope; a cloudwatch:namespace condition limits it.",
-            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "AWS/SageMaker*"]}},
-        )
-
-        self.serving_properties = serving_properties.render(props.serving, props.model_id)
-        bundle_dir = Path(Stage.of(self).outdir) / ".lmi-bundles" / props.name  # type: ignore[union-attr]
-        self.bundle = s3_assets.Asset(
-            self, "Bundle", path=str(write_model_bundle(bundle_dir, self.serving_properties, props.code))
-        )
-        self.policy.allow(["s3:GetObject"], [self.bundle.bucket.arn_for_objects(self.bundle.s3_object_key)])
-        if props.weights is not None:
-            self.policy.allow_prefix(
-                props.weights,
-                ["s3:GetObject"],
-                reason=f"Read-only on the model's own prefix {props.weights.describe()}, whose file names (weight "
-                "shards) are not known at synth.",
-            )
-        for log_group in props.log_group_names:
+        with self.policy.batch():  # its statements reach the Node process in a few calls
+            self.image = LmiImage(self, "Image", props=props.image)
+            self.image.grant_pull(self.policy)
             self.policy.allow(
-                ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                [
-                    arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"),
-                    arn(
-                        f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"
-                        f":log-stream:{props.log_stream_prefix}*"
-                    ),
-                ],
-                reason=f"SageMaker names one log stream per instance at run time, inside the log group {log_group}"
-                + (f", starting with {props.log_stream_prefix}." if props.log_stream_prefix else "."),
-            )
-        vpc = None
-        if props.subnets:
-            self.policy.allow(
-                [
-                    "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
-                    "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
-                ],
+                ["cloudwatch:PutMetricData"],
                 ["*"],
-                reason="SageMaker creates the model's network interfaces in the configured subnets; EC2 names them at "
-                "run time and its Describe* calls have no resource-level scope.",
-            )  # fmt: skip
-            vpc = sagemaker.CfnModel.VpcConfigProperty(
-                subnets=[subnet.subnet_id for subnet in props.subnets],
-                security_group_ids=[group.security_group_id for group in props.security_groups],
+                reason="cloudwatch:PutMetricData has no resource-level scope; a cloudwatch:namespace condition limits it.",
+                conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "AWS/SageMaker*"]}},
             )
+
+            self.serving_properties = serving_properties.render(props.serving, props.model_id)
+            bundle_dir = Path(Stage.of(self).outdir) / ".lmi-bundles" / props.name  # type: ignore[union-attr]
+            self.bundle = s3_assets.Asset(
+                self, "Bundle", path=str(write_model_bundle(bundle_dir, self.serving_properties, props.code))
+            )
+            self.policy.allow(["s3:GetObject"], [self.bundle.bucket.arn_for_objects(self.bundle.s3_object_key)])
+            if props.weights is not None:
+                self.policy.allow_prefix(
+                    props.weights,
+                    ["s3:GetObject"],
+                    reason=f"Read-only on the model's own prefix {props.weights.describe()}, whose file names (weight "
+                    "shards) are not known at synth.",
+                )
+            for log_group in props.log_group_names:
+                self.policy.allow(
+                    ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                    [
+                        arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"),
+                        arn(
+                            f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"
+                            f":log-stream:{props.log_stream_prefix}*"
+                        ),
+                    ],
+                    reason=f"SageMaker names one log stream per instance at run time, inside the log group {log_group}"
+                    + (f", starting with {props.log_stream_prefix}." if props.log_stream_prefix else "."),
+                )
+            vpc = None
+            if props.subnets:
+                self.policy.allow(
+                    [
+                        "ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface",
+                        "ec2:DeleteNetworkInterfacePermission", "ec2:DescribeDhcpOptions", "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+                    ],
+                    ["*"],
+                    reason="SageMaker creates the model's network interfaces in the configured subnets; EC2 names them at "
+                    "run time and its Describe* calls have no resource-level scope.",
+                )  # fmt: skip
+                vpc = sagemaker.CfnModel.VpcConfigProperty(
+                    subnets=[subnet.subnet_id for subnet in props.subnets],
+                    security_group_ids=[group.security_group_id for group in props.security_groups],
+                )
         self.cfn_model = sagemaker.CfnModel(
             self,
             "Model",

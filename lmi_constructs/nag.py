@@ -4,7 +4,7 @@ concern (Validations.of(x).acknowledge), each with its reason; never in a side f
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -48,12 +48,24 @@ def _check_reason(rule_id: str, reason: str) -> None:
 def acknowledge(construct: IConstruct, rule_id: str, reason: str, validations: Validations | None = None) -> None:
     """Acknowledge one nag finding on `construct` (and its children), with the reason it is acceptable.
     (`validations`: `Validations.of(construct)` when the caller holds it, one Node call fewer.)"""
-    if not is_unresolved(reason):
-        _check_reason(rule_id, reason)
+    acknowledge_all(construct, [(rule_id, reason)], validations)
+
+
+def acknowledge_all(
+    construct: IConstruct, rules: Sequence[tuple[str, str]], validations: Validations | None = None
+) -> None:
+    """`acknowledge` for several (rule id, reason) pairs, in one Node call."""
+    for rule_id, reason in rules:
+        if not is_unresolved(reason):
+            _check_reason(rule_id, reason)
     if _dry_run is not None:
-        _dry_run.append(Acknowledged(construct.node.path, rule_id, reason))
+        path = construct.node.path
+        _dry_run.extend(Acknowledged(path, rule_id, reason) for rule_id, reason in rules)
         return
-    (validations or Validations.of(construct)).acknowledge(Acknowledgment(id=rule_id, reason=reason))
+    if rules:
+        (validations or Validations.of(construct)).acknowledge(
+            *(Acknowledgment(id=rule_id, reason=reason) for rule_id, reason in rules)
+        )
 
 
 @jsii.implements(IStableStringProducer)
@@ -67,31 +79,69 @@ class _JoinedReasons:
 
 class Acknowledgements:
     """The acknowledgements of one construct. cdk-nag keeps only the first acknowledgement of a rule,
-    so the reasons given for the same finding (say, two statements on `Resource::*`) are joined."""
+    so the reasons given for the same finding (say, two statements on `Resource::*`) are joined.
 
-    def __init__(self, construct: IConstruct) -> None:
+    Without a construct yet (or while `held`), rules are only recorded; `apply()` then acknowledges
+    each with its joined reasons as plain text. A rule added once the construct is known and nothing
+    is held gets a Lazy reason, which later reasons for the same rule join."""
+
+    def __init__(self, construct: IConstruct | None = None) -> None:
         self._construct = construct
         self._by_rule: dict[str, _JoinedReasons] = {}
+        self._pending: list[str] = []  # rules recorded, not yet acknowledged
+        self._plain: set[str] = set()  # rules acknowledged with plain text: their reasons are final
         self._validations: Validations | None = None
+        self.held = False
 
     def add(self, rule_id: str, reason: str) -> None:
         _check_reason(rule_id, reason)
         joined = self._by_rule.get(rule_id)
         if joined is None:
             joined = self._by_rule[rule_id] = _JoinedReasons()
-            if self._validations is None and _dry_run is None:
-                self._validations = Validations.of(self._construct)
-            acknowledge(self._construct, rule_id, Lazy.string(joined), self._validations)
+            if self._construct is None or self.held:
+                self._pending.append(rule_id)
+            else:
+                self._acknowledge(self._construct, rule_id, Lazy.string(joined))
         if reason not in joined.reasons:
+            if rule_id in self._plain:
+                raise ValueError(f"{rule_id} is acknowledged already; give every reason for it before it is applied")
             joined.reasons.append(reason)
+
+    def apply(self, construct: IConstruct | None = None) -> None:
+        """Acknowledge every recorded rule on `construct` (or the one given before), reasons as plain text; while
+        `held`, only remember `construct`."""
+        if construct is not None:
+            self._construct = construct
+        if self.held:
+            return
+        if self._construct is None:
+            raise ValueError("acknowledgements need a construct")
+        if self._validations is None and _dry_run is None and self._pending:
+            self._validations = Validations.of(self._construct)
+        acknowledge_all(
+            self._construct,
+            [(rule_id, self._by_rule[rule_id].produce()) for rule_id in self._pending],
+            self._validations,
+        )
+        self._plain.update(self._pending)
+        self._pending.clear()
+
+    def _acknowledge(self, construct: IConstruct, rule_id: str, reason: str) -> None:
+        if self._validations is None and _dry_run is None:
+            self._validations = Validations.of(construct)
+        acknowledge(construct, rule_id, reason, self._validations)
 
     def reasons(self) -> dict[str, str]:
         return {rule_id: joined.produce() for rule_id, joined in self._by_rule.items()}
 
 
 def nag_label(scope: IConstruct, value: str) -> str:
-    """How cdk-nag names a resource in a finding id: intrinsics flattened, `Ref X` as `<X>`."""
-    return _flatten(Stack.of(scope).resolve(value)) if is_unresolved(value) else value
+    """How cdk-nag names a resource in a finding id: intrinsics flattened, `Ref X` as `<X>`.
+    (`scope` may be the stack itself, one Node call fewer.)"""
+    if not is_unresolved(value):
+        return value
+    stack = scope if isinstance(scope, Stack) else Stack.of(scope)
+    return _flatten(stack.resolve(value))
 
 
 def _flatten(node: Any) -> str:

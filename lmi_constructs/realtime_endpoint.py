@@ -131,6 +131,7 @@ class RealtimeEndpoint(ServingEndpoint):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        action = cw_actions.SnsAction(topic)
         for alarm in (errors, latency):
-            alarm.add_alarm_action(cw_actions.SnsAction(topic))
+            alarm.add_alarm_action(action)
         return [errors, latency]

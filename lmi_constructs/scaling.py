@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
+
+from lmi_constructs.tokens import seconds
 
 INSTANCE_COUNT = "sagemaker:variant:DesiredInstanceCount"
 PROVISIONED_CONCURRENCY = "sagemaker:variant:DesiredProvisionedConcurrency"
@@ -59,6 +60,6 @@ def track(
         target_value=scaling.target,
         predefined_metric=predefined,
         custom_metric=custom,
-        scale_in_cooldown=Duration.seconds(scaling.scale_in_cooldown),
-        scale_out_cooldown=Duration.seconds(scaling.scale_out_cooldown),
+        scale_in_cooldown=seconds(scaling.scale_in_cooldown),
+        scale_out_cooldown=seconds(scaling.scale_out_cooldown),
     )

@@ -7,9 +7,12 @@ where the statement is added.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -43,30 +46,79 @@ class S3Location:
     prefix: str
 
     def __post_init__(self) -> None:
-        for text in (self.bucket.bucket_name, self.prefix):
+        for text in (self.bucket_name, self.prefix):
             problem = _literal_problem(text)
             if problem is not None:
                 raise ValueError(f"S3 location {problem}")
 
+    @cached_property
+    def bucket_name(self) -> str:
+        """`bucket.bucket_name`, read from the Node process once."""
+        return self.bucket.bucket_name
+
     @property
     def uri(self) -> str:
-        return f"s3://{self.bucket.bucket_name}/{self.prefix}"
+        return f"s3://{self.bucket_name}/{self.prefix}"
 
     def describe(self) -> str:
         """bucket/prefix as text, also when the bucket name is a deploy-time token (<AWS::AccountId>...)."""
-        return f"{nag_label(self.bucket, self.bucket.bucket_name)}/{self.prefix}"
+        return f"{nag_label(self.bucket, self.bucket_name)}/{self.prefix}"
 
     def objects_arn(self, suffix: str = "*") -> str:
         return self.bucket.arn_for_objects(f"{self.prefix}{suffix}")
 
 
 class ScopedPolicy(Construct):
-    """`iam.ManagedPolicy` attached to one role, with reasoned wildcards."""
+    """`iam.ManagedPolicy` attached to one role, with reasoned wildcards.
+
+    Inside `with policy.batch():` statements and acknowledgements are gathered in Python and sent to
+    the jsii Node process at the end in a few calls (the policy itself is created from the whole
+    document when it does not exist yet); outside, each `allow` is sent at once. The template is the
+    same either way: aws-cdk-lib merges the statements (`@aws-cdk/aws-iam:minimizePolicies`). A wildcard's
+    acknowledgement sent by a batch carries its reasons as plain text, so a later, different reason for the
+    same resource is an error: give it inside that batch."""
 
     def __init__(self, scope: Construct, construct_id: str, *, role: iam.IRole, description: str) -> None:
         super().__init__(scope, construct_id)
-        self.policy = iam.ManagedPolicy(self, "Policy", description=description, roles=[role])
-        self.acknowledgements = Acknowledgements(self.policy)
+        self._role = role
+        self._description = description
+        self._policy: iam.ManagedPolicy | None = None
+        self._pending: list[dict[str, object]] | None = None  # statements (IAM JSON) while batched
+        self._stack: Stack | None = None
+        self.acknowledgements = Acknowledgements()
+
+    @property
+    def policy(self) -> iam.ManagedPolicy:
+        """The managed policy (created on first use, with the statements allowed so far)."""
+        if self._policy is None:
+            statements = self._pending
+            if statements is not None:
+                self._pending = []
+            document = iam.PolicyDocument.from_json({"Statement": statements}) if statements else None
+            self._policy = iam.ManagedPolicy(
+                self, "Policy", description=self._description, roles=[self._role], document=document
+            )
+            self.acknowledgements.apply(self._policy)
+        return self._policy
+
+    @contextmanager
+    def batch(self) -> Iterator[ScopedPolicy]:
+        """Gather the statements and acknowledgements of the block, send them when it ends."""
+        if self._pending is not None:
+            yield self
+            return
+        self._pending = []
+        self.acknowledgements.held = True
+        yield self  # an exception leaves the gathered statements unsent: the app fails anyway
+        self.acknowledgements.held = False
+        if self._policy is None:
+            self.policy  # noqa: B018  (creates it from the gathered document)
+        else:
+            pending, self._pending = self._pending, None
+            if pending:
+                self._policy.add_statements(*(iam.PolicyStatement.from_json(statement) for statement in pending))
+            self.acknowledgements.apply()
+        self._pending = None
 
     def allow(
         self,
@@ -80,9 +132,10 @@ class ScopedPolicy(Construct):
         for action in actions:
             if "*" in action:
                 raise ValueError(f"write the action out instead of {action}")
+        policy = self.policy if self._pending is None else None  # sent at once: acknowledgements join Lazy reasons
         for resource in resources:
             if "*" in resource:  # literal text only: an unresolved token never holds a '*'
-                label = nag_label(self, resource)
+                label = self._label(resource)
                 if reason is None:
                     raise ValueError(f"wildcard resource {label} needs a reason")
                 # The one wildcard a grant may hold is the trailing one its construct wrote; any other came in
@@ -90,9 +143,22 @@ class ScopedPolicy(Construct):
                 if resource.count("*") != 1 or not resource.endswith("*") or "?" in resource:
                     raise ValueError(f"wildcard resource {label} holds a wildcard that a value brought in")
                 self.acknowledgements.add(f"AwsSolutions-IAM5[Resource::{label}]", reason)
-        self.policy.add_statements(
-            iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)
-        )
+        if policy is not None:
+            policy.add_statements(
+                iam.PolicyStatement(actions=list(actions), resources=list(resources), conditions=conditions)
+            )
+        elif self._pending is not None:
+            statement: dict[str, object] = {"Action": list(actions), "Resource": list(resources)}
+            if conditions is not None:
+                statement["Condition"] = conditions
+            self._pending.append(statement)
+
+    def _label(self, resource: str) -> str:
+        if not is_unresolved(resource):
+            return resource
+        if self._stack is None:
+            self._stack = Stack.of(self)
+        return nag_label(self._stack, resource)
 
     def allow_prefix(
         self, location: S3Location, actions: Sequence[str], *, reason: str, list_bucket: bool = True

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from lmi_constructs.model import LmiModel
 from lmi_constructs.scaling import INSTANCE_COUNT, ScalingProps, track, variant_scalable_target
+from lmi_constructs.tokens import seconds
 from lmi_constructs.variant import VARIANT_NAME
 
 
@@ -94,7 +95,7 @@ class ServingEndpoint(Construct):
             metric_name=metric_name,
             dimensions_map=dimensions,
             statistic=statistic,
-            period=period or Duration.minutes(1),
+            period=period or seconds(60),
         )
 
     def metric_invocations(self) -> cloudwatch.Metric:

@@ -2,15 +2,16 @@
 
 `is_unresolved(text)` is aws-cdk-lib's `Token.isUnresolved` for strings (core/lib/private/encoding.js:
 the text holds a token marker and a string token). `AWS` holds the pseudo-parameter tokens, which
-aws-cdk-lib creates once (`static readonly`), so each is fetched once per process.
+aws-cdk-lib creates once (`static readonly`), so each is fetched once per process. `seconds(n)` is
+`Duration.seconds(n)` made once per process for each n (a Duration never changes, so stacks may share it).
 """
 
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cache, cached_property
 
-from aws_cdk import Aws
+from aws_cdk import Aws, Duration
 
 _STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}|-1\.\d{10,16}e\+289")
 
@@ -38,3 +39,8 @@ class _PseudoParameters:
 
 
 AWS = _PseudoParameters()
+
+
+@cache
+def seconds(amount: int) -> Duration:
+    return Duration.seconds(amount)

@@ -9,7 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 
 from lmi_constructs.model import LmiModel
-from lmi_constructs.nag import acknowledge
+from lmi_constructs.nag import acknowledge_all
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy
 from lmi_core.facts import images
 
@@ -36,7 +36,7 @@ class CaptureProps:
 
     @property
     def destination(self) -> str:
-        return f"s3://{self.location.bucket.bucket_name}/{self.location.prefix.rstrip('/')}"
+        return f"s3://{self.location.bucket_name}/{self.location.prefix.rstrip('/')}"
 
 
 def production_variant(
@@ -69,14 +69,20 @@ def storage_encryption(
         f"{instance_type} has local NVMe instance storage, encrypted at rest by Nitro hardware; SageMaker rejects "
         "an EndpointConfig KmsKeyId for such instances."
     )
-    for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-        acknowledge(config, f"{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason)
+    acknowledge_all(
+        config,
+        [
+            (f"{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason)
+            for pack in ("HIPAA.Security", "NIST.800.53.R5")
+        ],
+    )
 
 
 def grant_capture(policy: ScopedPolicy, capture: CaptureProps, reason: str) -> None:
     """The role may write captured records under the capture prefix, encrypted with the key."""
-    policy.allow_prefix(capture.location, ["s3:PutObject"], reason=reason, list_bucket=False)
-    policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [capture.key.key_arn])
+    with policy.batch():
+        policy.allow_prefix(capture.location, ["s3:PutObject"], reason=reason, list_bucket=False)
+        policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [capture.key.key_arn])
 
 
 def data_capture_config(

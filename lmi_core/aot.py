@@ -8,7 +8,7 @@ from typing import Literal
 
 from lmi_core.config import ModelConfig, instance_of
 from lmi_core.facts import optimization as facts
-from lmi_core.serving_properties import format_value, tensor_parallel_degree
+from lmi_core.serving_properties import ServingValue, format_value, tensor_parallel_degree
 
 Engine = Literal["optimization-job", "training-job"]
 FAST_MODEL_LOADER = "sagemaker_fast_model_loader"
@@ -55,6 +55,15 @@ def job_tag(config: ModelConfig, engine: Engine) -> str | None:
     return facts.DEFAULT_JOB_TAGS.get(flavour, tag)
 
 
+def _job_value(value: ServingValue) -> str | None:
+    """The value as serving.properties writes it; None for one it cannot carry (the serving checks report
+    it, and a config with an error is never synthesized)."""
+    try:
+        return format_value(value)
+    except ValueError:
+        return None
+
+
 def plan(config: ModelConfig) -> AotPlan | None:
     aot = config.aot
     if aot is None:
@@ -75,9 +84,9 @@ def plan(config: ModelConfig) -> AotPlan | None:
     if engine == "optimization-job":
         for step in aot.steps:
             environment = {
-                facts.option_env(key): format_value(config.serving[key])
+                facts.option_env(key): text
                 for key in facts.JOB_OPTIONS.get(step, ())
-                if key in config.serving
+                if key in config.serving and (text := _job_value(config.serving[key])) is not None
             }
             environment["OPTION_TENSOR_PARALLEL_DEGREE"] = str(degree)
             if step.startswith("quantize-"):

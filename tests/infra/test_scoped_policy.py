@@ -1,0 +1,98 @@
+"""ScopedPolicy sends statements and acknowledgements either one by one or gathered in `batch()`:
+the template is the same both ways, reasons for one finding are joined either way, and a reason that
+comes after its acknowledgement was sent as plain text is an error, never dropped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from lmi_constructs.scoped_policy import S3Location, ScopedPolicy
+
+MINIMIZE = {"@aws-cdk/aws-iam:minimizePolicies": True}  # as in cdk.json: aws-cdk-lib merges statements
+WHY_TOKEN = "GetAuthorizationToken has no resource-level scope at all."
+WHY_METRICS = "PutMetricData has no resource-level scope; a namespace condition limits it."
+WHY_PREFIX = "Objects under the prefix get names that are not known at synth."
+
+
+def _grant(policy: ScopedPolicy, weights: S3Location) -> None:
+    policy.allow(["ecr:GetAuthorizationToken"], ["*"], reason=WHY_TOKEN)
+    policy.allow(["s3:GetObject"], ["arn:aws:s3:::bundles/model.tar.gz"])
+    policy.allow(
+        ["cloudwatch:PutMetricData"],
+        ["*"],
+        reason=WHY_METRICS,
+        conditions={"StringLike": {"cloudwatch:namespace": ["AWS/SageMaker*"]}},
+    )
+    policy.allow_prefix(weights, ["s3:GetObject"], reason=WHY_PREFIX)
+    policy.allow(["s3:GetObject"], ["arn:aws:s3:::bundles/tokenizer.json"])  # merged with the first GetObject
+
+
+def _synth(build: Callable[[ScopedPolicy, S3Location], None]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The template, and the acknowledgements recorded on the managed policy (rule id -> resolved reason)."""
+    stack = Stack(App(context=MINIMIZE), "Probe")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    weights = S3Location(s3.Bucket.from_bucket_name(stack, "Weights", "my-weights"), "llama/")
+    policy = ScopedPolicy(stack, "Policy", role=role, description="probe")
+    build(policy, weights)
+    template = dict(Template.from_stack(stack).to_json())
+    acknowledged = {
+        rule_id: stack.resolve(reason)
+        for entry in policy.policy.node.metadata
+        if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for rule_id, reason in entry.data.items()
+    }
+    return template, acknowledged
+
+
+def _batched(policy: ScopedPolicy, weights: S3Location) -> None:
+    with policy.batch():
+        _grant(policy, weights)
+
+
+def _half_batched(policy: ScopedPolicy, weights: S3Location) -> None:
+    with policy.batch():
+        policy.allow(["ecr:GetAuthorizationToken"], ["*"], reason=WHY_TOKEN)
+        policy.allow(["s3:GetObject"], ["arn:aws:s3:::bundles/model.tar.gz"])
+        policy.allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            reason=WHY_METRICS,
+            conditions={"StringLike": {"cloudwatch:namespace": ["AWS/SageMaker*"]}},
+        )
+    with policy.batch():  # the policy exists: these are added to it
+        policy.allow_prefix(weights, ["s3:GetObject"], reason=WHY_PREFIX)
+        policy.allow(["s3:GetObject"], ["arn:aws:s3:::bundles/tokenizer.json"])
+
+
+def test_batched_statements_make_the_same_template() -> None:
+    one_by_one, acknowledged = _synth(_grant)
+    (policy,) = [r for r in one_by_one["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert {"Action": "s3:GetObject", "Effect": "Allow", "Resource": [
+        "arn:aws:s3:::bundles/model.tar.gz", "arn:aws:s3:::bundles/tokenizer.json",
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-weights/llama/*"]]},
+    ]} in statements  # fmt: skip
+    assert acknowledged == {
+        "Annotation::AwsSolutions-IAM5[Resource::*]": f"{WHY_TOKEN} {WHY_METRICS}",
+        "Annotation::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::my-weights/llama/*]": WHY_PREFIX,
+    }
+    assert _synth(_batched) == (one_by_one, acknowledged)
+    assert _synth(_half_batched) == (one_by_one, acknowledged)
+
+
+def test_a_reason_after_its_acknowledgement_was_sent_is_an_error() -> None:
+    stack = Stack(App(context=MINIMIZE), "Probe")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    policy = ScopedPolicy(stack, "Policy", role=role, description="probe")
+    with policy.batch():
+        policy.allow(["ecr:GetAuthorizationToken"], ["*"], reason=WHY_TOKEN)
+    policy.allow(["ecr:GetAuthorizationToken"], ["*"], reason=WHY_TOKEN)  # the same reason again: nothing to add
+    with pytest.raises(ValueError, match=r"AwsSolutions-IAM5\[Resource::\*\] is acknowledged already"):
+        policy.allow(["cloudwatch:PutMetricData"], ["*"], reason=WHY_METRICS)

@@ -18,6 +18,8 @@ from constructs import Construct
 from lmi_constructs.adapter_component import AdapterComponent, AdapterComponentProps
 from lmi_constructs.component_endpoint import grant_component_invoke
 from lmi_constructs.model import LmiModel, LmiModelProps
+from lmi_constructs.rollback_alarms import rollback_alarms
+from lmi_constructs.scaling import ScalingProps, scalable_target, track
 from lmi_constructs.scoped_policy import ScopedPolicy
 from lmi_constructs.variant import VARIANT_NAME
 
@@ -34,13 +36,11 @@ class ComputeProps:
 
 
 @dataclass(frozen=True)
-class CopyScalingProps:
-    min: int  # 0: scale to zero, woken by the NoCapacityInvocationFailures alarm
-    max: int
-    target: float
-    metric: str = "concurrent-requests"  # or "invocations" (per copy)
-    scale_in_cooldown: int = 600
+class CopyScalingProps(ScalingProps):
+    """Copy-count scaling; `min` 0 scales to zero, woken by the NoCapacityInvocationFailures alarm."""
+
     scale_out_cooldown: int = 60
+    metric: str = "concurrent-requests"  # or "invocations" (per copy)
 
 
 @dataclass(frozen=True)
@@ -152,53 +152,27 @@ class InferenceComponent(Construct):
 
     def _rollback_alarms(self, rollout: RollingUpdateProps, topic: sns.ITopic) -> list[cloudwatch.Alarm]:
         name = self.component_name
-        errors = cloudwatch.Alarm(
+        return rollback_alarms(
             self,
-            "Invocation5XXAlarm",
-            alarm_description=f"{name}: 5XX errors during or after a rolling update (drives auto-rollback)",
-            metric=self.metric("Invocation5XXErrors", statistic="Sum"),
-            threshold=rollout.error_5xx_threshold,
-            evaluation_periods=3,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            errors=self.metric("Invocation5XXErrors", statistic="Sum"),
+            latency=self.metric("ModelLatency", statistic="p90"),
+            error_5xx_threshold=rollout.error_5xx_threshold,
+            model_latency_p90_ms=rollout.model_latency_p90_ms,
+            errors_description=f"{name}: 5XX errors during or after a rolling update (drives auto-rollback)",
+            latency_description=f"{name}: p90 model latency (drives rolling-update auto-rollback)",
+            topic=topic,
         )
-        latency = cloudwatch.Alarm(
-            self,
-            "ModelLatencyAlarm",
-            alarm_description=f"{name}: p90 model latency (drives rolling-update auto-rollback)",
-            metric=self.metric("ModelLatency", statistic="p90"),
-            threshold=rollout.model_latency_p90_ms * 1000,  # ModelLatency is in microseconds
-            evaluation_periods=5,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        for alarm in (errors, latency):
-            alarm.add_alarm_action(cw_actions.SnsAction(topic))
-        return [errors, latency]
 
     def _scale_copies(self, scaling: CopyScalingProps) -> appscaling.ScalableTarget:
-        target = appscaling.ScalableTarget(
-            self,
-            "ScalableTarget",
-            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
-            resource_id=f"inference-component/{self.component_name}",
-            scalable_dimension=COPY_COUNT,
-            min_capacity=scaling.min,
-            max_capacity=scaling.max,
+        target = scalable_target(
+            self, self.component, f"inference-component/{self.component_name}", COPY_COUNT, scaling
         )
-        target.node.add_dependency(self.component)
         metric = (
             appscaling.PredefinedMetric.SAGEMAKER_INFERENCE_COMPONENT_CONCURRENT_REQUESTS_PER_COPY_HIGH_RESOLUTION
             if scaling.metric == "concurrent-requests"
             else appscaling.PredefinedMetric.SAGEMAKER_INFERENCE_COMPONENT_INVOCATIONS_PER_COPY
         )
-        target.scale_to_track_metric(
-            "CopyTargetTracking",
-            target_value=scaling.target,
-            predefined_metric=metric,
-            scale_in_cooldown=Duration.seconds(scaling.scale_in_cooldown),
-            scale_out_cooldown=Duration.seconds(scaling.scale_out_cooldown),
-        )
+        track(target, "CopyTargetTracking", scaling, predefined=metric)
         if scaling.min == 0:
             self._wake_up_from_zero(target)
         return target

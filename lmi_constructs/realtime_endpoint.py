@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from lmi_constructs.model import LmiModel, LmiModelProps
+from lmi_constructs.rollback_alarms import rollback_alarms
 from lmi_constructs.scaling import INSTANCE_COUNT, ScalingProps
 from lmi_constructs.serving_endpoint import ServingEndpoint
 from lmi_constructs.variant import (
@@ -111,27 +111,13 @@ class RealtimeEndpoint(ServingEndpoint):
 
     def _rollback_alarms(self, rollout: RolloutProps, topic: sns.ITopic) -> list[cloudwatch.Alarm]:
         name = self.endpoint_name
-        errors = cloudwatch.Alarm(
+        return rollback_alarms(
             self,
-            "Invocation5XXAlarm",
-            alarm_description=f"{name}: 5XX errors during or after a rollout (drives blue/green auto-rollback)",
-            metric=self.metric_invocation_5xx_errors(),
-            threshold=rollout.error_5xx_threshold,
-            evaluation_periods=3,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            errors=self.metric_invocation_5xx_errors(),
+            latency=self.metric_model_latency("p90"),
+            error_5xx_threshold=rollout.error_5xx_threshold,
+            model_latency_p90_ms=rollout.model_latency_p90_ms,
+            errors_description=f"{name}: 5XX errors during or after a rollout (drives blue/green auto-rollback)",
+            latency_description=f"{name}: p90 model latency (drives blue/green auto-rollback)",
+            topic=topic,
         )
-        latency = cloudwatch.Alarm(
-            self,
-            "ModelLatencyAlarm",
-            alarm_description=f"{name}: p90 model latency (drives blue/green auto-rollback)",
-            metric=self.metric_model_latency("p90"),
-            threshold=rollout.model_latency_p90_ms * 1000,  # ModelLatency is in microseconds
-            evaluation_periods=5,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        action = cw_actions.SnsAction(topic)
-        for alarm in (errors, latency):
-            alarm.add_alarm_action(action)
-        return [errors, latency]

@@ -24,6 +24,24 @@ class ScalingProps:
     scale_out_cooldown: int = 300
 
 
+def scalable_target(
+    scope: Construct, resource: Construct, resource_id: str, dimension: str, scaling: ScalingProps
+) -> appscaling.ScalableTarget:
+    """A SageMaker scalable target (`resource_id`: endpoint/<e>/variant/<v> or inference-component/<c>),
+    registered after `resource` exists."""
+    target = appscaling.ScalableTarget(
+        scope,
+        "ScalableTarget",
+        service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+        resource_id=resource_id,
+        scalable_dimension=dimension,
+        min_capacity=scaling.min,
+        max_capacity=scaling.max,
+    )
+    target.node.add_dependency(resource)
+    return target
+
+
 def variant_scalable_target(
     scope: Construct,
     endpoint: sagemaker.CfnEndpoint,
@@ -33,17 +51,7 @@ def variant_scalable_target(
     scaling: ScalingProps,
 ) -> appscaling.ScalableTarget:
     """A scalable target on one variant, registered after the endpoint exists."""
-    target = appscaling.ScalableTarget(
-        scope,
-        "ScalableTarget",
-        service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
-        resource_id=f"endpoint/{endpoint_name}/variant/{variant}",
-        scalable_dimension=dimension,
-        min_capacity=scaling.min,
-        max_capacity=scaling.max,
-    )
-    target.node.add_dependency(endpoint)
-    return target
+    return scalable_target(scope, endpoint, f"endpoint/{endpoint_name}/variant/{variant}", dimension, scaling)
 
 
 def track(

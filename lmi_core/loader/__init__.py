@@ -3,7 +3,8 @@ report all problems of all files at once (ConfigError)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from lmi_core.loader import messages
 from lmi_core.loader.code_bundle import CodeBundle, code_directory, read_code
 from lmi_core.loader.discovery import discover, nested_issues
 from lmi_core.loader.stages import for_stage
-from lmi_core.loader.yaml_source import YamlDocument, read_yaml
+from lmi_core.loader.yaml_source import Problem, YamlDocument, read_yaml
 from lmi_core.settings import DEFAULT_STAGES, DEFAULT_UNSUFFIXED_STAGE
 
 
@@ -57,8 +58,13 @@ class _FileResult:
     document: YamlDocument | None = None
 
 
-def _load(path: Path, context: CheckContext, stages: Sequence[str] = DEFAULT_STAGES) -> _FileResult:
-    source, read_problems = read_yaml(path)
+Reader = Callable[[Path], tuple[YamlDocument | None, list[Problem]]]
+
+
+def _load(
+    path: Path, context: CheckContext, stages: Sequence[str] = DEFAULT_STAGES, read: Reader | None = None
+) -> _FileResult:
+    source, read_problems = (read or read_yaml)(path)
     issues = [Issue(str(path), line, f.field, f.message, f.severity) for line, f in read_problems]
     if source is None:
         return _FileResult(None, issues)
@@ -128,6 +134,7 @@ def load_configs(
     region: str | None = None,
     stages: Sequence[str] = DEFAULT_STAGES,
     unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE,
+    read: Reader | None = None,  # default read_yaml; load_stages passes one cached read for every stage
 ) -> list[LoadedConfig]:
     """Load model YAML files or directories of them, as `stage` sees them; raise ConfigError with every problem.
 
@@ -142,7 +149,7 @@ def load_configs(
     results = []
     for path in files:
         with processing(str(path)):
-            results.append(_load(path, context, stages))
+            results.append(_load(path, context, stages, read))
     with processing(given):
         code_directories = [
             code_directory(file, r.config.code)
@@ -186,10 +193,17 @@ def load_stages(
     paths = list(paths)
     by_stage: dict[str, list[LoadedConfig]] = {}
     errors: dict[Issue, None] = {}  # ordered set: a problem of the base shows up in every stage once
+    read_once = functools.cache(read_yaml)  # each file parsed once; every stage merges its own override
     for stage in stages:
         try:
             by_stage[stage] = load_configs(
-                paths, stage=stage, strict=strict, region=region, stages=stages, unsuffixed_stage=unsuffixed_stage
+                paths,
+                stage=stage,
+                strict=strict,
+                region=region,
+                stages=stages,
+                unsuffixed_stage=unsuffixed_stage,
+                read=read_once,
             )
         except ConfigError as exc:
             errors.update(dict.fromkeys(exc.issues))

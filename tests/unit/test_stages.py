@@ -129,6 +129,23 @@ def test_validate_reports_a_base_error_once_for_all_stages(config_dir: Dir) -> N
     assert [i.field for i in caught.value.issues] == ["instance.count"]
 
 
+def test_every_stage_reads_each_file_once(config_dir: Dir, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lmi_core import loader
+
+    reads: list[Path] = []
+    real = loader.read_yaml
+
+    def counted(path: Path) -> object:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(loader, "read_yaml", counted)
+    directory = config_dir({"m.yaml": STAGED, "n.yaml": MINIMAL.replace("name: ", "name: n", 1)})
+    by_stage = load_stages([directory])
+    assert sorted(by_stage) == ["dev", "prod"]
+    assert sorted(p.name for p in reads) == ["m.yaml", "n.yaml"]
+
+
 def test_validate_rejects_an_unknown_stage(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["examples", "--stage", "qa"]) == 1
     assert "cdk context: stage: 'qa' is not a stage of this app (allowed: dev, prod" in capsys.readouterr().err

@@ -567,12 +567,58 @@ AOT_QUANTIZE_VALUES: frozenset[str] = frozenset({"awq", "fp8"})
 # Typed keys. Integers per Java intValue()/Integer.parseInt or pydantic int fields;
 # option.tensor_parallel_degree also takes "max" (PyModel.java, ModelInfo.getLoadOnDevices).
 # ---------------------------------------------------------------------------------------------
-INT_KEYS: frozenset[str] = frozenset(
+# Integers that count something and so are at least 1 (a degree, a size, a length, a timeout).
+# Java reads every integer option with Integer.parseInt: nothing above 2^31 - 1.
+POSITIVE_INT_KEYS: frozenset[str] = frozenset(
     {
         # ModelInfo.java / PyModel.java
         "job_queue_size",
         "batch_size",
         "max_dynamic_batch_size",
+        "option.tensor_parallel_degree",  # or "max"
+        "option.pipeline_parallel_degree",
+        "option.predict_timeout",
+        "option.model_loading_timeout",
+        # properties.py / hf_properties.py
+        "option.max_rolling_batch_size",
+        "option.cluster_size",
+        "option.batch_size",
+        "option.spec_length",
+        # vllm_rb_properties.py (+ v0.29.0)
+        "option.max_rolling_batch_prefill_tokens",
+        "option.max_num_batched_tokens",
+        "option.max_model_len",
+        "option.max_loras",
+        "option.max_lora_rank",
+        "option.max_cpu_loras",
+        "option.speculative_length",
+        "option.draft_model_tp_size",
+        # trt_properties.py / trt_llm_partition.py
+        "option.max_batch_size",
+        "option.max_input_len",
+        "option.max_output_len",
+        "option.max_seq_len",
+        "option.max_beam_width",
+        "option.max_num_tokens",
+        "option.pipeline_parallel_size",
+        "option.context_parallel_size",
+        "option.max_tokens",
+        "option.calib_size",
+        "option.calib_batch_size",
+        "option.calib_batches",
+        "option.calib_max_seq_length",
+        "option.group_size",
+        "option.awq_block_size",
+        "option.awq_weight_bit_width",
+        # tnx_properties.py
+        "option.n_positions",
+        "option.compilation_worker_count",
+    }
+)
+# Every integer key: the counts above and these (delays, worker counts, memory sizes, flags, levels).
+INT_KEYS: frozenset[str] = POSITIVE_INT_KEYS | frozenset(
+    {
+        # ModelInfo.java / PyModel.java
         "max_batch_delay",
         "max_idle_time",
         "minWorkers",
@@ -587,51 +633,17 @@ INT_KEYS: frozenset[str] = frozenset(
         "gpu.reserved_memory_mb",
         "metrics_aggregation",
         "retry_threshold",
-        "option.tensor_parallel_degree",  # or "max"
-        "option.pipeline_parallel_degree",
-        "option.predict_timeout",
-        "option.model_loading_timeout",
         # properties.py / hf_properties.py
-        "option.max_rolling_batch_size",
-        "option.cluster_size",
-        "option.batch_size",
         "option.waiting_steps",
-        "option.spec_length",
         "option.device_id",
         # vllm_rb_properties.py (+ v0.29.0)
-        "option.max_rolling_batch_prefill_tokens",
-        "option.max_num_batched_tokens",
-        "option.max_model_len",
-        "option.max_loras",
-        "option.max_lora_rank",
-        "option.max_cpu_loras",
         "option.lora_extra_vocab_size",
         "option.max_logprobs",
-        "option.speculative_length",
-        "option.draft_model_tp_size",
         # trt_properties.py / trt_llm_partition.py
-        "option.max_batch_size",
-        "option.max_input_len",
-        "option.max_output_len",
-        "option.max_seq_len",
-        "option.max_beam_width",
-        "option.max_num_tokens",
-        "option.pipeline_parallel_size",
-        "option.context_parallel_size",
-        "option.max_tokens",
         "option.sink_token_length",
         "option.host_cache_size",
-        "option.calib_size",
-        "option.calib_batch_size",
-        "option.calib_batches",
-        "option.calib_max_seq_length",
-        "option.group_size",
-        "option.awq_block_size",
-        "option.awq_weight_bit_width",
         # tnx_properties.py
-        "option.n_positions",
         "option.neuron_optimize_level",
-        "option.compilation_worker_count",
         "option.sequence_parallel_norm_threshold",
         "option.neuron_cc_pipeline_factor",
     }
@@ -709,49 +721,6 @@ BOOL_KEYS: frozenset[str] = frozenset(
     }
 )
 
-# Integers that count something and so are at least 1 (a degree, a size, a length, a timeout).
-# Java reads every integer option with Integer.parseInt: nothing above 2^31 - 1.
-POSITIVE_INT_KEYS: frozenset[str] = frozenset(
-    {
-        "job_queue_size",
-        "batch_size",
-        "max_dynamic_batch_size",
-        "option.tensor_parallel_degree",
-        "option.pipeline_parallel_degree",
-        "option.predict_timeout",
-        "option.model_loading_timeout",
-        "option.max_rolling_batch_size",
-        "option.cluster_size",
-        "option.batch_size",
-        "option.spec_length",
-        "option.max_rolling_batch_prefill_tokens",
-        "option.max_num_batched_tokens",
-        "option.max_model_len",
-        "option.max_loras",
-        "option.max_lora_rank",
-        "option.max_cpu_loras",
-        "option.speculative_length",
-        "option.draft_model_tp_size",
-        "option.max_batch_size",
-        "option.max_input_len",
-        "option.max_output_len",
-        "option.max_seq_len",
-        "option.max_beam_width",
-        "option.max_num_tokens",
-        "option.pipeline_parallel_size",
-        "option.context_parallel_size",
-        "option.max_tokens",
-        "option.calib_size",
-        "option.calib_batch_size",
-        "option.calib_batches",
-        "option.calib_max_seq_length",
-        "option.group_size",
-        "option.awq_block_size",
-        "option.awq_weight_bit_width",
-        "option.n_positions",
-        "option.compilation_worker_count",
-    }
-)
 JAVA_INT_MAX = 2**31 - 1
 
 # Fractions of GPU memory: 0 < x <= 1 (vLLM's gpu_memory_utilization, TensorRT-LLM's KV cache fractions).
@@ -768,5 +737,4 @@ FRACTION_KEYS: frozenset[str] = frozenset(
 assert not (KNOWN_KEYS & REMOVED_KEYS.keys()), "a key cannot be both known and removed"
 assert (INT_KEYS | BOOL_KEYS | ALLOWED_VALUES.keys()) <= KNOWN_KEYS, "typed keys must be known"
 assert not (INT_KEYS & BOOL_KEYS), "a key cannot be both int and bool"
-assert POSITIVE_INT_KEYS <= INT_KEYS, "positive integers are integers"
 assert FRACTION_KEYS <= KNOWN_KEYS and not (FRACTION_KEYS & (INT_KEYS | BOOL_KEYS)), "fractions are known decimals"

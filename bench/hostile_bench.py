@@ -26,6 +26,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from synth_bench import tree_rss_kib  # noqa: E402
 
 from tests.catalog.hostile_cases import CASES  # noqa: E402
 
@@ -34,7 +37,6 @@ MAX_MB = 500.0
 TIMEOUT = 30.0
 ATTEMPTS = 3
 SAMPLE_SECONDS = 0.005
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True)
@@ -47,31 +49,6 @@ class Run:
     problem: str  # "" when the case was rejected as it must be
 
 
-def _descendants(pid: int) -> list[int]:
-    found, pending = [], [pid]
-    while pending:
-        current = pending.pop()
-        found.append(current)
-        try:
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children") as children:
-                    pending.extend(int(child) for child in children.read().split())
-        except OSError:
-            continue
-    return found
-
-
-def _tree_rss(pid: int) -> int:
-    total = 0
-    for member in _descendants(pid):
-        try:
-            with open(f"/proc/{member}/statm") as statm:
-                total += int(statm.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
     """(wall seconds, CPU seconds, peak MB of the process tree, exit code, stderr) of one fresh process."""
     with tempfile.TemporaryFile() as err:
@@ -82,7 +59,7 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            peak = max(peak, _tree_rss(process.pid))
+            peak = max(peak, tree_rss_kib(process.pid))
             if time.perf_counter() - start > TIMEOUT:
                 os.kill(process.pid, signal.SIGKILL)
             time.sleep(SAMPLE_SECONDS)
@@ -90,7 +67,7 @@ def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, floa
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")
-    peak_mb = max(peak / 2**20, usage.ru_maxrss / 1024)  # ru_maxrss: KiB on Linux
+    peak_mb = max(peak / 1024, usage.ru_maxrss / 1024)  # both KiB (ru_maxrss on Linux)
     return seconds, usage.ru_utime + usage.ru_stime, peak_mb, process.returncode, stderr
 
 

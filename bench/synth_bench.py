@@ -22,6 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = (REPO / "examples" / "llama3-8b-chat.yaml").read_text()
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 CHILD = """
 import json, sys, time
 start = time.perf_counter()
@@ -34,30 +35,29 @@ print(json.dumps({"synth_s": time.perf_counter() - start}))
 """
 
 
-def tree_rss_kib(root: int) -> int:
-    """Sum of VmRSS over `root` and its descendants."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    family, frontier = {root}, [root]
-    while frontier:
-        pid = frontier.pop()
-        for child, parent in parents.items():
-            if parent == pid and child not in family:
-                family.add(child)
-                frontier.append(child)
-    total = 0
-    for pid in family:
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants, from each task's /proc children list (no scan of all of /proc)."""
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    pending.extend(int(child) for child in children.read().split())
         except OSError:
+            continue
+    return found
+
+
+def tree_rss_kib(root: int) -> int:
+    """Sum of the resident memory of `root` and its descendants, in KiB."""
+    total = 0
+    for pid in _tree(root):
+        try:
+            with open(f"/proc/{pid}/statm") as statm:
+                total += int(statm.read().split()[1]) * PAGE_KIB
+        except (OSError, IndexError, ValueError):
             continue
     return total
 

@@ -67,13 +67,9 @@ def no_volume_on_nvme(config: InstanceConfig, context: CheckContext) -> Iterator
         )
 
 
-def _seconds(value: ServingValue | None) -> int | None:
-    return parse_int(value)  # None when unreadable: the serving-key type check reports it
-
-
 def startup_findings(field: str, startup: int, serving: Mapping[str, ServingValue]) -> Iterator[Finding]:
     """The container startup health-check timeout (at `field`) covers LMI's model loading timeout."""
-    loading = _seconds(serving.get("option.model_loading_timeout"))
+    loading = parse_int(serving.get("option.model_loading_timeout"))  # None: unreadable, reported elsewhere
     if loading is not None and startup < loading:
         yield error(
             field,

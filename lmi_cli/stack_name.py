@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from lmi_core import naming
-from lmi_core.settings import parse_settings, project_context
+from lmi_core.settings import project_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("model")
     parser.add_argument("--stage", default=None)
     args = parser.parse_args(argv)
-    settings, problems = parse_settings({**project_context(), **({"stage": args.stage} if args.stage else {})})
+    settings, problems = project_settings(args.stage or None)
     if problems:
         print(problems[0], file=sys.stderr)
         return 1

@@ -20,7 +20,7 @@ from pathlib import Path
 from lmi_core import bug_report
 from lmi_core.issues import ConfigError, Issue
 from lmi_core.loader import LoadedConfig, load_configs, load_stages
-from lmi_core.settings import parse_settings, project_context
+from lmi_core.settings import project_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,10 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    context = project_context()
-    if args.stage is not None:
-        context = {**context, "stage": args.stage}
-    settings, issues = parse_settings(context)
+    settings, issues = project_settings(args.stage)
     try:
         if issues:
             raise ConfigError(issues)

@@ -192,6 +192,12 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
     return targets
 
 
+def project_settings(stage: str | None = None) -> tuple[Settings, list[Issue]]:
+    """The settings tools outside `cdk` (validate, report, stack_name) share with synth: cdk.json's context,
+    with `stage` selected when given."""
+    return parse_settings({**project_context(), **({} if stage is None else {"stage": stage})})
+
+
 def project_context(cdk_json: Path = Path("cdk.json")) -> dict[str, Any]:
     """cdk.json's context (empty without the file): what tools outside `cdk` (validate) share with synth."""
     if not cdk_json.is_file():

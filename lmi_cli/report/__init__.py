@@ -30,7 +30,7 @@ from lmi_core.kinds import CONFIG_ADAPTER, KINDS, kind_of
 from lmi_core.kinds.component import hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.loader import LoadedConfig, load_configs
-from lmi_core.settings import parse_settings, project_context
+from lmi_core.settings import project_settings
 
 COMMENT_LIMIT = 60_000  # pr.yml cuts a comment at 65,000 characters; leave room for its marker and link
 
@@ -537,7 +537,7 @@ def render(
     record = next((d for d in inputs.recorded(cdk_out).values() if "stage" in d), {})
     stage = record.get("stage")
     name_stage = record.get("name_stage") or None  # the names that stage's stacks carry
-    settings, _ = parse_settings({**project_context(), **({} if stage is None else {"stage": stage})})
+    settings, _ = project_settings(stage)
     loaded = load_configs(
         [configs], stage=settings.stage, stages=settings.stages, unsuffixed_stage=settings.unsuffixed_stage
     )

@@ -74,11 +74,13 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     from stacks.shared_stack import SharedStack
 
     # aws-cdk-lib's own template validation takes seconds and ~350 MiB of Node memory per synth; cfn-lint
-    # covers the same schema and rules in the tests, which also run it once (README, "Performance").
+    # covers the same schema and rules in the tests, which also run it once. tree.json (the construct tree
+    # for IDE explorers and the CLI's construct notices) is opt-in too (README, "Performance").
     app = App(
         context=dict(context) if context is not None else None,
         outdir=outdir,
         builtin_cloud_formation_validation=settings.cfn_validate,
+        tree_metadata=settings.tree_metadata,
     )
     env = (
         Environment(account=settings.account, region=settings.region) if (settings.account or settings.region) else None

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 sys.path.insert(0, str(BENCH))
 
-from synth_bench import CHILD, tree_rss_kib, write_configs  # noqa: E402
+from synth_bench import app_run, tree_rss_kib, write_configs  # noqa: E402
 
 PEER_VENV = BENCH / ".venv-peer"
 PEER_PER_STACK = 45  # 11 resources per endpoint: 495 of CloudFormation's 500 per stack
@@ -107,7 +107,8 @@ def run_peer(count: int, workdir: Path) -> dict[str, float]:
 
 def run_ours(count: int, workdir: Path, configs: Path) -> dict[str, float]:
     outdir = workdir / f"ours-{count}-{time.monotonic_ns()}"
-    result = measure([sys.executable, "-c", CHILD, str(configs), str(outdir)], REPO / ".venv", {})
+    argv, env = app_run(configs, outdir)
+    result = measure(argv, REPO / ".venv", env)
     if len(list(outdir.glob("*.template.json"))) != count + 1:
         raise SystemExit(f"our synth of {count}: expected {count + 1} templates")
     return result

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Synth time and peak memory for 1, 10 and 50 generated model configs.
 
-Each size runs `build_app(...).synth()` in a fresh process (as `cdk synth` does) and samples
+Each size runs `python app.py` in a fresh process, as `cdk synth` does, and samples
 the resident memory of that process tree (Python + the jsii Node runtime) every 20 ms.
 
     .venv/bin/python bench/synth_bench.py [--sizes 1 10 50] [--repeat 3]
@@ -23,16 +23,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = (REPO / "examples" / "llama3-8b-chat.yaml").read_text()
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
-CHILD = """
-import json, sys, time
-start = time.perf_counter()
-from app import build_app
-context = json.load(open("cdk.json"))["context"]
-context["model_configs"] = sys.argv[1]
-app = build_app(context, outdir=sys.argv[2])
-app.synth()
-print(json.dumps({"synth_s": time.perf_counter() - start}))
-"""
+
+
+def app_run(configs: Path, outdir: Path) -> tuple[list[str], dict[str, str]]:
+    """`python app.py` as `cdk synth` runs it (cdk.json's app): context in CDK_CONTEXT_JSON, output in CDK_OUTDIR."""
+    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    context["model_configs"] = str(configs)
+    return [sys.executable, "app.py"], {"CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}
 
 
 def _tree(root: int) -> list[int]:
@@ -78,10 +75,11 @@ def write_configs(workdir: Path, count: int) -> Path:
 def run_once(count: int, workdir: Path) -> dict[str, float]:
     configs = write_configs(workdir, count)
     outdir = workdir / f"out-{count}-{time.monotonic_ns()}"
-    env = {**os.environ, "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    argv, context_env = app_run(configs, outdir)
+    env = {**os.environ, **context_env, "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(configs), str(outdir)], cwd=REPO, env=env,
+        argv, cwd=REPO, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     peak = 0
@@ -89,10 +87,10 @@ def run_once(count: int, workdir: Path) -> dict[str, float]:
         peak = max(peak, tree_rss_kib(process.pid))
         time.sleep(0.02)
     wall = time.perf_counter() - start
-    stdout, stderr = process.communicate()
+    _, stderr = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"synth of {count} configs failed:\n{stderr[-2000:]}")
-    return {"wall_s": wall, "peak_rss_mib": peak / 1024, **json.loads(stdout.strip().splitlines()[-1])}
+    return {"wall_s": wall, "peak_rss_mib": peak / 1024}
 
 
 def main() -> None:

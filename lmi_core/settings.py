@@ -53,6 +53,7 @@ class Settings:
     stage_targets: Mapping[str, StageTarget] = field(default_factory=dict)
     models: tuple[str, ...] = ()  # `-c models=a,b`: build only these (and what they depend on); () = all
     cfn_validate: bool = False  # `-c cfn_validate=true`: aws-cdk-lib's built-in template validation (README)
+    tree_metadata: bool = False  # `-c tree_metadata=true`: write cdk.out/tree.json (README, "Performance")
 
     @property
     def name_stage(self) -> str | None:
@@ -96,12 +97,15 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     def bad(key: str, message: str) -> None:
         issues.append(Issue(WHERE, 0, key, message))
 
-    strict_text = (_text(context, "strict_warnings") or "false").lower()
-    if strict_text not in ("true", "false"):
-        bad("strict_warnings", f"'{strict_text}' is not allowed (allowed: true, false)")
-    validate_text = (_text(context, "cfn_validate") or "false").lower()
-    if validate_text not in ("true", "false"):
-        bad("cfn_validate", f"'{validate_text}' is not allowed (allowed: true, false)")
+    def flag(key: str) -> bool:
+        text = (_text(context, key) or "false").lower()
+        if text not in ("true", "false"):
+            bad(key, f"'{text}' is not allowed (allowed: true, false)")
+        return text == "true"
+
+    strict = flag("strict_warnings")
+    cfn_validate = flag("cfn_validate")
+    tree_metadata = flag("tree_metadata")
     account = _text(context, "account")
     if account is not None and not re.fullmatch(r"\d{12}", account):
         bad("account", f"'{account}' is not an AWS account id (allowed: 12 digits)")
@@ -144,7 +148,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     settings = Settings(
         config_dir=Path(_text(context, "model_configs") or "model_configs"),
         stage=stage,
-        strict=strict_text == "true",
+        strict=strict,
         account=target.account or account,
         region=target.region or region,
         github_repo=github_repo,
@@ -152,7 +156,8 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         unsuffixed_stage=unsuffixed,
         stage_targets=targets,
         models=tuple(dict.fromkeys(m.strip() for m in (_text(context, "models") or "").split(",") if m.strip())),
-        cfn_validate=validate_text == "true",
+        cfn_validate=cfn_validate,
+        tree_metadata=tree_metadata,
     )
     return settings, issues
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -11,16 +12,25 @@ from tests.conftest import EXAMPLES, Synth, synth
 
 
 def digest_tree(outdir: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(outdir)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(outdir.rglob("*"))
-        if path.is_file() and path.name not in {"tree.json"}
-    }
+    """sha256 per file; tree.json (opt-in, `-c tree_metadata=true`) and its manifest entry left out."""
+    digests = {}
+    for path in sorted(outdir.rglob("*")):
+        if not path.is_file() or path.name == "tree.json":
+            continue
+        data = path.read_bytes()
+        if path.name == "manifest.json":
+            manifest = json.loads(data)
+            manifest["artifacts"].pop("Tree", None)
+            data = json.dumps(manifest, sort_keys=True).encode()
+        digests[str(path.relative_to(outdir))] = hashlib.sha256(data).hexdigest()
+    return digests
 
 
 @pytest.mark.slow
 def test_two_synths_are_byte_identical(examples: Synth, tmp_path: Path) -> None:
-    again = synth(EXAMPLES, tmp_path / "again")
+    again = synth(EXAMPLES, tmp_path / "again", tree_metadata="true")  # the opt-in changes nothing else
+    assert not (examples.outdir / "tree.json").exists()
+    assert (again.outdir / "tree.json").exists()
     first, second = digest_tree(examples.outdir), digest_tree(again.outdir)
     assert first.keys() == second.keys()
     assert first == second

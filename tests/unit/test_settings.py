@@ -33,6 +33,7 @@ def test_defaults() -> None:
         ({"region": "xx-nowhere-1"}, "cdk context: region: 'xx-nowhere-1' has no LMI image registry (allowed: one of the 44 regions in lmi_core/facts/images.py)"),
         ({"account": "12345"}, "cdk context: account: '12345' is not an AWS account id (allowed: 12 digits)"),
         ({"strict_warnings": "yes"}, "cdk context: strict_warnings: 'yes' is not allowed (allowed: true, false)"),
+        ({"tree_metadata": "on"}, "cdk context: tree_metadata: 'on' is not allowed (allowed: true, false)"),
     ],
 )  # fmt: skip
 def test_bad_values_are_one_line_each(context: dict[str, str], message: str) -> None:

@@ -10,7 +10,6 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -20,7 +19,7 @@ from lmi_constructs.component_endpoint import grant_component_invoke
 from lmi_constructs.model import LmiModel, LmiModelProps
 from lmi_constructs.rollback_alarms import rollback_alarms
 from lmi_constructs.scaling import ScalingProps, scalable_target, track
-from lmi_constructs.scoped_policy import ScopedPolicy
+from lmi_constructs.scoped_policy import BucketRef, ScopedPolicy
 from lmi_constructs.variant import VARIANT_NAME
 
 COPY_COUNT = "sagemaker:inference-component:DesiredCopyCount"
@@ -201,7 +200,7 @@ class InferenceComponent(Construct):
         )
         alarm.add_alarm_action(cw_actions.ApplicationScalingAction(wake_up))
 
-    def add_adapter(self, construct_id: str, *, name: str, bucket: s3.IBucket, key: str) -> AdapterComponent:
+    def add_adapter(self, construct_id: str, *, name: str, bucket: BucketRef, key: str) -> AdapterComponent:
         """A LoRA adapter component on this component's copies, from one .tar.gz object."""
         readers = [self.model.policy] + ([self.host_policy] if self.host_policy is not None else [])
         for policy in readers:

@@ -14,7 +14,7 @@ from aws_cdk import Acknowledgment, App, IStableStringProducer, Lazy, Stack, Val
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 from constructs import IConstruct
 
-from lmi_constructs.tokens import is_unresolved
+from lmi_constructs.tokens import AWS, is_unresolved
 
 PACKS = (AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks)
 MIN_REASON = 20
@@ -135,11 +135,14 @@ class Acknowledgements:
         return {rule_id: joined.produce() for rule_id, joined in self._by_rule.items()}
 
 
-def nag_label(scope: IConstruct, value: str) -> str:
-    """How cdk-nag names a resource in a finding id: intrinsics flattened, `Ref X` as `<X>`.
-    (`scope` may be the stack itself, one Node call fewer.)"""
-    if not is_unresolved(value):
-        return value
+def nag_label(scope: IConstruct | None, value: str) -> str:
+    """How cdk-nag names a resource in a finding id: intrinsics flattened, `Ref X` as `<X>`. Pseudo parameters
+    are named in Python; any other token is resolved in `scope`'s stack."""
+    plain = AWS.labelled(value) if is_unresolved(value) else value
+    if not is_unresolved(plain):
+        return plain
+    if scope is None:
+        raise ValueError(f"{plain} holds a token other than a pseudo parameter: name it in a construct's scope")
     stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     return _flatten(stack.resolve(value))
 

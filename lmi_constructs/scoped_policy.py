@@ -11,11 +11,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol, cast
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from lmi_constructs.nag import Acknowledgements, nag_label
 from lmi_constructs.tokens import AWS, is_unresolved
@@ -37,12 +36,40 @@ def _literal_problem(text: str) -> str | None:
     return None
 
 
+class BucketRef(Protocol):
+    """What a grant needs of a bucket: an `s3.IBucket`, or a `NamedBucket`."""
+
+    @property
+    def bucket_name(self) -> str: ...
+
+    @property
+    def bucket_arn(self) -> str: ...
+
+    def arn_for_objects(self, key_pattern: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class NamedBucket:
+    """A bucket known by name (it may hold tokens), with the ARNs `s3.Bucket.from_bucket_name` would give,
+    built in Python: no construct and no Node call. `partition` is the stack's (`Stack.partition`)."""
+
+    bucket_name: str
+    partition: str
+
+    @property
+    def bucket_arn(self) -> str:
+        return f"arn:{self.partition}:s3:::{self.bucket_name}"
+
+    def arn_for_objects(self, key_pattern: str) -> str:
+        return f"{self.bucket_arn}/{key_pattern}"
+
+
 @dataclass(frozen=True)
 class S3Location:
     """A prefix in a bucket ("" for the whole bucket, else ending in "/"). Bucket and prefix come from users, so
     neither may carry a wildcard into a policy: the only `*` a grant on it holds is the one written here."""
 
-    bucket: s3.IBucket
+    bucket: BucketRef
     prefix: str
 
     def __post_init__(self) -> None:
@@ -53,7 +80,7 @@ class S3Location:
 
     @cached_property
     def bucket_name(self) -> str:
-        """`bucket.bucket_name`, read from the Node process once."""
+        """`bucket.bucket_name`, read once (from the Node process, for an `s3.IBucket`)."""
         return self.bucket.bucket_name
 
     @property
@@ -62,7 +89,8 @@ class S3Location:
 
     def describe(self) -> str:
         """bucket/prefix as text, also when the bucket name is a deploy-time token (<AWS::AccountId>...)."""
-        return f"{nag_label(self.bucket, self.bucket_name)}/{self.prefix}"
+        scope = None if isinstance(self.bucket, NamedBucket) else cast(IConstruct, self.bucket)
+        return f"{nag_label(scope, self.bucket_name)}/{self.prefix}"
 
     def objects_arn(self, suffix: str = "*") -> str:
         return self.bucket.arn_for_objects(f"{self.prefix}{suffix}")
@@ -84,7 +112,6 @@ class ScopedPolicy(Construct):
         self._description = description
         self._policy: iam.ManagedPolicy | None = None
         self._pending: list[dict[str, object]] | None = None  # statements (IAM JSON) while batched
-        self._stack: Stack | None = None
         self.acknowledgements = Acknowledgements()
 
     @property
@@ -135,7 +162,7 @@ class ScopedPolicy(Construct):
         policy = self.policy if self._pending is None else None  # sent at once: acknowledgements join Lazy reasons
         for resource in resources:
             if "*" in resource:  # literal text only: an unresolved token never holds a '*'
-                label = self._label(resource)
+                label = nag_label(self, resource)
                 if reason is None:
                     raise ValueError(f"wildcard resource {label} needs a reason")
                 # The one wildcard a grant may hold is the trailing one its construct wrote; any other came in
@@ -152,13 +179,6 @@ class ScopedPolicy(Construct):
             if conditions is not None:
                 statement["Condition"] = conditions
             self._pending.append(statement)
-
-    def _label(self, resource: str) -> str:
-        if not is_unresolved(resource):
-            return resource
-        if self._stack is None:
-            self._stack = Stack.of(self)
-        return nag_label(self._stack, resource)
 
     def allow_prefix(
         self, location: S3Location, actions: Sequence[str], *, reason: str, list_bucket: bool = True

@@ -4,6 +4,7 @@
 the text holds a token marker and a string token). `AWS` holds the pseudo-parameter tokens, which
 aws-cdk-lib creates once (`static readonly`), so each is fetched once per process. `seconds(n)` is
 `Duration.seconds(n)` made once per process for each n (a Duration never changes, so stacks may share it).
+`AWS.labelled(text)` names those tokens the way cdk-nag's findings do, so most labels need no resolve.
 """
 
 from __future__ import annotations
@@ -37,7 +38,21 @@ class _PseudoParameters:
     def url_suffix(self) -> str:
         return Aws.URL_SUFFIX
 
+    def labelled(self, text: str) -> str:
+        """`text` with each pseudo-parameter token fetched so far written as cdk-nag names it: `<AWS::Region>`."""
+        for name, label in _LABELS.items():
+            token = self.__dict__.get(name)  # what a cached_property has fetched
+            if token is not None:
+                text = text.replace(token, label)
+        return text
 
+
+_LABELS = {
+    "partition": "<AWS::Partition>",
+    "region": "<AWS::Region>",
+    "account_id": "<AWS::AccountId>",
+    "url_suffix": "<AWS::URLSuffix>",
+}
 AWS = _PseudoParameters()
 
 

@@ -15,7 +15,6 @@ from stacks.kinds.common import (
     capture_props,
     instance_props,
     model_props,
-    s3_location,
     scaling_props,
 )
 
@@ -27,7 +26,7 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
     block, scaling = config.async_, config.autoscaling
     results = None
     if block.output is not None and block.failure is not None:
-        results = (s3_location(scope, "OutputBucket", block.output), s3_location(scope, "FailureBucket", block.failure))
+        results = (shared.location(block.output), shared.location(block.failure))
     endpoint = AsyncEndpoint(
         scope,
         "Serving",

@@ -9,7 +9,7 @@ from lmi_constructs.variant import CaptureProps
 from lmi_core import naming
 from lmi_core.kinds.batch import BatchConfig
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, SharedRefs, capture_location, local_nvme, model_props, s3_location
+from stacks.kinds.common import ServingOutputs, SharedRefs, capture_location, local_nvme, model_props
 
 
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
@@ -29,8 +29,8 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
                 log_stream_prefix=naming.transform_log_stream_prefix(name),
             ),
             transform=TransformProps(
-                input=s3_location(scope, "InputBucket", config.batch.input),
-                output=s3_location(scope, "OutputBucket", config.batch.output),
+                input=shared.location(config.batch.input),
+                output=shared.location(config.batch.output),
                 strategy=config.batch.strategy,
                 split_type=config.batch.split_type,
                 max_payload_mb=config.batch.max_payload_mb,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
-from aws_cdk import SecretValue
+from aws_cdk import SecretValue, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -15,7 +15,7 @@ from lmi_constructs.aot_preparation import AotPreparation, AotProps
 from lmi_constructs.image import ImageProps
 from lmi_constructs.model import LmiModelProps
 from lmi_constructs.scaling import ScalingProps
-from lmi_constructs.scoped_policy import S3Location
+from lmi_constructs.scoped_policy import NamedBucket, S3Location
 from lmi_constructs.shared_resources import SharedServingResources
 from lmi_constructs.tokens import AWS
 from lmi_constructs.variant import CaptureProps, InstanceProps
@@ -43,32 +43,30 @@ def shared_bucket_name(purpose: str, stage: str | None = None) -> str:
 
 @dataclass
 class SharedRefs:
-    """The shared stack's resources inside one model stack: the key and topic as cross-stack
-    references, the buckets imported by their (deterministic) names, so no export per model."""
+    """The shared stack's resources inside one model stack: the key and topic as cross-stack references,
+    the buckets known by their (deterministic) names, so no export per model and no import construct."""
 
     scope: Construct
     key: kms.IKey
     alarm_topic: sns.ITopic
     name_stage: str | None = None
-    _buckets: dict[str, s3.IBucket] = field(default_factory=dict)
 
     @classmethod
     def of(cls, scope: Construct, shared: SharedServingResources, name_stage: str | None = None) -> SharedRefs:
         return cls(scope, shared.key, shared.alarm_topic, name_stage)
 
-    def bucket(self, purpose: str) -> s3.IBucket:
-        if purpose not in self._buckets:
-            construct_id = "".join(part.title() for part in purpose.split("-")) + "Bucket"
-            self._buckets[purpose] = s3.Bucket.from_bucket_name(
-                self.scope, construct_id, shared_bucket_name(purpose, self.name_stage)
-            )
-        return self._buckets[purpose]
+    @cached_property
+    def partition(self) -> str:
+        """The model stack's partition: a literal once its region is (@aws-cdk/core:enablePartitionLiterals)."""
+        return (self.scope if isinstance(self.scope, Stack) else Stack.of(self.scope)).partition
 
+    def bucket(self, purpose: str) -> NamedBucket:
+        return NamedBucket(shared_bucket_name(purpose, self.name_stage), self.partition)
 
-def s3_location(scope: Construct, construct_id: str, uri: str) -> S3Location:
-    """A user's s3://bucket/prefix/ as an imported bucket and its prefix."""
-    bucket, prefix = split_s3_uri(uri)
-    return S3Location(s3.Bucket.from_bucket_name(scope, construct_id, bucket), prefix)
+    def location(self, uri: str) -> S3Location:
+        """A user's s3://bucket/prefix/ (the bucket known by its name)."""
+        bucket, prefix = split_s3_uri(uri)
+        return S3Location(NamedBucket(bucket, self.partition), prefix)
 
 
 def model_props(
@@ -84,7 +82,7 @@ def model_props(
     image = ImageProps(tag=config.container.image_tag, uri=config.container.uri)
     serving = dict(config.serving)
     model_id: str | None = config.model.id
-    weights = s3_location(scope, "ModelWeightsBucket", config.model.id) if config.model.is_s3 else None
+    weights = shared.location(config.model.id) if config.model.is_s3 else None
     environment: dict[str, str] = {}
     plan = aot_plan.plan(config)
     if plan is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lmi_constructs.inference_component import (
@@ -14,6 +13,7 @@ from lmi_constructs.inference_component import (
     InferenceComponent,
     InferenceComponentProps,
 )
+from lmi_constructs.scoped_policy import NamedBucket
 from lmi_core import naming
 from lmi_core.config import split_s3_uri
 from lmi_core.kinds.component import ComponentConfig, effective_serving
@@ -70,7 +70,7 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
     }
     for index, adapter in enumerate(config.adapters):
         bucket_name, key = split_s3_uri(adapter.artifact)
-        bucket = s3.Bucket.from_bucket_name(scope, f"AdapterBucket{index}", bucket_name)
+        bucket = NamedBucket(bucket_name, shared.partition)
         added = component.add_adapter(
             f"Adapter{index}", name=naming.component_name(loaded.physical(adapter.name)), bucket=bucket, key=key
         )

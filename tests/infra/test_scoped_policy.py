@@ -96,3 +96,31 @@ def test_a_reason_after_its_acknowledgement_was_sent_is_an_error() -> None:
     policy.allow(["ecr:GetAuthorizationToken"], ["*"], reason=WHY_TOKEN)  # the same reason again: nothing to add
     with pytest.raises(ValueError, match=r"AwsSolutions-IAM5\[Resource::\*\] is acknowledged already"):
         policy.allow(["cloudwatch:PutMetricData"], ["*"], reason=WHY_METRICS)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda aws: f"arn:{aws.partition}:s3:::lmi-data-capture-{aws.account_id}-{aws.region}/capture/m1/*",
+        lambda aws: aws.partition,
+        lambda aws: f"{aws.account_id}.dkr.ecr.{aws.region}.{aws.url_suffix}/djl-inference:*",
+    ],
+)
+def test_pseudo_parameters_are_named_in_python_as_a_resolve_names_them(build: Callable[[Any], str]) -> None:
+    """nag_label names AWS::Partition, ::Region, ::AccountId and ::URLSuffix without a resolve; the result is
+    the resolved template's text, flattened (what cdk-nag puts in a finding id)."""
+    from lmi_constructs.nag import _flatten, nag_label
+    from lmi_constructs.tokens import AWS
+
+    stack = Stack(App(), "Labels")
+    value = build(AWS)
+    assert "Token[" not in AWS.labelled(value)
+    assert nag_label(stack, value) == AWS.labelled(value) == _flatten(stack.resolve(value))
+
+
+def test_other_tokens_are_still_resolved() -> None:
+    from lmi_constructs.nag import nag_label
+
+    stack = Stack(App(), "Labels")
+    bucket = s3.Bucket(stack, "Owned")
+    assert nag_label(stack, f"{bucket.bucket_arn}/*") == "<Owned132ED500.Arn>/*"

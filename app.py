@@ -86,9 +86,10 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         Environment(account=settings.account, region=settings.region) if (settings.account or settings.region) else None
     )
     stage = settings.name_stage  # None keeps today's names; any other stage is in every physical name
+    shared_name = naming.shared_stack_name(stage)
     shared = SharedStack(
         app,
-        naming.shared_stack_name(stage),
+        shared_name,
         name_stage=stage,
         env=env,
         description="LMI serving: shared key, buckets and alarm topic"
@@ -103,6 +104,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             naming.stack_name(config.name, stage),
             loaded=loaded,
             shared=shared.resources,
+            shared_stack_name=shared_name,
             env=env,
             description=f"LMI {config.kind} model {config.name} ({loaded.path.name})"
             + ("" if stage is None else f", stage {settings.stage}"),

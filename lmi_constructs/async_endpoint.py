@@ -114,7 +114,7 @@ class AsyncEndpoint(ServingEndpoint):
             ),
         )
         storage_encryption(self.endpoint_config, props.instance.type, props.instance.local_nvme, props.key)
-        self._endpoint(self.endpoint_config)
+        self._endpoint(self.endpoint_config, keep_instance_count=props.scaling is not None)
         if props.scaling is not None:
             self._autoscaling(props.scaling)
 

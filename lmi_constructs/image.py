@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from aws_cdk import CfnMapping, Fn, Stack
 from constructs import Construct
@@ -20,16 +21,19 @@ class ImageProps:
     uri: str | None = None  # or a full image URI; a deploy-time token is taken for a djl-inference image
 
 
+_MAPPINGS: WeakKeyDictionary[Stack, CfnMapping] = WeakKeyDictionary()  # the mapping each stack has
+
+
 def _accounts_mapping(stack: Stack) -> CfnMapping:
     """One region -> account mapping per stack, shared by every image in it."""
-    existing = stack.node.try_find_child(_MAPPING_ID)
-    if isinstance(existing, CfnMapping):
-        return existing
-    return CfnMapping(
-        stack,
-        _MAPPING_ID,
-        mapping={region: {"account": account} for region, account in sorted(images.IMAGE_ACCOUNTS.items())},
-    )
+    mapping = _MAPPINGS.get(stack)
+    if mapping is None:
+        mapping = _MAPPINGS[stack] = CfnMapping(
+            stack,
+            _MAPPING_ID,
+            mapping={region: {"account": account} for region, account in sorted(images.IMAGE_ACCOUNTS.items())},
+        )
+    return mapping
 
 
 def _djl_repository_arn(region: str, account: str) -> str:

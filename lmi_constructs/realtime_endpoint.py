@@ -100,6 +100,7 @@ class RealtimeEndpoint(ServingEndpoint):
                     alarms=[sagemaker.CfnEndpoint.AlarmProperty(alarm_name=a.alarm_name) for a in self.alarms]
                 ),
             ),
+            keep_instance_count=props.scaling is not None,
         )
         if props.scaling is not None:
             self.auto_scale(

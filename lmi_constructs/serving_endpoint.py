@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, IResolvable
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -15,6 +15,11 @@ from lmi_constructs.scaling import INSTANCE_COUNT, ScalingProps, track, variant_
 from lmi_constructs.tokens import seconds
 from lmi_constructs.variant import VARIANT_NAME
 
+# What an update (a new EndpointConfig) takes from the config although variant properties are retained.
+_NOT_RETAINED: list[IResolvable | sagemaker.CfnEndpoint.VariantPropertyProperty] = [
+    sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type="DesiredWeight")
+]
+
 
 class ServingEndpoint(Construct):
     """A named endpoint serving one LmiModel. Subclasses build the EndpointConfig and call `_endpoint`."""
@@ -24,6 +29,7 @@ class ServingEndpoint(Construct):
     model: LmiModel
     endpoint: sagemaker.CfnEndpoint
     endpoint_arn: str
+    _keeps_instance_count = False  # the endpoint retains its variants' instance count on update
 
     def __init__(self, scope: Construct, construct_id: str, *, endpoint_name: str) -> None:
         super().__init__(scope, construct_id)
@@ -34,6 +40,8 @@ class ServingEndpoint(Construct):
         self,
         config: sagemaker.CfnEndpointConfig,
         deployment_config: sagemaker.CfnEndpoint.DeploymentConfigProperty | None = None,
+        *,
+        keep_instance_count: bool = False,  # will auto-scale its instance count: `keep_instance_count_on_update`
     ) -> sagemaker.CfnEndpoint:
         self.endpoint = sagemaker.CfnEndpoint(
             self,
@@ -41,7 +49,10 @@ class ServingEndpoint(Construct):
             endpoint_name=self.endpoint_name,
             endpoint_config_name=config.attr_endpoint_config_name,
             deployment_config=deployment_config,
+            retain_all_variant_properties=True if keep_instance_count else None,
+            exclude_retained_variant_properties=_NOT_RETAINED if keep_instance_count else None,
         )
+        self._keeps_instance_count = keep_instance_count
         self.endpoint_arn = self.endpoint.ref
         return self.endpoint
 
@@ -58,7 +69,7 @@ class ServingEndpoint(Construct):
         self.scalable_target = variant_scalable_target(
             self, self.endpoint, self.endpoint_name, self.variant_name, dimension, scaling
         )
-        if dimension == INSTANCE_COUNT:
+        if dimension == INSTANCE_COUNT and not self._keeps_instance_count:
             self.keep_instance_count_on_update()
         track(self.scalable_target, policy_id, scaling, predefined=predefined, custom=custom)
         return self.scalable_target
@@ -69,9 +80,8 @@ class ServingEndpoint(Construct):
         RetainAllVariantProperties. The weight still comes from the config (one variant, weight 1).
         The blue/green rollout provisions the new fleet at the retained count."""
         self.endpoint.retain_all_variant_properties = True
-        self.endpoint.exclude_retained_variant_properties = [
-            sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type="DesiredWeight")
-        ]
+        self.endpoint.exclude_retained_variant_properties = _NOT_RETAINED
+        self._keeps_instance_count = True
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         return iam.Grant.add_to_principal(

@@ -22,6 +22,7 @@ class ModelStack(Stack):
         *,
         loaded: LoadedConfig,
         shared: SharedServingResources,
+        shared_stack_name: str | None = None,  # the shared stack's name, when the caller knows it
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -29,7 +30,8 @@ class ModelStack(Stack):
         self.serving = build_serving(self, loaded, shared)
         for output_name, value in self.serving.outputs.items():
             CfnOutput(self, output_name, value=value)
-        import_in_use_guard(self, Stack.of(shared).stack_name)
-        Tags.of(self).add(naming.MODEL_TAG, self.config.name)
+        import_in_use_guard(self, shared_stack_name or Stack.of(shared).stack_name)
+        tags = Tags.of(self)
+        tags.add(naming.MODEL_TAG, self.config.name)
         for key, value in sorted(self.config.tags.items()):
-            Tags.of(self).add(key, value)
+            tags.add(key, value)

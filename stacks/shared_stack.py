@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from aws_cdk import CfnOutput, Fn, Stack
@@ -15,12 +16,18 @@ def in_use_export(shared_stack_name: str) -> str:
     return f"{shared_stack_name}-in-use"
 
 
+@cache
+def _import_value(export_name: str) -> str:
+    """`Fn.importValue(name)`: an intrinsic bound to no scope, so one token serves every stack."""
+    return Fn.import_value(export_name)
+
+
 def import_in_use_guard(model_stack: Stack, shared_stack_name: str) -> CfnOutput:
     """A model stack's import of the shared stack's guard export (an output: it changes no resource)."""
     return CfnOutput(
         model_stack,
         "SharedStackInUse",
-        value=Fn.import_value(in_use_export(shared_stack_name)),
+        value=_import_value(in_use_export(shared_stack_name)),
         description=f"Imports {in_use_export(shared_stack_name)}: {shared_stack_name} cannot be deleted while "
         "this stack exists.",
     )

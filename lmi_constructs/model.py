@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsii
 from aws_cdk import Stage
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
@@ -22,6 +22,9 @@ from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
 from lmi_core import serving_properties
 from lmi_core.bundle import write_model_bundle
 from lmi_core.serving_properties import ServingValue
+
+if TYPE_CHECKING:  # types only: aws_ec2 takes ~70 ms to import
+    from aws_cdk import aws_ec2 as ec2
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from aws_cdk import SecretValue, Stack
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from lmi_constructs.aot_preparation import AotPreparation, AotProps
 from lmi_constructs.image import ImageProps
 from lmi_constructs.model import LmiModelProps
 from lmi_constructs.scaling import ScalingProps
@@ -22,11 +22,13 @@ from lmi_constructs.variant import CaptureProps, InstanceProps
 from lmi_core import aot as aot_plan
 from lmi_core import naming
 from lmi_core.config import Autoscaling, InstanceConfig, ModelConfig, SecretSource, split_s3_uri
-from lmi_core.facts.instances import instance_spec
 from lmi_core.loader import LoadedConfig
 
+if TYPE_CHECKING:
+    from aws_cdk import aws_ec2 as ec2
+
+
 FAST_MODEL_LOADER_URI = "SM_FAST_MODEL_LOADER_S3_URI"  # where lmi-dist's Fast Model Loader reads shards from
-TRAINING_VOLUME_GB = 200  # a training job's EBS volume on an instance without local NVMe
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,9 @@ def model_props(
     environment: dict[str, str] = {}
     plan = aot_plan.plan(config)
     if plan is not None:
-        aot = AotPreparation(scope, "Aot", props=aot_props(loaded, plan, shared, weights))
+        from stacks.kinds.aot import prepare  # aws_lambda, stepfunctions, custom_resources: AOT models only
+
+        aot = prepare(scope, loaded, plan, shared, weights)
         # A deploy-time model id cannot be written into serving.properties (the file would win
         # over the environment): it goes on the container as OPTION_MODEL_ID.
         model_id, weights = None, aot.artifacts
@@ -111,40 +115,23 @@ def model_props(
         secrets={key: secret_reference(source) for key, source in config.secrets.items()},
         log_group_names=(log_group or naming.endpoint_log_group(name),),
         log_stream_prefix=log_stream_prefix,
-        subnets=()
-        if vpc is None
-        else tuple(ec2.Subnet.from_subnet_id(scope, f"Subnet{i}", s) for i, s in enumerate(vpc.subnet_ids)),
-        security_groups=()
-        if vpc is None
-        else tuple(
-            ec2.SecurityGroup.from_security_group_id(scope, f"SecurityGroup{i}", g, mutable=False)
-            for i, g in enumerate(vpc.security_group_ids)
-        ),
+        subnets=() if vpc is None else _subnets(scope, vpc.subnet_ids),
+        security_groups=() if vpc is None else _security_groups(scope, vpc.security_group_ids),
         code={} if loaded.code is None else loaded.code.files,
     )
 
 
-def aot_props(loaded: LoadedConfig, plan: aot_plan.AotPlan, shared: SharedRefs, weights: S3Location | None) -> AotProps:
-    config = loaded.config
-    assert isinstance(config, ModelConfig) and config.aot is not None
-    target = instance_spec(plan.target_instance_type)
-    name = loaded.physical(config.name)
-    return AotProps(
-        model_name=name,
-        engine=plan.engine,
-        steps=plan.steps,
-        instance_type=plan.target_instance_type,
-        image=ImageProps(tag=plan.job_tag, uri=None if plan.job_tag else config.container.uri),
-        model_id=config.model.id,
-        artifacts=S3Location(shared.bucket("aot-artifacts"), "aot/"),
-        job_name_prefix=naming.aot_job_prefix(name),
-        source_weights=weights,
-        configs=plan.configs,
-        serving=dict(config.serving) if plan.engine == "training-job" else {},
-        tensor_parallel_degree=plan.tensor_parallel_degree,
-        key=shared.key,
-        volume_size_gb=0 if target is None or target.has_nvme else TRAINING_VOLUME_GB,
-        accept_eula=config.aot.accept_eula,
+def _subnets(scope: Construct, ids: Sequence[str]) -> tuple[ec2.ISubnet, ...]:
+    from aws_cdk import aws_ec2 as ec2  # the largest aws-cdk-lib module (~70 ms to import): VPC models only
+
+    return tuple(ec2.Subnet.from_subnet_id(scope, f"Subnet{i}", s) for i, s in enumerate(ids))
+
+
+def _security_groups(scope: Construct, ids: Sequence[str]) -> tuple[ec2.ISecurityGroup, ...]:
+
+    return tuple(
+        ec2.SecurityGroup.from_security_group_id(scope, f"SecurityGroup{i}", g, mutable=False)
+        for i, g in enumerate(ids)
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,4 +64,17 @@ def test_validation_starts_no_cdk() -> None:
         "{'aws_cdk', 'jsii', 'constructs', 'cdk_nag'}))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_realtime_app_imports_no_vpc_lambda_or_step_functions_module() -> None:
+    """aws_ec2, aws_lambda (with aws_logs, aws_ecr_assets) and aws_stepfunctions take ~150 ms to import:
+    only VPC, AOT and batch models load them (stacks/kinds/aot.py, common._subnets, batch_transform)."""
+    code = (
+        "import sys; import stacks.model_stack, stacks.shared_stack, stacks.kinds.realtime, lmi_constructs.nag; "
+        "print(sorted(m for m in sys.modules if m in "
+        "{'aws_cdk.aws_ec2', 'aws_cdk.aws_lambda', 'aws_cdk.aws_stepfunctions', 'aws_cdk.custom_resources'}))"
+    )
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

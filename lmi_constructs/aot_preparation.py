@@ -29,6 +29,7 @@ from lmi_constructs.image import ImageProps, LmiImage
 from lmi_constructs.log_groups import owned_log_group
 from lmi_constructs.nag import acknowledge
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
+from lmi_constructs.tokens import key_arn
 from lmi_core import naming, serving_properties
 from lmi_core.serving_properties import ServingValue
 
@@ -116,7 +117,7 @@ class AotPreparation(Construct):
             reason="Training jobs log to streams named <job name>/<host>; job names are content hashes.",
         )
         if props.key is not None:
-            job_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
+            job_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key_arn(props.key)])
 
         # ---- the handler Lambda
         self.log_group = owned_log_group(self, "HandlerLogs", key=props.key)
@@ -142,7 +143,7 @@ class AotPreparation(Construct):
             reason="Lambda creates one log stream per execution environment in its own log group.",
         )
         if props.key is not None:
-            handler_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
+            handler_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key_arn(props.key)])
         code = handler_code(Stage.of(self).outdir)  # type: ignore[union-attr]
         functions = {}
         for function_id, entry, what in (
@@ -208,7 +209,7 @@ class AotPreparation(Construct):
                 "MaxRuntimeSeconds": str(props.max_runtime_seconds),
                 "VolumeSizeGb": str(props.volume_size_gb),
                 "AcceptEula": "true" if props.accept_eula else "false",
-                **({"OutputKmsKeyId": props.key.key_arn} if props.key is not None else {}),
+                **({"OutputKmsKeyId": key_arn(props.key)} if props.key is not None else {}),
             },
         )
         self.resource.node.add_dependency(job_policy)

@@ -19,6 +19,7 @@ from lmi_constructs.scaling import INSTANCE_COUNT, ScalingProps
 from lmi_constructs.scoped_policy import S3Location
 from lmi_constructs.secure_topic import SecureTopic
 from lmi_constructs.serving_endpoint import ServingEndpoint
+from lmi_constructs.tokens import key_arn
 from lmi_constructs.variant import (
     CaptureProps,
     InstanceProps,
@@ -79,7 +80,7 @@ class AsyncEndpoint(ServingEndpoint):
                 [output.objects_arn(), failure.objects_arn()],
                 reason="SageMaker names result objects itself (one per request) under the output and failure prefixes.",
             )
-            policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [props.key.key_arn])
+            policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key_arn(props.key)])
 
         notification_config = None
         self.success_topic: sns.ITopic | None = None
@@ -105,7 +106,7 @@ class AsyncEndpoint(ServingEndpoint):
                 output_config=sagemaker.CfnEndpointConfig.AsyncInferenceOutputConfigProperty(
                     s3_output_path=self.output_uri,
                     s3_failure_path=self.failure_uri,
-                    kms_key_id=props.key.key_arn,
+                    kms_key_id=key_arn(props.key),
                     notification_config=notification_config,
                 ),
                 client_config=sagemaker.CfnEndpointConfig.AsyncInferenceClientConfigProperty(

@@ -18,6 +18,7 @@ from lmi_constructs.log_groups import owned_log_group
 from lmi_constructs.model import LmiModel, LmiModelProps
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
 from lmi_constructs.secure_topic import SecureTopic
+from lmi_constructs.tokens import key_arn
 from lmi_constructs.variant import CaptureProps, grant_capture
 
 
@@ -79,7 +80,7 @@ class BatchTransform(Construct):
             "InstanceCount": transform.instance_count,
         }
         if not transform.local_nvme:
-            resources["VolumeKmsKeyId"] = props.key.key_arn
+            resources["VolumeKmsKeyId"] = key_arn(props.key)
         # SingleRecord sends one JSON line per request, which LMI's default handler reads as one JSON
         # document (application/json); MultiRecord sends many lines, for a handler that splits them.
         media_type = "application/json" if transform.strategy == "SingleRecord" else "application/jsonlines"
@@ -96,7 +97,7 @@ class BatchTransform(Construct):
             },
             "TransformOutput": {
                 "S3OutputPath.$": states_format(transform.output.uri, "$$.Execution.Name", "/"),
-                "KmsKeyId": props.key.key_arn,
+                "KmsKeyId": key_arn(props.key),
                 "AssembleWith": "Line" if transform.split_type == "Line" else "None",
                 "Accept": media_type,
             },
@@ -111,7 +112,7 @@ class BatchTransform(Construct):
             )
             parameters["DataCaptureConfig"] = {
                 "DestinationS3Uri": props.capture.destination,
-                "KmsKeyId": props.capture.key.key_arn,
+                "KmsKeyId": key_arn(props.capture.key),
                 "GenerateInferenceId": props.generate_inference_id,
             }
         run_transform = sfn.CustomState(
@@ -198,7 +199,7 @@ class BatchTransform(Construct):
             reason=f"Transform jobs write one result per input object under {transform.output.uri}.",
             list_bucket=False,
         )
-        policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [key.key_arn])
+        policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [key_arn(key)])
 
     def _grant_state_machine(self, role: iam.Role, props: BatchTransformProps) -> None:
         policy = ScopedPolicy(self, "StateMachinePolicy", role=role, description=f"{props.model.name} batch runs")
@@ -212,10 +213,10 @@ class BatchTransform(Construct):
             [arn("arn:{partition}:events:{region}:{account}:rule/StepFunctionsGetEventsForSageMakerTransformJobsRule")],
         )
         policy.allow(["sns:Publish"], [self.failure_topic.topic_arn])
-        policy.allow(["kms:Decrypt", "kms:GenerateDataKey"], [props.key.key_arn])
+        policy.allow(["kms:Decrypt", "kms:GenerateDataKey"], [key_arn(props.key)])
         # The transform job's instances get a grant on the key; only for an AWS resource, never a principal.
         policy.allow(
-            ["kms:CreateGrant"], [props.key.key_arn], conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}}
+            ["kms:CreateGrant"], [key_arn(props.key)], conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}}
         )
         policy.allow(
             [

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 import jsii
 from aws_cdk import Stage
@@ -45,6 +46,20 @@ class LmiModelProps:
     code: Mapping[str, bytes] = field(default_factory=dict)  # extra bundle files: model.py, requirements.txt, ...
 
 
+_OUTDIRS: WeakKeyDictionary[Stage, Path] = WeakKeyDictionary()
+
+
+def _outdir(scope: Construct) -> Path:
+    """The cloud assembly directory of `scope`'s stage, fetched once per stage."""
+    stage = Stage.of(scope)
+    if stage is None:
+        raise ValueError(f"{scope.node.path} is not inside a Stage (an App)")
+    outdir = _OUTDIRS.get(stage)
+    if outdir is None:
+        outdir = _OUTDIRS[stage] = Path(stage.outdir)
+    return outdir
+
+
 @jsii.implements(iam.IGrantable)
 class LmiModel(Construct):
     """serving.properties bundle + LMI image + execution role + `AWS::SageMaker::Model`.
@@ -72,7 +87,7 @@ class LmiModel(Construct):
             )
 
             self.serving_properties = serving_properties.render(props.serving, props.model_id)
-            bundle_dir = Path(Stage.of(self).outdir) / ".lmi-bundles" / props.name  # type: ignore[union-attr]
+            bundle_dir = _outdir(self) / ".lmi-bundles" / props.name
             self.bundle = s3_assets.Asset(
                 self, "Bundle", path=str(write_model_bundle(bundle_dir, self.serving_properties, props.code))
             )

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+_SNS_ACTIONS: WeakKeyDictionary[sns.ITopic, cw_actions.SnsAction] = WeakKeyDictionary()
+
+
+def _sns_action(topic: sns.ITopic) -> cw_actions.SnsAction:
+    """One action per topic: it only names the topic's ARN, so alarms in any stack may share it."""
+    action = _SNS_ACTIONS.get(topic)
+    if action is None:
+        action = _SNS_ACTIONS[topic] = cw_actions.SnsAction(topic)
+    return action
 
 
 def rollback_alarms(
@@ -40,7 +52,7 @@ def rollback_alarms(
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
-    action = cw_actions.SnsAction(topic)
+    action = _sns_action(topic)
     for alarm in (errors_alarm, latency_alarm):
         alarm.add_alarm_action(action)
     return [errors_alarm, latency_alarm]

@@ -5,14 +5,17 @@ the text holds a token marker and a string token). `AWS` holds the pseudo-parame
 aws-cdk-lib creates once (`static readonly`), so each is fetched once per process. `seconds(n)` is
 `Duration.seconds(n)` made once per process for each n (a Duration never changes, so stacks may share it).
 `AWS.labelled(text)` names those tokens the way cdk-nag's findings do, so most labels need no resolve.
+`key_arn(key)` is a KMS key's ARN token, fetched once per key.
 """
 
 from __future__ import annotations
 
 import re
 from functools import cache, cached_property
+from weakref import WeakKeyDictionary
 
 from aws_cdk import Aws, Duration
+from aws_cdk import aws_kms as kms
 
 _STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}|-1\.\d{10,16}e\+289")
 
@@ -59,3 +62,15 @@ AWS = _PseudoParameters()
 @cache
 def seconds(amount: int) -> Duration:
     return Duration.seconds(amount)
+
+
+_KEY_ARNS: WeakKeyDictionary[kms.IKey, str] = WeakKeyDictionary()
+
+
+def key_arn(key: kms.IKey) -> str:
+    """`key.key_arn`, fetched once per key: the same token serves every stack (each one that uses it gets its own
+    cross-stack reference when it is resolved)."""
+    arn = _KEY_ARNS.get(key)
+    if arn is None:
+        arn = _KEY_ARNS[key] = key.key_arn
+    return arn

@@ -11,6 +11,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from lmi_constructs.model import LmiModel
 from lmi_constructs.nag import acknowledge_all
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy
+from lmi_constructs.tokens import key_arn
 from lmi_core.facts import images
 
 VARIANT_NAME = "AllTraffic"
@@ -63,7 +64,7 @@ def storage_encryption(
     """KMS for the ML storage volume, except on instances with local NVMe: SageMaker rejects
     KmsKeyId there, and their instance store is hardware-encrypted (AES-256) by Nitro."""
     if not local_nvme:
-        config.kms_key_id = key.key_arn
+        config.kms_key_id = key_arn(key)
         return
     reason = (
         f"{instance_type} has local NVMe instance storage, encrypted at rest by Nitro hardware; SageMaker rejects "
@@ -82,7 +83,7 @@ def grant_capture(policy: ScopedPolicy, capture: CaptureProps, reason: str) -> N
     """The role may write captured records under the capture prefix, encrypted with the key."""
     with policy.batch():
         policy.allow_prefix(capture.location, ["s3:PutObject"], reason=reason, list_bucket=False)
-        policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [capture.key.key_arn])
+        policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [key_arn(capture.key)])
 
 
 def data_capture_config(
@@ -99,7 +100,7 @@ def data_capture_config(
         enable_capture=True,
         initial_sampling_percentage=capture.sampling_percent,
         destination_s3_uri=capture.destination,
-        kms_key_id=capture.key.key_arn,
+        kms_key_id=key_arn(capture.key),
         capture_options=[sagemaker.CfnEndpointConfig.CaptureOptionProperty(capture_mode=m) for m in modes],
         capture_content_type_header=sagemaker.CfnEndpointConfig.CaptureContentTypeHeaderProperty(
             json_content_types=["application/json"]

@@ -29,7 +29,7 @@ from lmi_constructs.image import ImageProps, LmiImage
 from lmi_constructs.log_groups import owned_log_group
 from lmi_constructs.nag import acknowledge
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
-from lmi_constructs.tokens import key_arn
+from lmi_constructs.tokens import key_arn, service_principal
 from lmi_core import naming, serving_properties
 from lmi_core.serving_properties import ServingValue
 
@@ -88,7 +88,7 @@ class AotPreparation(Construct):
         self.artifacts = artifacts  # the serving Model reads the prepared model from here
 
         # ---- the training job's role: source weights, its output prefix, the image, its logs
-        self.job_role = iam.Role(self, "JobRole", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+        self.job_role = iam.Role(self, "JobRole", assumed_by=service_principal("sagemaker.amazonaws.com"))
         job_policy = ScopedPolicy(self, "JobPolicy", role=self.job_role, description=f"AOT job of {name}")
         image = LmiImage(self, "Image", props=props.image)
         image.grant_pull(job_policy)
@@ -121,7 +121,7 @@ class AotPreparation(Construct):
 
         # ---- the handler Lambda
         self.log_group = owned_log_group(self, "HandlerLogs", key=props.key)
-        handler_role = iam.Role(self, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        handler_role = iam.Role(self, "HandlerRole", assumed_by=service_principal("lambda.amazonaws.com"))
         handler_policy = ScopedPolicy(self, "HandlerPolicy", role=handler_role, description=f"AOT handler of {name}")
         kind = JOB_KINDS[props.engine]
         handler_policy.allow(

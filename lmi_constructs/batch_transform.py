@@ -18,7 +18,7 @@ from lmi_constructs.log_groups import owned_log_group
 from lmi_constructs.model import LmiModel, LmiModelProps
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
 from lmi_constructs.secure_topic import SecureTopic
-from lmi_constructs.tokens import key_arn
+from lmi_constructs.tokens import key_arn, service_principal
 from lmi_constructs.variant import CaptureProps, grant_capture
 
 
@@ -148,7 +148,7 @@ class BatchTransform(Construct):
         )
         run_transform.next(sfn.Succeed(self, "Done"))
 
-        machine_role = iam.Role(self, "StateMachineRole", assumed_by=iam.ServicePrincipal("states.amazonaws.com"))
+        machine_role = iam.Role(self, "StateMachineRole", assumed_by=service_principal("states.amazonaws.com"))
         # Named after the role's generated name: unique to this state machine's lifetime.
         self.log_group = owned_log_group(self, "Logs", key=props.key, unique_suffix=machine_role.role_name)
         self.state_machine = sfn.StateMachine(
@@ -162,7 +162,7 @@ class BatchTransform(Construct):
         )
         self._grant_state_machine(machine_role, props)
 
-        events_role = iam.Role(self, "EventsRole", assumed_by=iam.ServicePrincipal("events.amazonaws.com"))
+        events_role = iam.Role(self, "EventsRole", assumed_by=service_principal("events.amazonaws.com"))
         ScopedPolicy(self, "EventsPolicy", role=events_role, description=f"Start {name} batch runs").allow(
             ["states:StartExecution"], [self.state_machine.state_machine_arn]
         )

@@ -11,6 +11,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from lmi_constructs.scoped_policy import ScopedPolicy, arn
+from lmi_constructs.tokens import service_principal
 from lmi_constructs.variant import VARIANT_NAME, CaptureProps, data_capture_config, storage_encryption
 
 
@@ -53,7 +54,7 @@ class ComponentEndpoint(Construct):
             self,
             "ExecutionRole",
             role_name=props.role_name,
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            assumed_by=service_principal("sagemaker.amazonaws.com"),
             description=f"SageMaker execution role of the inference-component endpoint {props.endpoint_name}",
         )
         self.policy = ScopedPolicy(

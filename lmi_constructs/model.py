@@ -20,6 +20,7 @@ from constructs import Construct
 
 from lmi_constructs.image import ImageProps, LmiImage
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
+from lmi_constructs.tokens import service_principal
 from lmi_core import serving_properties
 from lmi_core.bundle import write_model_bundle
 from lmi_core.serving_properties import ServingValue
@@ -72,7 +73,7 @@ class LmiModel(Construct):
         self.role = iam.Role(
             self,
             "ExecutionRole",
-            assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"),
+            assumed_by=service_principal("sagemaker.amazonaws.com"),
             description=f"SageMaker execution role of LMI model {props.name}",
         )
         self.policy = ScopedPolicy(self, "ExecutionPolicy", role=self.role, description=f"LMI model {props.name}")

@@ -96,6 +96,9 @@ class S3Location:
         return self.bucket.arn_for_objects(f"{self.prefix}{suffix}")
 
 
+_GATHERING: list[list[ScopedPolicy]] = []  # the policies of each open `ScopedPolicy.gathered()`, innermost last
+
+
 class ScopedPolicy(Construct):
     """`iam.ManagedPolicy` attached to one role, with reasoned wildcards.
 
@@ -113,6 +116,9 @@ class ScopedPolicy(Construct):
         self._policy: iam.ManagedPolicy | None = None
         self._pending: list[dict[str, object]] | None = None  # statements (IAM JSON) while batched
         self.acknowledgements = Acknowledgements()
+        if _GATHERING:
+            self._begin()
+            _GATHERING[-1].append(self)
 
     @property
     def policy(self) -> iam.ManagedPolicy:
@@ -134,9 +140,29 @@ class ScopedPolicy(Construct):
         if self._pending is not None:
             yield self
             return
+        self._begin()
+        yield self  # an exception leaves the gathered statements unsent: the app fails anyway
+        self._end()
+
+    @staticmethod
+    @contextmanager
+    def gathered() -> Iterator[None]:
+        """Every ScopedPolicy created in the block batches until the block ends, across constructs (a model's
+        policy and the grants its endpoint adds to it): then each sends its statements in one batch."""
+        created: list[ScopedPolicy] = []
+        _GATHERING.append(created)
+        try:
+            yield  # an exception leaves the statements unsent, as in `batch()`
+        finally:
+            _GATHERING.pop()
+        for policy in created:
+            policy._end()
+
+    def _begin(self) -> None:
         self._pending = []
         self.acknowledgements.held = True
-        yield self  # an exception leaves the gathered statements unsent: the app fails anyway
+
+    def _end(self) -> None:
         self.acknowledgements.held = False
         if self._policy is None:
             self.policy  # noqa: B018  (creates it from the gathered document)

@@ -15,6 +15,7 @@ from functools import cache, cached_property
 from weakref import WeakKeyDictionary
 
 from aws_cdk import Aws, Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 _STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}|-1\.\d{10,16}e\+289")
@@ -74,3 +75,9 @@ def key_arn(key: kms.IKey) -> str:
     if arn is None:
         arn = _KEY_ARNS[key] = key.key_arn
     return arn
+
+
+@cache
+def service_principal(service: str) -> iam.ServicePrincipal:
+    """`iam.ServicePrincipal(service)`, made once: it holds only the name and renders it in the stack that uses it."""
+    return iam.ServicePrincipal(service)

@@ -5,6 +5,7 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
+from lmi_constructs.scoped_policy import ScopedPolicy
 from lmi_constructs.shared_resources import SharedServingResources
 from lmi_core import naming
 from lmi_core.loader import LoadedConfig
@@ -27,7 +28,8 @@ class ModelStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = loaded.config
-        self.serving = build_serving(self, loaded, shared)
+        with ScopedPolicy.gathered():  # each IAM policy of the model reaches Node in one batch
+            self.serving = build_serving(self, loaded, shared)
         for output_name, value in self.serving.outputs.items():
             CfnOutput(self, output_name, value=value)
         import_in_use_guard(self, shared_stack_name or Stack.of(shared).stack_name)

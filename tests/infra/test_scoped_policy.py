@@ -4,6 +4,7 @@ comes after its acknowledgement was sent as plain text is an error, never droppe
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -124,3 +125,26 @@ def test_other_tokens_are_still_resolved() -> None:
     stack = Stack(App(), "Labels")
     bucket = s3.Bucket(stack, "Owned")
     assert nag_label(stack, f"{bucket.bucket_arn}/*") == "<Owned132ED500.Arn>/*"
+
+
+def test_gathered_policies_send_one_batch_after_the_block_with_the_same_template() -> None:
+    """A policy created inside `ScopedPolicy.gathered()` keeps gathering after its own batch ends (a model's
+    policy, then the grants its endpoint adds), and sends everything when the block ends: the template is
+    the one the separate batches give."""
+
+    def build(gather: bool) -> dict[str, Any]:
+        stack = Stack(App(context=MINIMIZE), "Probe")
+        role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+        weights = S3Location(s3.Bucket.from_bucket_name(stack, "Weights", "my-weights"), "llama/")
+        context = ScopedPolicy.gathered() if gather else contextlib.nullcontext()
+        with context:
+            policy = ScopedPolicy(stack, "Policy", role=role, description="probe")
+            with policy.batch():
+                _grant(policy, weights)
+            assert (policy.node.try_find_child("Policy") is None) == gather  # not sent yet while gathering
+            with policy.batch():
+                policy.allow(["kms:Encrypt"], ["arn:aws:kms:eu-west-1:111122223333:key/k"])
+        assert policy.node.try_find_child("Policy") is not None
+        return Template.from_stack(stack).to_json()
+
+    assert build(gather=True) == build(gather=False)

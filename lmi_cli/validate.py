@@ -13,6 +13,7 @@ Imports neither aws_cdk nor jsii, so it suits pre-commit.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +25,8 @@ from lmi_core.settings import project_settings
 
 
 def main(argv: list[str] | None = None) -> int:
+    # no pydantic plugins here: skip pydantic's scan of every installed distribution's entry points
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     parser = argparse.ArgumentParser(prog="validate", description="Validate LMI model YAML files.")
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("model_configs")], help="files or directories")
     parser.add_argument("--stage", help="one deployment stage (default: every stage of cdk.json's `stages`)")

@@ -35,7 +35,7 @@ def test_validate_imports_only_the_kinds_it_meets(config_dir: Callable[[dict[str
     bundle's requirements.txt needs it)."""
     directory = config_dir({"m.yaml": MINIMAL})
     code = (
-        "import sys; from lmi_cli.validate import main; main([sys.argv[1]]); "
+        "import sys; from lmi_cli.validate import main; main([sys.argv[1], '--no-cache']); "
         "print(sorted(m for m in sys.modules if m.startswith(('lmi_core.kinds.', 'packaging'))))"
     )
     result = subprocess.run(

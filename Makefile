@@ -39,8 +39,8 @@ synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (
 	$(CDK) synth --quiet $(if $(DIR),-c model_configs=$(DIR)) $(if $(STAGE),-c stage=$(STAGE)) $(if $(STRICT),-c strict_warnings=true) $(if $(MODEL),-c models=$(MODEL))
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
 
-validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1)
-	$(PY) -m lmi_cli.validate $(or $(FILES),model_configs) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict)
+validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1 NO_CACHE=1)
+	$(PY) -m lmi_cli.validate $(or $(FILES),model_configs) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict) $(if $(NO_CACHE),--no-cache)
 
 report: install-runtime  ## Markdown report of cdk.out + configs (DIR=... BASE=origin/main BASE_CDK_OUT=dir REGION=us-east-1 REPORT=file COMMENT=file)
 	test -d cdk.out || $(MAKE) synth $(if $(DIR),DIR=$(DIR))

@@ -95,7 +95,8 @@ def check(case: str, entry: str, command: list[str], env: dict[str, str], outdir
 
 def run_both(case: str, path: Path, scratch: Path) -> list[Run]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    validate = check(case, "validate", [sys.executable, "-m", "lmi_cli.validate", str(path)], env, None)
+    command = [sys.executable, "-m", "lmi_cli.validate", str(path), "--no-cache"]  # every run validates
+    validate = check(case, "validate", command, env, None)
     outdir = scratch / "cdk.out"
     synth_env = {**env, "CDK_CONTEXT_JSON": json.dumps({"model_configs": str(path)}), "CDK_OUTDIR": str(outdir)}
     synth = check(case, "synth", [sys.executable, "app.py"], synth_env, outdir)

@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """How long `make validate` takes for N model files, against a bare interpreter start (goal: at most 10x).
 
-Times the whole command in a fresh process (interpreter start, imports, parse, checks), alternating with
-`python -c pass` (the bare start), and, separately, `load_configs()` alone in this process.
+Times the whole command in a fresh process, each run paired with `python -c pass` (the bare start) just
+before it, both ways:
+- cold: `--no-cache`, every run validates afresh (interpreter start, imports, parse, checks);
+- warm: nothing changed since the last run, so the result cache (.cache/validate/) replays its output.
+Separately, `load_configs()` alone in this process. Bytecode of lmi_core/ and lmi_cli/ is written once
+before timing (even under PYTHONDONTWRITEBYTECODE), as on any machine that ran the tools before.
 
     .venv/bin/python bench/validate_bench.py [--files 50] [--repeat 10]
 """
@@ -10,6 +14,7 @@ Times the whole command in a fresh process (interpreter start, imports, parse, c
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import statistics
@@ -56,14 +61,21 @@ def main() -> None:
         directory = Path(tmp)
         make_configs(directory, args.files)
         command = [sys.executable, "-m", "lmi_cli.validate", str(directory)]
-        walls, bare = [], []
-        for _ in range(args.repeat):  # alternating: the bare start, then validate
+        environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+        def timed(arguments: list[str]) -> float:
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", "pass"], cwd=REPO, check=True)
-            bare.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            subprocess.run(command, cwd=REPO, check=True, capture_output=True)
-            walls.append(time.perf_counter() - start)
+            subprocess.run(arguments, cwd=REPO, check=True, capture_output=True, env=environment)
+            return time.perf_counter() - start
+
+        timed([*command, "--no-cache"])  # writes the bytecode
+        timed(command)  # stores the result the warm runs replay
+        runs: dict[str, tuple[list[float], list[float]]] = {"cold": ([], []), "warm": ([], [])}
+        for _ in range(args.repeat):  # alternating: the bare start, then validate (cold, then warm)
+            for name, flags in (("cold", ["--no-cache"]), ("warm", [])):
+                bare, walls = runs[name]
+                bare.append(timed([sys.executable, "-c", "pass"]))
+                walls.append(timed([*command, *flags]))
         loads = []
         for _ in range(args.repeat):
             start = time.perf_counter()
@@ -71,13 +83,18 @@ def main() -> None:
             loads.append(time.perf_counter() - start)
     print(f"# validate benchmark: {args.files} files, {args.repeat} runs\n")
     print("| measure | median s | min s | max s |\n|---|---:|---:|---:|")
-    print(
-        f"| `python -m lmi_cli.validate` (fresh process) | {statistics.median(walls):.3f} | {min(walls):.3f} | {max(walls):.3f} |"
-    )
-    print(f"| `load_configs()` only | {statistics.median(loads):.3f} | {min(loads):.3f} | {max(loads):.3f} |")
-    print(f"| `python -c pass` (bare start) | {statistics.median(bare):.3f} | {min(bare):.3f} | {max(bare):.3f} |")
-    ratios = [wall / start for wall, start in zip(walls, bare, strict=True)]
-    print(f"\nvalidate / bare start: {statistics.median(ratios):.1f}x (median of {args.repeat} pairs)")
+    rows = [
+        ("`python -m lmi_cli.validate --no-cache` (cold, fresh process)", runs["cold"][1]),
+        ("`python -m lmi_cli.validate` (warm: result cache hit)", runs["warm"][1]),
+        ("`load_configs()` only", loads),
+        ("`python -c pass` (bare start)", runs["cold"][0] + runs["warm"][0]),
+    ]
+    for label, values in rows:
+        print(f"| {label} | {statistics.median(values):.3f} | {min(values):.3f} | {max(values):.3f} |")
+    print()
+    for name, (bare, walls) in runs.items():
+        ratios = [wall / start for wall, start in zip(walls, bare, strict=True)]
+        print(f"validate {name} / bare start: {statistics.median(ratios):.1f}x (median of {args.repeat} pairs)")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import json
 
 from pydantic import TypeAdapter
 
-from lmi_core.kinds import ANY_CONFIG
+from lmi_core.kinds import any_config
 from lmi_core.loader.stages import FIXED_KEYS, STAGES_KEY
 from lmi_core.settings import STAGE_PATTERN
 
@@ -32,7 +32,7 @@ def stages_schema(config_ref: str) -> dict[str, object]:
 
 
 def model_config_schema() -> dict[str, object]:
-    schema = TypeAdapter(ANY_CONFIG).json_schema(by_alias=True, mode="validation")
+    schema = TypeAdapter(any_config()).json_schema(by_alias=True, mode="validation")
     for ref in schema["discriminator"]["mapping"].values():
         definition = schema["$defs"][ref.rsplit("/", 1)[-1]]
         definition["properties"][STAGES_KEY] = stages_schema(ref)

@@ -1,6 +1,6 @@
 """Validate model YAML files without CDK: the same checks as synth, in well under a second.
 
-    python -m lmi_cli.validate [PATH ...] [--stage prod] [--strict]
+    python -m lmi_cli.validate [PATH ...] [--stage prod] [--strict] [--no-cache]
 
 Without --stage, every stage of cdk.json's `stages` (default dev,prod) is validated: each file with its
 `stages:` override merged in.
@@ -8,58 +8,105 @@ Without --stage, every stage of cdk.json's `stages` (default dev,prod) is valida
 Prints every problem as `file:line: field: message (allowed: ...)`; exits 1 on any error
 (and on warnings with --strict), 2 on a bug of the checker itself (one line naming the file).
 Imports neither aws_cdk nor jsii, so it suits pre-commit.
+
+A clean result is kept in .cache/validate/ (lmi_cli.validate_cache): run again with nothing changed, it
+prints the same output, warnings included, without importing pydantic. --no-cache validates afresh.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
-from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lmi_core import bug_report
-from lmi_core.issues import ConfigError, Issue
-from lmi_core.loader import LoadedConfig, load_configs, load_stages
-from lmi_core.settings import project_settings
+from lmi_cli import validate_cache
+
+if TYPE_CHECKING:
+    from lmi_core.loader import LoadedConfig
+
+DEFAULT_PATH = "model_configs"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="validate", description="Validate LMI model YAML files.")
-    parser.add_argument("paths", nargs="*", type=Path, default=[Path("model_configs")], help="files or directories")
+    parser.add_argument("paths", nargs="*", default=[DEFAULT_PATH], help="files or directories")
     parser.add_argument("--stage", help="one deployment stage (default: every stage of cdk.json's `stages`)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="validate afresh: neither replay nor store a result in .cache/validate/"
+    )
     args = parser.parse_args(argv)
+    paths = [str(path) for path in args.paths]
+    key = None if args.no_cache else validate_cache.key(paths, args.stage, args.strict)
+    if key is not None and (replay := validate_cache.lookup(key)) is not None:
+        _write(*replay)
+        return 0
+    # no pydantic plugins here: skip pydantic's scan of every installed distribution's entry points
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    out, err = io.StringIO(), io.StringIO()
     try:
-        return _validate(args)
+        status, configs = _validate(paths, args.stage, args.strict, out, err)
     except Exception as exc:  # the catch-all: no bad config reaches it (tests/catalog)
-        print(bug_report.line(exc, default=" ".join(map(str, args.paths))), file=sys.stderr)
+        from lmi_core import bug_report
+
+        _write(out.getvalue(), err.getvalue())
+        print(bug_report.line(exc, default=" ".join(paths)), file=sys.stderr)
         return bug_report.EXIT_CODE
+    _write(out.getvalue(), err.getvalue())
+    if status == 0 and key is not None:
+        code = [str(config.code.directory) for config in configs if config.code is not None]
+        validate_cache.store(key, (out.getvalue(), err.getvalue()), code)
+    return status
 
 
-def _validate(args: argparse.Namespace) -> int:
-    settings, issues = project_settings(args.stage)
+def _write(stdout: str, stderr: str) -> None:
+    """A run's output: its stderr (problems, warnings), then its stdout (the summary)."""
+    sys.stderr.write(stderr)
+    sys.stderr.flush()
+    sys.stdout.write(stdout)
+    sys.stdout.flush()
+
+
+def _validate(
+    paths: list[str], stage: str | None, strict: bool, out: io.StringIO, err: io.StringIO
+) -> tuple[int, list[LoadedConfig]]:
+    from pathlib import Path
+
+    from lmi_core.issues import ConfigError
+    from lmi_core.loader import load_configs, load_stages
+    from lmi_core.settings import project_settings
+
+    settings, issues = project_settings(stage)
+    files = [Path(path) for path in paths]
     try:
         if issues:
             raise ConfigError(issues)
-        options = {"strict": args.strict, "stages": settings.stages, "unsuffixed_stage": settings.unsuffixed_stage}
-        if args.stage is not None:
-            configs = load_configs(args.paths, stage=settings.stage, **options)
+        stages, unsuffixed = settings.stages, settings.unsuffixed_stage
+        if stage is not None:
+            configs = load_configs(
+                files, stage=settings.stage, strict=strict, stages=stages, unsuffixed_stage=unsuffixed
+            )
         else:
-            by_stage = load_stages(args.paths, **options)
-            configs = _one_per_file(by_stage)
+            configs = _one_per_file(load_stages(files, strict=strict, stages=stages, unsuffixed_stage=unsuffixed))
     except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        print(f"{len(exc.issues)} error(s)", file=sys.stderr)
-        return 1
+        print(exc, file=err)
+        print(f"{len(exc.issues)} error(s)", file=err)
+        return 1, []
     warnings = [warning for config in configs for warning in config.warnings]
     for warning in warnings:
-        print(warning, file=sys.stderr)
-    print(f"{len(configs)} model config(s) valid, {len(warnings)} warning(s)")
-    return 0
+        print(warning, file=err)
+    print(f"{len(configs)} model config(s) valid, {len(warnings)} warning(s)", file=out)
+    return 0, configs
 
 
 def _one_per_file(by_stage: dict[str, list[LoadedConfig]]) -> list[LoadedConfig]:
     """Each file once, with the warnings of every stage (each warning once)."""
+    from dataclasses import replace
+
+    from lmi_core.issues import Issue
+
     files: dict[str, LoadedConfig] = {}
     warnings: dict[str, dict[Issue, None]] = {}
     for configs in by_stage.values():

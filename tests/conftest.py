@@ -35,6 +35,16 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def validate_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's `validate` results go to its own cache (tests/unit/test_validate_cache.py tests the cache)."""
+    from lmi_cli import validate_cache
+
+    directory = tmp_path / "validate-cache"
+    monkeypatch.setattr(validate_cache, "CACHE_DIR", str(directory))
+    return directory
+
+
 def cdk_context(**overrides: Any) -> dict[str, Any]:
     context: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
     context.update(overrides)

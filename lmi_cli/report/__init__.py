@@ -26,7 +26,7 @@ from lmi_core import aot as aot_plan
 from lmi_core import inputs, naming
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.costs import PriceTable
-from lmi_core.kinds import CONFIG_ADAPTER, KINDS, kind_of
+from lmi_core.kinds import KINDS, kind_of, validate_config
 from lmi_core.kinds.component import hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.loader import LoadedConfig, load_configs
@@ -316,7 +316,7 @@ def model_files_at(repo: Path, ref: str, configs: Path) -> dict[str, dict[str, A
 def cost_of(data: dict[str, Any], prices: PriceTable) -> tuple[float | None, float | None]:
     """$/month of a raw config (shape-checked only: an old config need not pass today's checks)."""
     try:
-        return monthly(CONFIG_ADAPTER.validate_python(data), prices)
+        return monthly(validate_config(data), prices)
     except (ValidationError, ValueError, TypeError, KeyError):
         return None, None
 

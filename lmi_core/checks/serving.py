@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from lmi_core import serving_properties
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig, ModelConfig, instance_of
 from lmi_core.facts import lmi_options
 from lmi_core.facts.instances import FP8_FAMILIES, W8A16_FAMILIES
 from lmi_core.issues import Finding, did_you_mean, error, warning
-from lmi_core.serving_properties import (
-    TP_KEY,
-    key_problem,
-    parse_float,
-    parse_int,
-    tensor_parallel_degree,
-    value_problem,
-)
+from lmi_core.serving_properties import TP_KEY, parse_float, parse_int, tensor_parallel_degree
+
+# Each key and value is checked several times (every check below, every file, every stage): remember the answers.
+key_problem = functools.lru_cache(maxsize=4096)(serving_properties.key_problem)
+value_problem = functools.lru_cache(maxsize=4096)(serving_properties.value_problem)
 
 ENTRY_POINT = "option.entryPoint"
 # Keys the project writes itself (option.model_id from model.id; option.entryPoint and option.task may be set for you).

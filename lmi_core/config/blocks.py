@@ -25,9 +25,10 @@ HF_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors; configs are immutable once loaded."""
+    """Unknown keys are errors; configs are immutable once loaded. Validators are built on first use
+    (defer_build): a run builds only the kinds its files use."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from lmi_core.checks import CheckContext, ProjectFile, run_config_checks, run_do
 from lmi_core.checks.stage import staged_name_findings
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.issues import ConfigError, Finding, Issue
-from lmi_core.kinds import CONFIG_ADAPTER
+from lmi_core.kinds import validate_config
 from lmi_core.loader import messages
 from lmi_core.loader.code_bundle import CodeBundle, code_directory, read_code
 from lmi_core.loader.discovery import discover, nested_issues
@@ -92,7 +92,7 @@ def _load(
     name = raw_name if isinstance(raw_name, str) else None
     issues += filter(new, (located(f) for f in run_document_checks(document.data)))
     try:
-        config = CONFIG_ADAPTER.validate_python(document.data)
+        config = validate_config(document.data)
     except ValidationError as exc:
         issues += filter(new, (located(f, key_path) for key_path, f in messages.findings(exc, document.data)))
         return _FileResult(None, issues, name, document=document)

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import functools
 import os
 import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from packaging.requirements import InvalidRequirement, Requirement
 
 from lmi_core.issues import Finding, error, warning
 
@@ -193,6 +192,17 @@ def read_code(
     ), problems
 
 
+@functools.lru_cache(maxsize=256)
+def _defines_handle(source: bytes, entry: str) -> bool:
+    """Whether the entry file, once it compiles, defines handle(); each source is compiled once (copies of a
+    directory, every stage), and only the answer is kept."""
+    tree = ast.parse(source, filename=entry)
+    compile(tree, entry, "exec")
+    return any(
+        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "handle" for node in tree.body
+    )
+
+
 def _entry_point(
     files: dict[str, bytes], serving: dict[str, object], problems: list[Finding]
 ) -> tuple[str | None, bool]:
@@ -212,8 +222,7 @@ def _entry_point(
         )
         return None, False
     try:
-        tree = ast.parse(files[entry], filename=entry)
-        compile(tree, entry, "exec")
+        defines_handle = _defines_handle(files[entry], entry)
     except SyntaxError as exc:
         where = f" (line {exc.lineno})" if exc.lineno else ""
         problems.append(error("code", f"{entry} does not compile: {exc.msg}{where}"))
@@ -222,15 +231,14 @@ def _entry_point(
         reason = "it holds a null byte" if isinstance(exc, ValueError) else "it nests too deeply for Python's parser"
         problems.append(error("code", f"{entry} does not compile: {reason}"))
         return None, False
-    defines_handle = any(
-        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "handle" for node in tree.body
-    )
     if configured is not None:
         return None, defines_handle  # already in serving:
     return ("model.py" if defines_handle else None), defines_handle
 
 
 def check_requirements(text: str) -> Iterator[Finding]:
+    from packaging.requirements import InvalidRequirement, Requirement  # only a code: bundle with requirements.txt
+
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.split(" #", 1)[0].strip()
         where = f"requirements.txt line {number}"

@@ -26,10 +26,8 @@ def findings(exc: ValidationError, document: dict[str, Any]) -> list[tuple[tuple
     result = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
+        if err["type"] in ("union_tag_not_found", "union_tag_invalid"):  # the union of kinds (validate_config)
             loc = ("kind",)
-        elif loc and loc[0] == kind:  # the discriminated union puts the tag first
-            loc = loc[1:]
         loc = tuple(part for part in loc if not (isinstance(part, str) and part.startswith("function-")))
         result.append((loc, error(dotted(loc), message(err, kind, loc))))
     return result
@@ -40,7 +38,7 @@ def _kinds_text() -> str:
 
 
 def message(err: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
-    config_class = KINDS[kind].config if kind in KINDS else None
+    config_class = KINDS[kind].config if kind is not None and kind in KINDS else None
     error_type = err["type"]
     if error_type == "extra_forbidden":
         return _unknown_key(config_class, kind, loc)
@@ -71,7 +69,7 @@ def message(err: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
 
 def _unknown_key(config_class: type[BaseModel] | None, kind: str | None, loc: tuple[Any, ...]) -> str:
     key = str(loc[-1])
-    if len(loc) == 1 and kind in KINDS and key in KINDS[kind].not_allowed:
+    if len(loc) == 1 and kind is not None and kind in KINDS and key in KINDS[kind].not_allowed:
         return KINDS[kind].not_allowed[key]
     owners = kinds_with_field(key) if len(loc) == 1 else []
     if owners:

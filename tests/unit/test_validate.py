@@ -30,6 +30,27 @@ def test_validate_does_not_import_cdk() -> None:
     assert result.stdout.strip().splitlines()[-1] == "False False"
 
 
+def test_validate_imports_only_the_kinds_it_meets(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    """Lazy imports: a realtime file imports (and builds) the realtime kind alone, and no packaging (only a code:
+    bundle's requirements.txt needs it)."""
+    directory = config_dir({"m.yaml": MINIMAL})
+    code = (
+        "import sys; from lmi_cli.validate import main; main([sys.argv[1], '--no-cache']); "
+        "print(sorted(m for m in sys.modules if m.startswith(('lmi_core.kinds.', 'packaging'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(directory)], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "['lmi_core.kinds.kind', 'lmi_core.kinds.realtime']"
+
+
+def test_kind_registry_names_match_their_configs() -> None:
+    from lmi_core.kinds import KINDS
+
+    assert list(KINDS) == ["realtime", "serverless", "async", "batch", "endpoint", "component"]
+    assert {name: KINDS[name].name for name in KINDS} == {name: name for name in KINDS}
+
+
 def test_warning_does_not_fail(
     config_dir: Callable[[dict[str, str]], Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

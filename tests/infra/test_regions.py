@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -23,8 +25,10 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     (loaded,) = load_configs([write_configs(tmp_path_factory.mktemp("configs"), {"m1.yaml": MINIMAL})])
     app = App(
-        outdir=str(tmp_path_factory.mktemp("regions-out")), builtin_cloud_formation_validation=False
-    )  # runs once, on the examples (conftest)
+        outdir=str(tmp_path_factory.mktemp("regions-out")),
+        builtin_cloud_formation_validation=False,  # runs once, on the examples (conftest)
+        context={"@aws-cdk/core:enablePartitionLiterals": True},  # as in cdk.json
+    )
     for region in REGIONS:
         env = Environment(account="123456789012", region=region)
         shared = SharedStack(app, f"shared-{region}", env=env)
@@ -39,3 +43,15 @@ def test_image_from_the_regions_registry(assembly: Any, region: str) -> None:
     uri = model["Properties"]["PrimaryContainer"]["Image"]
     assert uri == image_uri(region, TAG)
     assert uri.startswith(f"{REGIONS[region].account}.dkr.ecr.{region}.{REGIONS[region].dns_suffix}/")
+
+
+@pytest.mark.parametrize("region", sorted(REGIONS))
+def test_bucket_arns_are_in_the_regions_partition(assembly: Any, region: str) -> None:
+    """Buckets known by name (NamedBucket) get the stack's partition, a literal once the region is known."""
+    template = assembly.get_stack_by_name(f"model-{region}").template
+    (policy,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    text = json.dumps(policy["Properties"]["PolicyDocument"])
+    s3_arns = re.findall(r'"(arn:[^:"]*:s3:::[^"]*)"', text)
+    assert s3_arns, "the model reads its weights from S3"
+    assert text.count(":s3:::") == len(s3_arns)  # every S3 ARN is a literal, none a join around a Ref
+    assert {arn.split(":")[1] for arn in s3_arns} == {REGIONS[region].partition}

@@ -7,7 +7,7 @@ from aws_cdk import CfnOutput, Fn, Stack
 from constructs import Construct
 
 from lmi_constructs.shared_resources import BucketNames, SharedResourcesProps, SharedServingResources
-from stacks.kinds.common import shared_bucket_name
+from stacks.kinds.shared_refs import shared_bucket_name
 
 
 def in_use_export(shared_stack_name: str) -> str:

@@ -11,7 +11,8 @@ from constructs import Construct
 from lmi_constructs.shared_resources import SharedServingResources
 from lmi_core.kinds import kind_of
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, SharedRefs
+from stacks.kinds.common import ServingOutputs
+from stacks.kinds.shared_refs import SharedRefs
 
 Builder = Callable[[Construct, LoadedConfig, SharedRefs], ServingOutputs]
 

@@ -13,7 +13,7 @@ from lmi_core import naming
 from lmi_core.config import ModelConfig
 from lmi_core.facts.instances import instance_spec
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import SharedRefs
+from stacks.kinds.shared_refs import SharedRefs
 
 TRAINING_VOLUME_GB = 200  # a training job's EBS volume on an instance without local NVMe
 

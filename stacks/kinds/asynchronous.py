@@ -11,12 +11,12 @@ from lmi_core.kinds.asynchronous import AsyncConfig
 from lmi_core.loader import LoadedConfig
 from stacks.kinds.common import (
     ServingOutputs,
-    SharedRefs,
     capture_props,
     instance_props,
     model_props,
     scaling_props,
 )
+from stacks.kinds.shared_refs import SharedRefs
 
 
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:

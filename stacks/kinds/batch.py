@@ -9,7 +9,8 @@ from lmi_constructs.variant import CaptureProps
 from lmi_core import naming
 from lmi_core.kinds.batch import BatchConfig
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, SharedRefs, capture_location, local_nvme, model_props
+from stacks.kinds.common import ServingOutputs, capture_location, local_nvme, model_props
+from stacks.kinds.shared_refs import SharedRefs
 
 
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:

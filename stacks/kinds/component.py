@@ -18,7 +18,8 @@ from lmi_core import naming
 from lmi_core.config import split_s3_uri
 from lmi_core.kinds.component import ComponentConfig, effective_serving
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, SharedRefs, model_props
+from stacks.kinds.common import ServingOutputs, model_props
+from stacks.kinds.shared_refs import SharedRefs
 
 
 def copy_scaling(config: ComponentConfig) -> CopyScalingProps | None:

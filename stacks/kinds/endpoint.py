@@ -12,7 +12,8 @@ from lmi_core.facts import images
 from lmi_core.facts.instances import instance_spec
 from lmi_core.kinds.endpoint import ROUTING_STRATEGIES, SCALE_IN_STRATEGIES, ComponentEndpointConfig
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, SharedRefs
+from stacks.kinds.common import ServingOutputs
+from stacks.kinds.shared_refs import SharedRefs
 
 
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:

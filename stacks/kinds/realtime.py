@@ -8,7 +8,8 @@ from lmi_constructs.realtime_endpoint import RealtimeEndpoint, RealtimeEndpointP
 from lmi_core import naming
 from lmi_core.kinds.realtime import RealtimeConfig
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, SharedRefs, capture_props, instance_props, model_props, scaling_props
+from stacks.kinds.common import ServingOutputs, capture_props, instance_props, model_props, scaling_props
+from stacks.kinds.shared_refs import SharedRefs
 
 
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:

@@ -8,7 +8,8 @@ from lmi_constructs.serverless_endpoint import ServerlessEndpoint, ServerlessEnd
 from lmi_core import naming
 from lmi_core.kinds.serverless import ServerlessConfig
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, SharedRefs, model_props, scaling_props
+from stacks.kinds.common import ServingOutputs, model_props, scaling_props
+from stacks.kinds.shared_refs import SharedRefs
 
 DEFAULT_UTILIZATION = 0.5
 

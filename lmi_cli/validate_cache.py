@@ -25,6 +25,8 @@ from collections.abc import Iterable, Sequence
 VERSION = 1
 CACHE_DIR = os.path.join(".cache", "validate")  # relative to the working directory, like cdk.json
 MAX_ENTRIES = 64  # the oldest entries beyond this are removed when one is stored
+# A file larger than any valid input (YAML: 256 KiB; a code: bundle: 20 MB by default) makes the run uncacheable.
+MAX_FILE_BYTES = 32 * 1024 * 1024
 _PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SOURCE_DIRS = [os.path.join(_PACKAGE_ROOT, name) for name in ("lmi_core", "lmi_cli")]
 PINNED = [os.path.join(_PACKAGE_ROOT, name) for name in ("requirements.txt", "requirements.lock")]
@@ -38,6 +40,8 @@ Replay = tuple[str, str]  # (stdout, stderr) of a clean run; a tuple: a hit impo
 
 
 def _file_digest(path: str) -> str:
+    if os.stat(path).st_size > MAX_FILE_BYTES:
+        raise _Uncacheable(path)  # never read: hashing a 1 GiB file would cost more than validating it
     with open(path, "rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
 

@@ -171,3 +171,27 @@ def test_a_symlink_in_the_inputs_is_not_cached(
     (directory / "m.yaml").symlink_to(tmp_path / "elsewhere.yaml")
     assert run(str(directory))[0] == 0
     assert entries(validate_cache_dir) == []
+
+
+def test_an_oversized_file_is_neither_read_nor_cached(
+    run: Run, config_dir: Callable[[dict[str, str]], Path], monkeypatch: pytest.MonkeyPatch, validate_cache_dir: Path
+) -> None:
+    """A file larger than any valid input (a 1 GiB sparse file, say) would cost seconds to hash: the run is not
+    cached and the file is never read for the key; validation itself still runs, each time."""
+    directory = config_dir({"m.yaml": MINIMAL})
+    big = directory / "weights.bin"
+    with big.open("wb") as handle:
+        handle.truncate(validate_cache.MAX_FILE_BYTES + 1)  # sparse: no disk space used
+    hashed: list[str] = []
+    file_digest = validate_cache.hashlib.file_digest
+
+    def recorded(file: Any, digest: str) -> Any:
+        hashed.append(file.name)
+        return file_digest(file, digest)
+
+    monkeypatch.setattr(validate_cache.hashlib, "file_digest", recorded)
+    assert validate_cache.key([str(directory)], None, False) is None
+    assert str(big) not in hashed and str(directory / "m.yaml") in hashed
+    first, second = run(str(directory)), run(str(directory))
+    assert first[3] and second[3] and first[:3] == second[:3]
+    assert entries(validate_cache_dir) == []

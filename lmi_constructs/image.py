@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 from aws_cdk import CfnMapping, Stack
 from constructs import Construct
 
 from lmi_constructs.scoped_policy import ScopedPolicy
-from lmi_constructs.tokens import AWS, is_unresolved
+from lmi_constructs.tokens import AWS, is_unresolved, once_per_object
 from lmi_core.facts import images
 
 _MAPPING_ID = "LmiImageAccounts"
@@ -21,19 +20,14 @@ class ImageProps:
     uri: str | None = None  # or a full image URI; a deploy-time token is taken for a djl-inference image
 
 
-_MAPPINGS: WeakKeyDictionary[Stack, CfnMapping] = WeakKeyDictionary()  # the mapping each stack has
-
-
+@once_per_object
 def _accounts_mapping(stack: Stack) -> CfnMapping:
     """One region -> account mapping per stack, shared by every image in it."""
-    mapping = _MAPPINGS.get(stack)
-    if mapping is None:
-        mapping = _MAPPINGS[stack] = CfnMapping(
-            stack,
-            _MAPPING_ID,
-            mapping={region: {"account": account} for region, account in sorted(images.IMAGE_ACCOUNTS.items())},
-        )
-    return mapping
+    return CfnMapping(
+        stack,
+        _MAPPING_ID,
+        mapping={region: {"account": account} for region, account in sorted(images.IMAGE_ACCOUNTS.items())},
+    )
 
 
 def _djl_repository_arn(region: str, account: str) -> str:

@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import jsii
 from aws_cdk import Stage
@@ -20,7 +19,7 @@ from constructs import Construct
 
 from lmi_constructs.image import ImageProps, LmiImage
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
-from lmi_constructs.tokens import service_principal
+from lmi_constructs.tokens import once_per_object, service_principal
 from lmi_core import serving_properties
 from lmi_core.bundle import write_model_bundle
 from lmi_core.serving_properties import ServingValue
@@ -47,7 +46,9 @@ class LmiModelProps:
     code: Mapping[str, bytes] = field(default_factory=dict)  # extra bundle files: model.py, requirements.txt, ...
 
 
-_OUTDIRS: WeakKeyDictionary[Stage, Path] = WeakKeyDictionary()
+@once_per_object
+def _stage_outdir(stage: Stage) -> Path:
+    return Path(stage.outdir)
 
 
 def _outdir(scope: Construct) -> Path:
@@ -55,10 +56,7 @@ def _outdir(scope: Construct) -> Path:
     stage = Stage.of(scope)
     if stage is None:
         raise ValueError(f"{scope.node.path} is not inside a Stage (an App)")
-    outdir = _OUTDIRS.get(stage)
-    if outdir is None:
-        outdir = _OUTDIRS[stage] = Path(stage.outdir)
-    return outdir
+    return _stage_outdir(stage)
 
 
 @jsii.implements(iam.IGrantable)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-_SNS_ACTIONS: WeakKeyDictionary[sns.ITopic, cw_actions.SnsAction] = WeakKeyDictionary()
+from lmi_constructs.tokens import once_per_object
 
 
+@once_per_object
 def _sns_action(topic: sns.ITopic) -> cw_actions.SnsAction:
     """One action per topic: it only names the topic's ARN, so alarms in any stack may share it."""
-    action = _SNS_ACTIONS.get(topic)
-    if action is None:
-        action = _SNS_ACTIONS[topic] = cw_actions.SnsAction(topic)
-    return action
+    return cw_actions.SnsAction(topic)
 
 
 def rollback_alarms(

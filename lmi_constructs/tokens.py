@@ -5,13 +5,16 @@ the text holds a token marker and a string token). `AWS` holds the pseudo-parame
 aws-cdk-lib creates once (`static readonly`), so each is fetched once per process. `seconds(n)` is
 `Duration.seconds(n)` made once per process for each n (a Duration never changes, so stacks may share it).
 `AWS.labelled(text)` names those tokens the way cdk-nag's findings do, so most labels need no resolve.
-`key_arn(key)` is a KMS key's ARN token, fetched once per key.
+`once_per_object` keeps what a function made for an object (a stack, a key) while that object lives;
+`key_arn(key)` is a KMS key's ARN token, fetched once per key that way.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache, cached_property
+from collections.abc import Callable
+from functools import cache, cached_property, wraps
+from typing import TypeVar
 from weakref import WeakKeyDictionary
 
 from aws_cdk import Aws, Duration
@@ -65,16 +68,28 @@ def seconds(amount: int) -> Duration:
     return Duration.seconds(amount)
 
 
-_KEY_ARNS: WeakKeyDictionary[kms.IKey, str] = WeakKeyDictionary()
+Owner = TypeVar("Owner")
+Made = TypeVar("Made")
 
 
+def once_per_object(make: Callable[[Owner], Made]) -> Callable[[Owner], Made]:
+    """`make(owner)` computed once per owner object, held weakly (a finished App's objects are freed)."""
+    made: WeakKeyDictionary[Owner, Made] = WeakKeyDictionary()
+
+    @wraps(make)
+    def once(owner: Owner) -> Made:
+        if owner not in made:
+            made[owner] = make(owner)
+        return made[owner]
+
+    return once
+
+
+@once_per_object
 def key_arn(key: kms.IKey) -> str:
     """`key.key_arn`, fetched once per key: the same token serves every stack (each one that uses it gets its own
     cross-stack reference when it is resolved)."""
-    arn = _KEY_ARNS.get(key)
-    if arn is None:
-        arn = _KEY_ARNS[key] = key.key_arn
-    return arn
+    return key.key_arn
 
 
 @cache

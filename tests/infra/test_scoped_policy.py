@@ -148,3 +148,29 @@ def test_gathered_policies_send_one_batch_after_the_block_with_the_same_template
         return Template.from_stack(stack).to_json()
 
     assert build(gather=True) == build(gather=False)
+
+
+def test_once_per_object_makes_one_value_per_owner_and_keeps_no_owner_alive() -> None:
+    import gc
+    import weakref
+
+    from lmi_constructs.tokens import once_per_object
+
+    class Owner:
+        pass
+
+    calls: list[str] = []
+
+    @once_per_object
+    def make(owner: Owner) -> object:
+        calls.append(type(owner).__name__)
+        return object()
+
+    first, second = Owner(), Owner()
+    assert make(first) is make(first)
+    assert make(second) is not make(first)
+    assert len(calls) == 2
+    first_ref = weakref.ref(first)
+    del first
+    gc.collect()
+    assert first_ref() is None  # the table holds its owners weakly

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from synth_bench import tree_rss_kib  # noqa: E402
+from synth_bench import sample  # noqa: E402
 
 from tests.catalog.hostile_cases import CASES  # noqa: E402
 
@@ -51,24 +48,9 @@ class Run:
 
 def measure(command: list[str], env: dict[str, str]) -> tuple[float, float, float, int, str]:
     """(wall seconds, CPU seconds, peak MB of the process tree, exit code, stderr) of one fresh process."""
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err)
-        peak = 0
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            peak = max(peak, tree_rss_kib(process.pid))
-            if time.perf_counter() - start > TIMEOUT:
-                os.kill(process.pid, signal.SIGKILL)
-            time.sleep(SAMPLE_SECONDS)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
-        err.seek(0)
-        stderr = err.read().decode("utf-8", "replace")
-    peak_mb = max(peak / 1024, usage.ru_maxrss / 1024)  # both KiB (ru_maxrss on Linux)
-    return seconds, usage.ru_utime + usage.ru_stime, peak_mb, process.returncode, stderr
+    run = sample(command, env, interval=SAMPLE_SECONDS, timeout=TIMEOUT)
+    peak_mb = max(run.peak_rss_kib, run.max_rss_kib) / 1024  # both KiB (ru_maxrss on Linux)
+    return run.wall_s, run.cpu_s, peak_mb, run.returncode, run.stderr
 
 
 def check(case: str, entry: str, command: list[str], env: dict[str, str], outdir: Path | None) -> Run:

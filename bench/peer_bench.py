@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 sys.path.insert(0, str(BENCH))
 
-from synth_bench import app_run, tree_rss_kib, write_configs  # noqa: E402
+from synth_bench import app_run, sample, write_configs  # noqa: E402
 
 PEER_VENV = BENCH / ".venv-peer"
 PEER_PER_STACK = 45  # 11 resources per endpoint: 495 of CloudFormation's 500 per stack
@@ -75,21 +75,10 @@ def measure(command: list[str], venv: Path, env_extra: dict[str, str]) -> dict[s
     """Wall, CPU (the reaped tree: Python + the Node child it waited for) and peak tree RSS of one run."""
     env = {**os.environ, **env_extra, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     env.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        peak = max(peak, tree_rss_kib(process.pid))
-        time.sleep(0.02)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    _, stderr = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(command[:3])} failed:\n{stderr[-2000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": peak / 1024}
+    run = sample(command, env)
+    if run.returncode != 0:
+        raise SystemExit(f"{' '.join(command[:3])} failed:\n{run.stderr[-2000:]}")
+    return {"wall": run.wall_s, "cpu": run.cpu_s, "rss": run.peak_rss_kib / 1024}
 
 
 def run_peer(count: int, workdir: Path) -> dict[str, float]:

@@ -13,11 +13,13 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,6 +61,40 @@ def tree_rss_kib(root: int) -> int:
     return total
 
 
+@dataclass(frozen=True)
+class Sampled:
+    """One fresh process, watched until it exits."""
+
+    wall_s: float
+    cpu_s: float  # the process and the children it reaped (Node, for a synth), from wait4
+    peak_rss_kib: int  # the largest sum of RSS over its process tree, sampled
+    max_rss_kib: int  # the largest single reaped process (wait4's ru_maxrss)
+    returncode: int
+    stderr: str
+
+
+def sample(command: list[str], env: dict[str, str], *, interval: float = 0.02, timeout: float | None = None) -> Sampled:
+    """Run `command` from the repository, sampling its process tree's memory every `interval` seconds (killed after
+    `timeout`); stdout is dropped."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, tree_rss_kib(process.pid))
+            if timeout is not None and time.perf_counter() - start > timeout:
+                os.kill(process.pid, signal.SIGKILL)
+            time.sleep(interval)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    return Sampled(wall, usage.ru_utime + usage.ru_stime, peak, usage.ru_maxrss, process.returncode, stderr)
+
+
 def write_configs(workdir: Path, count: int) -> Path:
     """`count` copies of the real-time example (`bench-model-000`, ...) in `workdir/configs-<count>`."""
     configs = workdir / f"configs-{count}"
@@ -77,20 +113,10 @@ def run_once(count: int, workdir: Path) -> dict[str, float]:
     outdir = workdir / f"out-{count}-{time.monotonic_ns()}"
     argv, context_env = app_run(configs, outdir)
     env = {**os.environ, **context_env, "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        argv, cwd=REPO, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss_kib(process.pid))
-        time.sleep(0.02)
-    wall = time.perf_counter() - start
-    _, stderr = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"synth of {count} configs failed:\n{stderr[-2000:]}")
-    return {"wall_s": wall, "peak_rss_mib": peak / 1024}
+    run = sample(argv, env)
+    if run.returncode != 0:
+        raise SystemExit(f"synth of {count} configs failed:\n{run.stderr[-2000:]}")
+    return {"wall_s": run.wall_s, "peak_rss_mib": run.peak_rss_kib / 1024}
 
 
 def main() -> None:

@@ -13,16 +13,9 @@ from pathlib import Path
 
 from lmi_core.loader.code_bundle import MAX_ENTRIES
 from lmi_core.loader.yaml_source import MAX_DEPTH, MAX_PROBLEMS, MAX_VALUES
+from tests.conftest import MINIMAL
 
-CONFIG = """\
-name: m1
-kind: realtime
-model: {id: "s3://bucket/models/m1/"}
-container: {image: lmi, tag: 0.33.0-lmi15.0.0-cu128}
-serving: {engine: Python, option.rolling_batch: vllm, option.tensor_parallel_degree: 1}
-instance: {type: ml.g5.2xlarge, count: 1}
-"""
-CODE_LINE = 7  # the line of `code:` appended to CONFIG
+CODE_LINE = 7  # the line of `code:` appended to MINIMAL
 HANDLER = "def handle(inputs):\n    return None\n"
 
 DEEP = f"nests deeper than {MAX_DEPTH} levels (allowed: {MAX_DEPTH})"
@@ -92,7 +85,7 @@ def _folder(project: Path) -> Path:
 
 
 def _laughs() -> str:
-    lines = [CONFIG.rstrip(), "tags:", "  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines = [MINIMAL.rstrip(), "tags:", "  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
     for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"  {name}: &{name} [{', '.join([f'*{previous}'] * 10)}]")
     return "\n".join(lines) + "\n"
@@ -116,7 +109,7 @@ def _code(
                 target.write_text(content)
         for name, link_target in (links or {}).items():
             (directory / name).symlink_to(link_target)
-        path.write_text(CONFIG + f"code: {code}\n" + extra)
+        path.write_text(MINIMAL + f"code: {code}\n" + extra)
         return path
 
     return write
@@ -150,7 +143,7 @@ def _fifo_in(directory: Path) -> None:
 def _code_dir_link(project: Path) -> Path:
     path = _code({"model.py": HANDLER})(project)
     (path.parent / "code" / "link").symlink_to("m1")
-    path.write_text(CONFIG + "code: code/link\n")
+    path.write_text(MINIMAL + "code: code/link\n")
     return path
 
 
@@ -163,7 +156,7 @@ CASES: list[HostileCase] = [
     HostileCase("billion-laughs", _text(_laughs()), (f"7: tags: {EXPANDS}",)),
     HostileCase(
         "alias-fan-out",
-        _text(CONFIG + "tags:\n  a: &a [" + "x, " * 999 + "x]\n  b: [" + "*a, " * 60_000 + "*a]\n"),
+        _text(MINIMAL + "tags:\n  a: &a [" + "x, " * 999 + "x]\n  b: [" + "*a, " * 60_000 + "*a]\n"),
         (f"7: tags: {EXPANDS}",),
     ),
     HostileCase("deep-flow", _text("a: " + "[" * 120_000 + "]" * 120_000 + "\n"), (f"1: {DEEP}",)),
@@ -186,12 +179,12 @@ CASES: list[HostileCase] = [
     HostileCase("many-values", _text("a: [" + "1, " * 80_000 + "1]\n"), (f"1: {MANY}",)),
     HostileCase(
         "huge-integer",
-        _text(CONFIG + "tags: {size: " + "9" * 200_000 + "}\n"),
+        _text(MINIMAL + "tags: {size: " + "9" * 200_000 + "}\n"),
         ("7: tags.size: `" + "9" * 40 + "…` is too large a number",),
     ),
     HostileCase(
         "long-sexagesimal",
-        _text(CONFIG + "tags: {window: 1" + ":00" * 80_000 + "}\n"),
+        _text(MINIMAL + "tags: {window: 1" + ":00" * 80_000 + "}\n"),
         ("7: tags.window: `1" + ":00" * 13 + "…` is read by YAML 1.1 as a number: quote it",),
     ),
     HostileCase(
@@ -213,32 +206,32 @@ CASES: list[HostileCase] = [
         (*["1: a: duplicate key (each key may appear once)"] * MAX_PROBLEMS, f"1: {FLOOD}"),
     ),
     # --- bytes: encodings and characters ---------------------------------------------------------------------
-    HostileCase("utf16-bom", _bytes(CONFIG.encode("utf-16")), ("is encoded as UTF-16: save it as UTF-8",)),
+    HostileCase("utf16-bom", _bytes(MINIMAL.encode("utf-16")), ("is encoded as UTF-16: save it as UTF-8",)),
     HostileCase(
-        "utf16-be-bom", _bytes(("\ufeff" + CONFIG).encode("utf-16-be")), ("is encoded as UTF-16: save it as UTF-8",)
+        "utf16-be-bom", _bytes(("\ufeff" + MINIMAL).encode("utf-16-be")), ("is encoded as UTF-16: save it as UTF-8",)
     ),
-    HostileCase("utf16-no-bom", _bytes(CONFIG.encode("utf-16-le")), (f"1: {NUL}",)),
-    HostileCase("utf32-bom", _bytes(CONFIG.encode("utf-32")), ("is encoded as UTF-32: save it as UTF-8",)),
+    HostileCase("utf16-no-bom", _bytes(MINIMAL.encode("utf-16-le")), (f"1: {NUL}",)),
+    HostileCase("utf32-bom", _bytes(MINIMAL.encode("utf-32")), ("is encoded as UTF-32: save it as UTF-8",)),
     HostileCase(
         "latin1",
-        _bytes((CONFIG + "tags: {team: recherche-café}\n").encode("latin-1")),
+        _bytes((MINIMAL + "tags: {team: recherche-café}\n").encode("latin-1")),
         ("7: is not valid UTF-8 (byte 0xe9): save it as UTF-8",),
     ),
-    HostileCase("nul-byte", _bytes(CONFIG.encode() + b"tags: {team: a\x00b}\n"), (f"7: {NUL}",)),
+    HostileCase("nul-byte", _bytes(MINIMAL.encode() + b"tags: {team: a\x00b}\n"), (f"7: {NUL}",)),
     HostileCase(
         "escape-sequence",
-        _text(CONFIG + "tags: {team: \x1b[31mred}\n"),
+        _text(MINIMAL + "tags: {team: \x1b[31mred}\n"),
         ("7: " + CONTROL.format(0x1B),),
     ),
-    HostileCase("c1-control", _text(CONFIG + "tags: {team: a\x9bb}\n"), ("7: " + CONTROL.format(0x9B),)),
+    HostileCase("c1-control", _text(MINIMAL + "tags: {team: a\x9bb}\n"), ("7: " + CONTROL.format(0x9B),)),
     HostileCase(
         "bidi-override",
-        _text(CONFIG + "tags: {team: search\u202e, owner: ml}\n"),
+        _text(MINIMAL + "tags: {team: search\u202e, owner: ml}\n"),
         ("7: " + INVISIBLE.format(0x202E),),
     ),
     HostileCase(
         "zero-width-key",
-        _text(CONFIG.replace("option.rolling_batch", "option.rolling\u200b_batch")),
+        _text(MINIMAL.replace("option.rolling_batch", "option.rolling\u200b_batch")),
         ("5: " + INVISIBLE.format(0x200B),),
     ),
     # --- what the path names -------------------------------------------------------------------------------------
@@ -373,7 +366,7 @@ CASES: list[HostileCase] = [
 def _code_parent_link(project: Path) -> Path:
     path = _code({"model.py": HANDLER})(project)
     (path.parent / "linked").symlink_to("code")
-    path.write_text(CONFIG + "code: linked/m1\n")
+    path.write_text(MINIMAL + "code: linked/m1\n")
     return path
 
 

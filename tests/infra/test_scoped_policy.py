@@ -22,7 +22,7 @@ WHY_METRICS = "PutMetricData has no resource-level scope; a namespace condition 
 WHY_PREFIX = "Objects under the prefix get names that are not known at synth."
 
 
-def _grant(policy: ScopedPolicy, weights: S3Location) -> None:
+def _grant_first(policy: ScopedPolicy) -> None:
     policy.allow(["ecr:GetAuthorizationToken"], ["*"], reason=WHY_TOKEN)
     policy.allow(["s3:GetObject"], ["arn:aws:s3:::bundles/model.tar.gz"])
     policy.allow(
@@ -31,15 +31,28 @@ def _grant(policy: ScopedPolicy, weights: S3Location) -> None:
         reason=WHY_METRICS,
         conditions={"StringLike": {"cloudwatch:namespace": ["AWS/SageMaker*"]}},
     )
+
+
+def _grant_rest(policy: ScopedPolicy, weights: S3Location) -> None:
     policy.allow_prefix(weights, ["s3:GetObject"], reason=WHY_PREFIX)
     policy.allow(["s3:GetObject"], ["arn:aws:s3:::bundles/tokenizer.json"])  # merged with the first GetObject
 
 
-def _synth(build: Callable[[ScopedPolicy, S3Location], None]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The template, and the acknowledgements recorded on the managed policy (rule id -> resolved reason)."""
+def _grant(policy: ScopedPolicy, weights: S3Location) -> None:
+    _grant_first(policy)
+    _grant_rest(policy, weights)
+
+
+def _probe() -> tuple[Stack, iam.Role, S3Location]:
+    """A stack with a role and a weights prefix for a policy to grant on."""
     stack = Stack(App(context=MINIMIZE), "Probe")
     role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-    weights = S3Location(s3.Bucket.from_bucket_name(stack, "Weights", "my-weights"), "llama/")
+    return stack, role, S3Location(s3.Bucket.from_bucket_name(stack, "Weights", "my-weights"), "llama/")
+
+
+def _synth(build: Callable[[ScopedPolicy, S3Location], None]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The template, and the acknowledgements recorded on the managed policy (rule id -> resolved reason)."""
+    stack, role, weights = _probe()
     policy = ScopedPolicy(stack, "Policy", role=role, description="probe")
     build(policy, weights)
     template = dict(Template.from_stack(stack).to_json())
@@ -59,17 +72,9 @@ def _batched(policy: ScopedPolicy, weights: S3Location) -> None:
 
 def _half_batched(policy: ScopedPolicy, weights: S3Location) -> None:
     with policy.batch():
-        policy.allow(["ecr:GetAuthorizationToken"], ["*"], reason=WHY_TOKEN)
-        policy.allow(["s3:GetObject"], ["arn:aws:s3:::bundles/model.tar.gz"])
-        policy.allow(
-            ["cloudwatch:PutMetricData"],
-            ["*"],
-            reason=WHY_METRICS,
-            conditions={"StringLike": {"cloudwatch:namespace": ["AWS/SageMaker*"]}},
-        )
+        _grant_first(policy)
     with policy.batch():  # the policy exists: these are added to it
-        policy.allow_prefix(weights, ["s3:GetObject"], reason=WHY_PREFIX)
-        policy.allow(["s3:GetObject"], ["arn:aws:s3:::bundles/tokenizer.json"])
+        _grant_rest(policy, weights)
 
 
 def test_batched_statements_make_the_same_template() -> None:
@@ -89,8 +94,7 @@ def test_batched_statements_make_the_same_template() -> None:
 
 
 def test_a_reason_after_its_acknowledgement_was_sent_is_an_error() -> None:
-    stack = Stack(App(context=MINIMIZE), "Probe")
-    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
+    stack, role, _ = _probe()
     policy = ScopedPolicy(stack, "Policy", role=role, description="probe")
     with policy.batch():
         policy.allow(["ecr:GetAuthorizationToken"], ["*"], reason=WHY_TOKEN)
@@ -133,9 +137,7 @@ def test_gathered_policies_send_one_batch_after_the_block_with_the_same_template
     the one the separate batches give."""
 
     def build(gather: bool) -> dict[str, Any]:
-        stack = Stack(App(context=MINIMIZE), "Probe")
-        role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com"))
-        weights = S3Location(s3.Bucket.from_bucket_name(stack, "Weights", "my-weights"), "llama/")
+        stack, role, weights = _probe()
         context = ScopedPolicy.gathered() if gather else contextlib.nullcontext()
         with context:
             policy = ScopedPolicy(stack, "Policy", role=role, description="probe")

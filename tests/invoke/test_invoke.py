@@ -146,15 +146,19 @@ def test_missing_credentials(
     assert "configure AWS credentials" in capsys.readouterr().err
 
 
+def loadtest(moto_url: str, reports: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m lmi_cli.invoke.loadtest ARGS` against the moto server, reports (and configs) in `reports`."""
+    environment = {**os.environ, "LMI_AWS_ENDPOINT_URL": moto_url, "AWS_DEFAULT_REGION": "us-east-1"}
+    return subprocess.run(
+        [sys.executable, "-m", "lmi_cli.invoke.loadtest", *args, "--report-dir", str(reports), "--configs", str(reports)],
+        cwd=REPO, env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
 @pytest.mark.slow
 def test_short_load_test_reports_real_figures(moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "load-model", {"EndpointName": "load-model"})
-    environment = {**os.environ, "LMI_AWS_ENDPOINT_URL": moto_url, "AWS_DEFAULT_REGION": "us-east-1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "lmi_cli.invoke.loadtest", "load-model", "--users", "2", "--duration", "3",
-         "--report-dir", str(tmp_path), "--configs", str(tmp_path)],
-        cwd=REPO, env=environment, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    result = loadtest(moto_url, tmp_path, "load-model", "--users", "2", "--duration", "3")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "requests" in result.stderr  # the progress display
     with (tmp_path / "loadtest-load-model.csv").open() as handle:
@@ -278,12 +282,9 @@ def _component(name: str, *, copies: int) -> dict[str, Any]:
 @pytest.mark.slow
 def test_load_test_of_a_component(moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "load-pool", {"EndpointName": "load-pool"})
-    environment = {**os.environ, "LMI_AWS_ENDPOINT_URL": moto_url, "AWS_DEFAULT_REGION": "us-east-1"}
-    result = subprocess.run(
-        [sys.executable, "-m", "lmi_cli.invoke.loadtest", "chat", "--endpoint", "load-pool", "--component", "chat",
-         "--users", "1", "--duration", "2", "--report-dir", str(tmp_path), "--configs", str(tmp_path)],
-        cwd=REPO, env=environment, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    result = loadtest(
+        moto_url, tmp_path, "chat", "--endpoint", "load-pool", "--component", "chat", "--users", "1", "--duration", "2"
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     with (tmp_path / "loadtest-chat.csv").open() as handle:
         (row,) = list(csv.DictReader(handle))

@@ -73,3 +73,16 @@ def gated_model_needs_token(config: ModelConfig, context: CheckContext) -> Itera
             f"endpoint fails its health check only after the startup timeout (fix: secrets: {{HF_TOKEN: <name or "
             f"ARN of a Secrets Manager secret holding a token whose account accepted the licence>}})",
         )
+
+
+@check(on=ModelConfig, fields=("model.id", "secrets", "aot.engine"))
+def aot_job_has_no_token(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """A training job downloads a hub model itself, and none of the container's secrets reach it."""
+    plan = aot.plan(config)
+    if plan is None or plan.engine != "training-job" or config.model.is_s3 or facts.HF_TOKEN not in config.secrets:
+        return
+    yield error(
+        "model.id",
+        f"the AOT training job downloads '{config.model.id}' from Hugging Face itself and gets none of "
+        "secrets:, so it has no HF_TOKEN (allowed: an s3:// prefix holding the weights)",
+    )

@@ -95,7 +95,9 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         description="LMI serving: shared key, buckets and alarm topic"
         + ("" if stage is None else f" (stage {settings.stage})"),
     )
-    shared.node.add_metadata(inputs.METADATA_TYPE, inputs.project_record(settings.stage, stage))  # for the report
+    built = [loaded.config.name for loaded in configs] if settings.models else []
+    record = inputs.project_record(settings.stage, stage, built)
+    shared.node.add_metadata(inputs.METADATA_TYPE, record)  # for the report
     stacks = {}
     for loaded in configs:
         config = loaded.config

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +54,13 @@ def model_record(loaded: LoadedConfig) -> dict[str, str]:
     return {"model": loaded.config.name, "file": loaded.path.name, "sha256": model_digest(loaded)}
 
 
-def project_record(stage: str, name_stage: str | None = None) -> dict[str, str]:
-    """`name_stage`: the suffix the stage puts in names ("" when it keeps today's names)."""
-    return {"project_sha256": project_digest(), "stage": stage, "name_stage": name_stage or ""}
+def project_record(stage: str, name_stage: str | None = None, selected: Sequence[str] = ()) -> dict[str, str]:
+    """`name_stage`: the suffix the stage puts in names ("" when it keeps today's names); `selected`: the
+    models `-c models=` built (recorded only then), so the report knows the others are left out on purpose."""
+    record = {"project_sha256": project_digest(), "stage": stage, "name_stage": name_stage or ""}
+    if selected:
+        record["selected"] = ",".join(sorted(selected))
+    return record
 
 
 def recorded(cdk_out: Path) -> dict[str, dict[str, Any]]:

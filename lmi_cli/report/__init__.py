@@ -508,6 +508,10 @@ def stale_assembly(loaded: list[LoadedConfig], cdk_out: Path, name_stage: str | 
     if not records:  # an assembly from before the digests: compare stack names only
         model_stacks = {t for t in templates if t.startswith(f"{naming.PREFIX}-")}
         model_stacks -= {naming.SHARED_STACK, naming.GITHUB_OIDC_STACK}
+    selection = next((d["selected"] for d in records.values() if "selected" in d), None)
+    if selection is not None:  # `-c models=`: the others are left out on purpose
+        built = set(selection.split(","))
+        names = {stack: c for stack, c in names.items() if c.config.name in built}
     problems = [f"no template for {n}" for n in sorted(names.keys() - model_stacks)]
     problems += [f"template {n} has no config" for n in sorted(model_stacks - names.keys())]
     changed = [
@@ -551,6 +555,14 @@ def render(
         + f", region {region}.",
         "",
     ]
+    if record.get("selected"):
+        built = record["selected"].split(",")
+        header += [
+            f"> **Selected:** `{cdk_out}` holds {len(built)} of the {len(models)} models (`-c models=`): "
+            f"{', '.join(f'`{name}`' for name in built)}. Templates, acknowledgements and template changes below "
+            "cover those only.",
+            "",
+        ]
     stale = stale_assembly(loaded, cdk_out, name_stage)
     if stale:
         synth = "make synth" if configs == Path("model_configs") else f"make synth DIR={configs}"

@@ -221,6 +221,26 @@ def test_stale_cloud_assembly_is_flagged(examples: Synth, tmp_path: Path) -> Non
     assert main(["--configs", str(configs), "--cdk-out", str(examples.outdir), "--output", str(tmp_path / "r.md")]) == 3
 
 
+def test_a_selected_synth_is_not_stale_and_says_what_it_holds(tmp_path: Path) -> None:
+    """`make synth MODEL=llama3-8b-ic`: the report names the models built (with the endpoint the component
+    needs) and flags the others neither missing nor stale; a selected model's change is still caught."""
+    from tests.conftest import synth
+
+    configs = tmp_path / "configs"
+    shutil.copytree(EXAMPLES, configs)
+    outdir = synth(configs, tmp_path / "out", models="llama3-8b-ic").outdir
+    text = render(configs, outdir, "us-east-1")
+    assert "> **Stale:**" not in text
+    assert f"> **Selected:** `{outdir}` holds 2 of the {len(load_configs([configs]))} models (`-c models=`): " in text
+    assert "`llama3-8b-ic`, `pool-g5-48xl`. Templates" in text
+    chat = configs / "llama3-8b-chat.yaml"  # not selected: its change is not this assembly's business
+    chat.write_text(chat.read_text() + "# changed\n")
+    assert "> **Stale:**" not in render(configs, outdir, "us-east-1")
+    component = configs / "llama3-8b-ic.yaml"
+    component.write_text(component.read_text() + "# changed\n")
+    assert "changed since the synth: llama3-8b-ic.yaml" in render(configs, outdir, "us-east-1")
+
+
 def test_components_grouped_under_their_endpoint(report: str) -> None:
     section = report.split("## Inference component endpoints", 1)[1].split("## cdk-nag", 1)[0]
     assert "### pool-g5-48xl: ml.g5.48xlarge, 0..4 instances, routing least-outstanding-requests" in section

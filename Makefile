@@ -11,6 +11,8 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CDK := cdk --no-notices --no-version-reporting
 PIP_INSTALL := $(PY) -m pip install --quiet --no-input
+# pytest's plugins are named in pyproject.toml (addopts); autoloading them costs ~1 s per worker (see there).
+PYTEST := PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m pytest
 
 .PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy destroy test-fast lint typecheck schema snapshot-update bench bench-peer bench-hostile clean
 
@@ -78,16 +80,16 @@ lint: install  ## ruff, ruff format --check, mypy, actionlint
 	for dir in $$(find lambda -mindepth 1 -maxdepth 1 -type d -not -name "__pycache__"); do $(VENV)/bin/mypy --strict --ignore-missing-imports $$dir || exit 1; done
 
 test: install lint  ## lint and every test
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PYTEST) -n 2 --dist loadfile
 
 test-fast: install  ## tests without lint
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PYTEST) -n 2 --dist loadfile
 
 schema: install-runtime  ## regenerate schema/model-config.schema.json
 	$(PY) -m lmi_cli.schema > schema/model-config.schema.json
 
 snapshot-update: install  ## rewrite syrupy snapshots after a reviewed change
-	$(PY) -m pytest tests/snapshots tests/inventory --snapshot-update
+	$(PYTEST) tests/snapshots tests/inventory --snapshot-update
 
 bench: install  ## synth time + peak memory (1, 10, 50 models), validate time (50 files), Python -> Node calls per model
 	$(PY) bench/synth_bench.py

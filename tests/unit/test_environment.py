@@ -101,3 +101,28 @@ def test_an_open_model_or_s3_weights_do_not_warn(config_dir: Dir) -> None:
 )
 def test_gated_organisations(model_id: str, gated: bool) -> None:
     assert (gated_reason(model_id) is not None) == gated
+
+
+AOT_FROM_HUB = """\
+name: trt
+kind: realtime
+model: {id: meta-llama/Llama-3.1-8B-Instruct}
+container: {image: tensorrtllm, tag: 0.33.0-tensorrtllm0.21.0-cu128}
+serving: {engine: Python, option.rolling_batch: trtllm, option.tensor_parallel_degree: 1}
+instance: {type: ml.g5.2xlarge, count: 1}
+aot: {mode: trtllm}
+"""
+
+
+def test_a_gated_model_compiled_by_a_training_job_warns_to_stage_the_weights(config_dir: Dir) -> None:
+    """The training job downloads the model itself and gets no secrets: HF_TOKEN would not help it."""
+    (loaded,) = load_configs([config_dir({"m.yaml": AOT_FROM_HUB})])
+    (warning,) = loaded.warnings
+    assert warning.message.endswith(
+        "the AOT training job downloads it without a token and fails (fix: an s3:// prefix holding the weights; "
+        "the job gets none of secrets:)"
+    )
+    assert problems(config_dir({"m.yaml": AOT_FROM_HUB + "secrets: {HF_TOKEN: hf-token}\n"})) == [
+        "model.id: the AOT training job downloads 'meta-llama/Llama-3.1-8B-Instruct' from Hugging Face itself and "
+        "gets none of secrets:, so it has no HF_TOKEN (allowed: an s3:// prefix holding the weights)"
+    ]

@@ -70,3 +70,21 @@ def test_gitignore_and_pre_commit() -> None:
     (hook,) = [h for repo in yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"]
                for h in repo["hooks"] if h["id"] == "lmi-validate"]  # fmt: skip
     assert hook["entry"].endswith("lmi_cli.validate model_configs") and hook["pass_filenames"] is False
+
+
+def test_every_pytest_plugin_the_suite_installs_is_named_in_addopts() -> None:
+    """`make test` turns plugin autoloading off; a plugin left out of addopts would silently not load."""
+    import re
+    import tomllib
+    from importlib.metadata import distribution
+
+    addopts = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    named = set(re.findall(r"-p (\S+)", addopts))
+    used_without = {
+        "locust",  # serves pytest-style locustfiles; the load test runs locust itself
+        "xdist.looponfail",  # `--looponfail` (-f), which make test does not use
+    }
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)(?:\[[^]]*\])?==", (REPO / "requirements-dev.txt").read_text(), re.M)
+    plugins = {ep.name for pin in pins for ep in distribution(pin).entry_points if ep.group == "pytest11"}
+    assert plugins - used_without == named
+    assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1" in recipe("test")

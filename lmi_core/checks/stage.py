@@ -49,15 +49,6 @@ def no_placeholder_buckets(config: ConfigBase, context: CheckContext) -> Iterato
             )
 
 
-def _limit(config: ConfigBase | None) -> tuple[int, str]:
-    """How long a staged name may be: job names built from a truncated name must still carry the stage."""
-    if config is not None and getattr(config, "kind", None) == "batch":
-        return naming.TRANSFORM_MODEL_PART, "its transform job names keep the first"
-    if config is not None and getattr(config, "aot", None) is not None:
-        return naming.AOT_MODEL_PART, "its AOT job names keep the first"
-    return MAX_NAME, "every physical name fits SageMaker's 63 with"
-
-
 def staged_name_findings(files: Sequence[ProjectFile], stage: str | None) -> Iterator[tuple[str, Finding]]:
     """In a stage whose names carry it, `<name>-<stage>` must still fit, and must not be another file's name."""
     if stage is None:
@@ -66,21 +57,18 @@ def staged_name_findings(files: Sequence[ProjectFile], stage: str | None) -> Ite
     for file in files:
         if file.name is None:
             continue
-        owned = [("name", file.name, *_limit(file.config))]
         adapters = getattr(file.config, "adapters", ())
-        owned += [
-            (f"adapters.{i}.name", a.name, MAX_NAME, "every physical name fits SageMaker's 63 with")
-            for i, a in enumerate(adapters)
-        ]
-        for field, name, limit, why in owned:
+        owned = [("name", file.name), *((f"adapters.{i}.name", a.name) for i, a in enumerate(adapters))]
+        for field, name in owned:
             physical = naming.staged(name, stage)
-            if len(physical) > limit:
+            if len(physical) > MAX_NAME:
                 yield (
                     file.path,
                     error(
                         field,
                         f"'{name}' becomes '{physical}' in stage {stage}, {len(physical)} characters "
-                        f"(allowed: at most {limit - len(stage) - 1} characters: {why} {limit})",
+                        f"(allowed: at most {MAX_NAME - len(stage) - 1} characters: every physical name fits "
+                        f"SageMaker's 63 with {MAX_NAME})",
                     ),
                 )
             elif physical in names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from lmi_core.issues import ConfigError
 from lmi_core.loader import load_configs, load_stages
 from lmi_core.loader.stages import deep_merge
 from lmi_core.settings import StageTarget, parse_settings
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, REPO
 
 Dir = Callable[[dict[str, str]], Path]
 
@@ -222,17 +223,22 @@ def test_a_staged_name_must_fit(config_dir: Dir) -> None:
     ]
 
 
-def test_a_staged_name_keeps_its_stage_in_truncated_job_names(config_dir: Dir) -> None:
-    name = "a" * 28  # lmi-aot-<first 30> would drop the stage of 'aaa...-prod'
-    text = MINIMAL.replace("name: m1", f"name: {name}") + "aot: {mode: [quantize-awq]}\n"
-    directory = config_dir({"m.yaml": text})
-    load_configs([directory])
-    assert (
-        f"name: '{name}' becomes '{name}-prod' in stage prod, 33 characters (allowed: at most 25 characters: its AOT job names keep the first 30)"
-        in errors(directory, stage="prod")
-    )
-    for aot_name in ("m1", "a" * 25):  # within the limit the AOT job prefix differs per stage
-        assert naming.aot_job_prefix(naming.staged(aot_name, "prod")) != naming.aot_job_prefix(aot_name)
+def test_job_names_cut_from_a_staged_name_still_differ_per_stage(config_dir: Dir) -> None:
+    """AOT and transform job names keep only the first characters of `<name>-<stage>`, but end in a hash of all
+    of it: a long name passes in prod, and its job prefixes (IAM grants) stay apart from the bare stage's."""
+    aot = MINIMAL.replace("name: m1", f"name: {'a' * 35}") + "aot: {mode: [quantize-awq]}\n"
+    batch = (REPO / "examples" / "qwen25-7b-batch.yaml").read_text()
+    batch = re.sub(r"^name: .*$", f"name: {'b' * 35}", batch, flags=re.M).replace("s3://my-", "s3://acme-")
+    directory = config_dir({"aot.yaml": aot, "batch.yaml": batch})
+    loaded = load_configs([directory], stage="prod")  # 40 characters staged: the same limit as every model
+    assert sorted(c.config.name for c in loaded) == ["a" * 35, "b" * 35]
+    for name in ("a" * 35, "b" * 35):
+        staged = naming.staged(name, "prod")
+        for prefix in (naming.aot_job_prefix, naming.transform_job_prefix):
+            bare, in_prod = prefix(name), prefix(staged)
+            assert bare != in_prod and not in_prod.startswith(bare) and not bare.startswith(in_prod)
+        assert len(naming.aot_job_name(staged, "f" * naming.AOT_HASH_LENGTH, attempt=99)) <= 63
+        assert len(naming.transform_job_name(staged, "0" * 36)) <= 63
 
 
 def test_a_staged_name_must_not_be_another_models_name(config_dir: Dir) -> None:

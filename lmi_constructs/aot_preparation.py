@@ -29,7 +29,7 @@ from lmi_constructs.image import ImageProps, LmiImage
 from lmi_constructs.log_groups import owned_log_group
 from lmi_constructs.nag import acknowledge
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
-from lmi_constructs.tokens import key_arn, service_principal
+from lmi_constructs.tokens import AWS, key_arn, service_principal
 from lmi_core import naming, serving_properties
 from lmi_core.serving_properties import ServingValue
 
@@ -43,6 +43,27 @@ SERVICE_TIMEOUT = Duration.minutes(60)
 JOB_KINDS = {"optimization-job": "OptimizationJob", "training-job": "TrainingJob"}
 # The optimization job's log group follows the training-job pattern; not confirmed in AWS docs (unverified).
 JOB_LOG_GROUPS = {"optimization-job": "/aws/sagemaker/OptimizationJobs", "training-job": "/aws/sagemaker/TrainingJobs"}
+
+
+@dataclass(frozen=True)
+class HubTokenSecret:
+    """The model's HF_TOKEN secret (name or ARN), for a training job that downloads a hub model itself."""
+
+    secret_id: str
+    json_key: str | None = None
+    version_id: str | None = None
+
+    @property
+    def region(self) -> str:
+        return self.secret_id.split(":")[3] if self.secret_id.startswith("arn:") else AWS.region
+
+    @property
+    def arns(self) -> list[str]:
+        """What GetSecretValue may read: Secrets Manager appends `-` and 6 characters to every secret's name,
+        so a name, or an ARN without them, matches with `-??????`; a full ARN matches as it is."""
+        if self.secret_id.startswith("arn:"):
+            return [self.secret_id, f"{self.secret_id}-??????"]
+        return [arn(f"arn:{{partition}}:secretsmanager:{{region}}:{{account}}:secret:{self.secret_id}-??????")]
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,7 @@ class AotProps:
     max_runtime_seconds: int = 86400
     volume_size_gb: int = 0  # training job on an instance without local NVMe
     accept_eula: bool = False
+    hub_token: HubTokenSecret | None = None  # training job from a hub id: the job fetches HF_TOKEN with its role
 
 
 def handler_code(outdir: str) -> lambda_.Code:
@@ -118,6 +140,8 @@ class AotPreparation(Construct):
         )
         if props.key is not None:
             job_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key_arn(props.key)])
+        if props.hub_token is not None:
+            job_policy.allow(["secretsmanager:GetSecretValue"], props.hub_token.arns)
 
         # ---- the handler Lambda
         self.log_group = owned_log_group(self, "HandlerLogs", key=props.key)
@@ -210,6 +234,7 @@ class AotPreparation(Construct):
                 "VolumeSizeGb": str(props.volume_size_gb),
                 "AcceptEula": "true" if props.accept_eula else "false",
                 **({"OutputKmsKeyId": key_arn(props.key)} if props.key is not None else {}),
+                **_hub_token_properties(props.hub_token),
             },
         )
         self.resource.node.add_dependency(job_policy)
@@ -224,6 +249,17 @@ class AotPreparation(Construct):
             ["s3:GetObject", "s3:PutObject"],
             reason=f"Prepared artifacts live under {artifacts.prefix} with names the job chooses.",
         )
+
+
+def _hub_token_properties(token: HubTokenSecret | None) -> dict[str, str]:
+    if token is None:
+        return {}
+    properties = {"HfTokenSecretId": token.secret_id, "HfTokenRegion": token.region}
+    if token.json_key:
+        properties["HfTokenJsonKey"] = token.json_key
+    if token.version_id:
+        properties["HfTokenVersionId"] = token.version_id
+    return properties
 
 
 def _acknowledge_lambda(function: lambda_.Function) -> None:

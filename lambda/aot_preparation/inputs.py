@@ -21,6 +21,17 @@ class PropertyError(ValueError):
 
 
 @dataclass(frozen=True)
+class HubToken:
+    """A Secrets Manager secret holding a Hugging Face token: named, never its value (not in the hash either:
+    which secret holds the token does not change what the job builds)."""
+
+    secret_id: str  # name or ARN
+    region: str
+    json_key: str | None = None
+    version_id: str | None = None
+
+
+@dataclass(frozen=True)
 class AotInputs:
     model_name: str
     engine: str  # optimization-job | training-job
@@ -38,6 +49,7 @@ class AotInputs:
     volume_size_gb: int  # training job on an instance without NVMe; 0 = none
     accept_eula: bool
     kms_key_id: str | None
+    hub_token: HubToken | None = None  # training job from a hub id: the HF_TOKEN secret the job fetches itself
 
     # ---- content addressing
 
@@ -149,4 +161,16 @@ def parse_properties(properties: dict[str, Any]) -> AotInputs:
         volume_size_gb=_int(properties, "VolumeSizeGb", 0, minimum=0),
         accept_eula=str(properties.get("AcceptEula", "false")).lower() == "true",
         kms_key_id=properties.get("OutputKmsKeyId") or None,
+        hub_token=_hub_token(properties),
+    )
+
+
+def _hub_token(properties: dict[str, Any]) -> HubToken | None:
+    if not properties.get("HfTokenSecretId"):
+        return None
+    return HubToken(
+        secret_id=_text(properties, "HfTokenSecretId"),
+        region=_text(properties, "HfTokenRegion"),
+        json_key=properties.get("HfTokenJsonKey") or None,
+        version_id=properties.get("HfTokenVersionId") or None,
     )

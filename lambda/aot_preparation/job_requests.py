@@ -70,6 +70,22 @@ def job_serving_properties(inputs: AotInputs) -> str:
     return serving_properties.render(values, model_path(inputs))
 
 
+def hub_token_lines(inputs: AotInputs) -> list[str]:
+    """HF_TOKEN for the hub download, fetched by the job's own role with the image's AWS CLI (pip `awscli`,
+    scripts/install_python.sh on djl-serving 0.33.0-dlc): never in the request, the script or the logs."""
+    token = inputs.hub_token
+    if token is None:
+        return []
+    fetch = f"aws secretsmanager get-secret-value --region {shlex.quote(token.region)}"
+    fetch += f" --secret-id {shlex.quote(token.secret_id)} --query SecretString --output text"
+    if token.version_id:
+        fetch += f" --version-id {shlex.quote(token.version_id)}"
+    if token.json_key:
+        pick = "import json, sys; print(json.load(sys.stdin)[sys.argv[1]])"
+        fetch += f" | python3 -c {shlex.quote(pick)} {shlex.quote(token.json_key)}"
+    return [f'HF_TOKEN="$({fetch})"', "export HF_TOKEN"]
+
+
 def compile_script(inputs: AotInputs) -> str:
     return "\n".join(
         [
@@ -77,6 +93,7 @@ def compile_script(inputs: AotInputs) -> str:
             f"# TensorRT-LLM engines for {inputs.model_name}, built by the image's own trt_llm_partition.py.",
             "set -euo pipefail",
             "export HF_HOME=/opt/ml/model/.cache/huggingface TMPDIR=/opt/ml/model/.tmp",
+            *hub_token_lines(inputs),
             f'mkdir -p "$TMPDIR" {ENGINES}',
             f"python3 /opt/djl/partition/trt_llm_partition.py --properties_dir {CHANNEL}"
             f" --trt_llm_model_repo {ENGINES} --tensor_parallel_degree {inputs.tensor_parallel_degree}"

@@ -61,40 +61,15 @@ def environment_size(config: ModelConfig, context: CheckContext) -> Iterator[Fin
         )
 
 
-def _aot_job_downloads(config: ModelConfig) -> bool:
-    """A training job downloads a hub model itself, and none of the container's secrets reach it."""
-    plan = aot.plan(config)
-    return plan is not None and plan.engine == "training-job" and not config.model.is_s3
-
-
-@check(on=ModelConfig, fields=("model.id", "secrets", "aot.engine"))
+@check(on=ModelConfig, fields=("model.id", "secrets"))
 def gated_model_needs_token(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     if config.model.is_s3 or facts.HF_TOKEN in config.secrets:
         return
     reason = gated_reason(config.model.id)
-    if reason is None:
-        return
-    if _aot_job_downloads(config):
+    if reason is not None:
         yield warning(
             "model.id",
-            f"'{config.model.id}' is gated on Hugging Face ({reason}): the AOT training job downloads it without a "
-            "token and fails (fix: an s3:// prefix holding the weights; the job gets none of secrets:)",
+            f"'{config.model.id}' is gated on Hugging Face ({reason}): without a token the download fails and the "
+            f"endpoint fails its health check only after the startup timeout (fix: secrets: {{HF_TOKEN: <name or "
+            f"ARN of a Secrets Manager secret holding a token whose account accepted the licence>}})",
         )
-        return
-    yield warning(
-        "model.id",
-        f"'{config.model.id}' is gated on Hugging Face ({reason}): without a token the download fails and the "
-        f"endpoint fails its health check only after the startup timeout (fix: secrets: {{HF_TOKEN: <name or "
-        f"ARN of a Secrets Manager secret holding a token whose account accepted the licence>}})",
-    )
-
-
-@check(on=ModelConfig, fields=("model.id", "secrets", "aot.engine"))
-def aot_job_has_no_token(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
-    if not _aot_job_downloads(config) or facts.HF_TOKEN not in config.secrets:
-        return
-    yield error(
-        "model.id",
-        f"the AOT training job downloads '{config.model.id}' from Hugging Face itself and gets none of "
-        "secrets:, so it has no HF_TOKEN (allowed: an s3:// prefix holding the weights)",
-    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from constructs import Construct
 
-from lmi_constructs.aot_preparation import AotPreparation, AotProps
+from lmi_constructs.aot_preparation import AotPreparation, AotProps, HubTokenSecret
 from lmi_constructs.image import ImageProps
 from lmi_constructs.scoped_policy import S3Location
 from lmi_core import aot as aot_plan
 from lmi_core import naming
 from lmi_core.config import ModelConfig
+from lmi_core.facts.environment import HF_TOKEN
 from lmi_core.facts.instances import instance_spec
 from lmi_core.loader import LoadedConfig
 from stacks.kinds.shared_refs import SharedRefs
@@ -45,4 +46,14 @@ def aot_props(loaded: LoadedConfig, plan: aot_plan.AotPlan, shared: SharedRefs, 
         key=shared.key,
         volume_size_gb=0 if target is None or target.has_nvme else TRAINING_VOLUME_GB,
         accept_eula=config.aot.accept_eula,
+        hub_token=hub_token(config, plan),
     )
+
+
+def hub_token(config: ModelConfig, plan: aot_plan.AotPlan) -> HubTokenSecret | None:
+    """A training job downloads a hub model itself; the container's secrets never reach it, so it fetches
+    HF_TOKEN from the same secret with its own role."""
+    source = config.secrets.get(HF_TOKEN)
+    if source is None or plan.engine != "training-job" or config.model.is_s3:
+        return None
+    return HubTokenSecret(source.id, source.json_key, source.version_id)

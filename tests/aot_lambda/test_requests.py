@@ -3,6 +3,10 @@ own entrypoint, short arguments, a script from the input channel, storage on the
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import regex
@@ -78,6 +82,62 @@ def test_a_hub_model_is_given_to_the_build_by_its_id(training_event: dict[str, A
     assert "--model_path Qwen/Qwen2.5-7B-Instruct" in compile_script(inputs)
     request = training_job_request(inputs, inputs.job_name(), "x")
     assert [c["ChannelName"] for c in request["InputDataConfig"]] == ["training"]
+
+
+HUB_TOKEN = {"HfTokenSecretId": "team/hf token", "HfTokenRegion": "eu-west-1", "HfTokenJsonKey": "token"}
+
+
+def test_a_gated_hub_model_gets_its_token_from_the_secret_inside_the_job(
+    training_event: dict[str, Any], tmp_path: Path
+) -> None:
+    """The job fetches HF_TOKEN with its own role and the image's AWS CLI: the value is in no request, script
+    or log, and which secret holds it does not change what is built (the content hash)."""
+    properties = training_event["ResourceProperties"]
+    properties["ModelId"] = "meta-llama/Llama-3.1-8B-Instruct"
+    without_token = inputs_of(training_event)
+    properties.update(HUB_TOKEN)
+    inputs = inputs_of(training_event)
+    assert inputs.content_hash == without_token.content_hash
+    request = training_job_request(inputs, inputs.job_name(), "x")
+    assert_valid_request("sagemaker", "CreateTrainingJob", request)
+    assert "Environment" not in request and "hf token" not in json.dumps(request)
+
+    script = compile_script(inputs)
+    subprocess.run(["bash", "-n"], input=script, text=True, check=True)  # the quoting holds
+    lines = script.splitlines()
+    build = next(i for i, line in enumerate(lines) if line.startswith("python3 /opt/djl/partition/"))
+    assert lines.index("export HF_TOKEN") < build
+    token_lines = [line for line in lines if "HF_TOKEN" in line]
+    # A stand-in for the image's `aws`: records its arguments, prints a JSON SecretString.
+    fake = tmp_path / "aws"
+    fake.write_text('#!/bin/bash\nprintf "%s\\n" "$@" > "$ARGS"\necho \'{"token": "hf_secret_value", "other": 1}\'\n')
+    fake.chmod(0o755)
+    shown = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + "\n".join(token_lines) + '\nprintf %s "$HF_TOKEN"'],
+        env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "ARGS": str(tmp_path / "args")},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert shown.stdout == "hf_secret_value"
+    assert (tmp_path / "args").read_text().splitlines() == [
+        "secretsmanager", "get-secret-value", "--region", "eu-west-1", "--secret-id", "team/hf token",
+        "--query", "SecretString", "--output", "text",
+    ]  # fmt: skip
+    properties["HfTokenVersionId"] = "a" * 32
+    assert f"--version-id {'a' * 32}" in compile_script(inputs_of(training_event))
+
+
+def test_a_failed_token_fetch_stops_the_job(training_event: dict[str, Any], tmp_path: Path) -> None:
+    training_event["ResourceProperties"].update({"ModelId": "meta-llama/Llama-3.1-8B-Instruct", **HUB_TOKEN})
+    token_lines = [line for line in compile_script(inputs_of(training_event)).splitlines() if "HF_TOKEN" in line]
+    fake = tmp_path / "aws"
+    fake.write_text("#!/bin/bash\necho 'AccessDeniedException' >&2\nexit 254\n")
+    fake.chmod(0o755)
+    ran = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + "\n".join(token_lines) + "\necho built"],
+        env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert ran.returncode != 0 and "built" not in ran.stdout
 
 
 def test_job_serving_properties_use_the_shared_renderer(training_event: dict[str, Any]) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lmi_core import naming
-from tests.conftest import Synth
+from tests.conftest import Synth, synth
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +198,44 @@ def test_handler_asset_carries_the_shared_modules(examples: Synth, trtllm: dict[
         env={"PYTHONPATH": str(asset), "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert result.stdout.strip().startswith(str(asset))
+
+
+HUB_MODEL = """\
+name: trt-hub
+kind: realtime
+model: {id: meta-llama/Llama-3.1-8B-Instruct}
+container: {image: tensorrtllm, tag: 0.33.0-tensorrtllm0.21.0-cu128}
+serving: {engine: Python, option.rolling_batch: trtllm, option.tensor_parallel_degree: 1}
+instance: {type: ml.g5.2xlarge, count: 1}
+secrets:
+  HF_TOKEN: {id: hf-token, json_key: token}
+  OTHER: other-secret
+aot: {mode: trtllm}
+"""
+
+
+def test_a_hub_model_job_may_read_only_the_hf_token_secret(tmp_path: Path) -> None:
+    """The training job downloads the hub model itself: the custom resource names the HF_TOKEN secret (never its
+    value) and the job role may read that secret alone, by name (`-??????`: Secrets Manager's suffix)."""
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "trt-hub.yaml").write_text(HUB_MODEL)
+    template = synth(tmp_path / "configs", tmp_path / "out").templates["lmi-trt-hub"]
+    props = custom_resource(template)
+    assert {k: v for k, v in props.items() if k.startswith("HfToken")} == {
+        "HfTokenSecretId": "hf-token", "HfTokenRegion": {"Ref": "AWS::Region"}, "HfTokenJsonKey": "token",
+    }  # fmt: skip
+    reads = [s for s in _statements(template, "JobPolicy") if "secretsmanager" in json.dumps(s)]
+    assert reads == [{
+        "Action": "secretsmanager:GetSecretValue", "Effect": "Allow",
+        "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":secretsmanager:", {"Ref": "AWS::Region"},
+                                       ":", {"Ref": "AWS::AccountId"}, ":secret:hf-token-??????"]]},
+    }]  # fmt: skip
+
+
+def test_a_secret_given_by_arn_is_read_as_it_is_or_with_its_suffix() -> None:
+    from lmi_constructs.aot_preparation import HubTokenSecret
+
+    partial = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:hf-token"
+    token = HubTokenSecret(partial)
+    assert token.region == "eu-west-1"  # the secret's own region, not the stack's
+    assert token.arns == [partial, f"{partial}-??????"]

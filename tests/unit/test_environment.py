@@ -114,15 +114,10 @@ aot: {mode: trtllm}
 """
 
 
-def test_a_gated_model_compiled_by_a_training_job_warns_to_stage_the_weights(config_dir: Dir) -> None:
-    """The training job downloads the model itself and gets no secrets: HF_TOKEN would not help it."""
-    (loaded,) = load_configs([config_dir({"m.yaml": AOT_FROM_HUB})])
-    (warning,) = loaded.warnings
-    assert warning.message.endswith(
-        "the AOT training job downloads it without a token and fails (fix: an s3:// prefix holding the weights; "
-        "the job gets none of secrets:)"
-    )
-    assert problems(config_dir({"m.yaml": AOT_FROM_HUB + "secrets: {HF_TOKEN: hf-token}\n"})) == [
-        "model.id: the AOT training job downloads 'meta-llama/Llama-3.1-8B-Instruct' from Hugging Face itself and "
-        "gets none of secrets:, so it has no HF_TOKEN (allowed: an s3:// prefix holding the weights)"
-    ]
+def test_a_gated_model_compiled_by_a_training_job_takes_the_same_token(config_dir: Dir) -> None:
+    """The training job downloads the hub model too; it fetches the HF_TOKEN secret itself (tests/infra/test_aot)."""
+    (without,) = load_configs([config_dir({"m.yaml": AOT_FROM_HUB})])
+    (warning,) = without.warnings
+    assert "fix: secrets: {HF_TOKEN: <name or ARN of a Secrets Manager secret" in warning.message
+    (loaded,) = load_configs([config_dir({"m.yaml": AOT_FROM_HUB + "secrets: {HF_TOKEN: hf-token}\n"})])
+    assert loaded.warnings == ()

@@ -26,6 +26,15 @@ def merged(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def paths_of(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path of a nested mapping, outer before inner."""
+    found = [prefix] if prefix else []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found += paths_of(value, (*prefix, key))
+    return found
+
+
 def issues_for(tmp_path: Path, patch: dict[str, Any], base: str = MINIMAL) -> list[Issue]:
     data = merged(yaml.safe_load(base), patch)
     path = tmp_path / f"{data.get('name', 'model')}.yaml"

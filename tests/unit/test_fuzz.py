@@ -18,6 +18,7 @@ from lmi_cli import validate
 from lmi_core.issues import ConfigError
 from lmi_core.loader import load_configs
 from tests.conftest import EXAMPLES
+from tests.unit.helpers import paths_of
 
 SEEDS = [yaml.safe_load(p.read_text()) for p in sorted(EXAMPLES.glob("*.yaml"))]
 scalars = st.one_of(
@@ -28,14 +29,6 @@ values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
     max_leaves=6,
 )
-
-
-def paths_of(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found += paths_of(value, (*prefix, key))
-    return found
 
 
 @st.composite

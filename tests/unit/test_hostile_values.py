@@ -20,7 +20,7 @@ from lmi_core.facts import images
 from lmi_core.loader import load_configs, load_file
 from lmi_core.serving_properties import format_value, render
 from tests.conftest import MINIMAL
-from tests.unit.helpers import errors_for, issues_for, merged
+from tests.unit.helpers import errors_for, issues_for, merged, paths_of
 
 # ---------------------------------------------------------------- java.util.Properties.load, as the JDK reads it
 
@@ -304,14 +304,6 @@ HOSTILE_TEXT = st.one_of(
 )  # fmt: skip
 
 
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix] if prefix else []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            found += _paths(value, (*prefix, key))
-    return found
-
-
 EXAMPLE_DATA = [yaml.safe_load(p.read_text()) for p in sorted((Path(__file__).parents[2] / "examples").glob("*.yaml"))]
 
 
@@ -327,7 +319,7 @@ def test_hostile_text_anywhere_fails_cleanly_or_renders_safely(seed: dict[str, A
     document = copy.deepcopy(seed)
     document.pop("code", None)  # the bundle directory is not beside the temporary file
     for _ in range(data.draw(st.integers(1, 3))):
-        path = data.draw(st.sampled_from(_paths(document)))
+        path = data.draw(st.sampled_from(paths_of(document)))
         parent = document
         for key in path[:-1]:
             parent = parent[key]

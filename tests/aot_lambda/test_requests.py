@@ -14,6 +14,7 @@ from inputs import parse_properties
 from job_requests import (
     ENTRYPOINT,
     compile_script,
+    hub_token_lines,
     job_serving_properties,
     optimization_job_request,
     started_by,
@@ -84,6 +85,19 @@ def test_a_hub_model_is_given_to_the_build_by_its_id(training_event: dict[str, A
     assert [c["ChannelName"] for c in request["InputDataConfig"]] == ["training"]
 
 
+def token_lines_with_fake_aws(inputs: Any, tmp_path: Path, aws: str, then: str) -> subprocess.CompletedProcess[str]:
+    """The script's token lines, then `then`, under `set -euo pipefail`, with `aws` replaced by a stand-in
+    running `aws` (a bash body; $ARGS names a file it may write)."""
+    fake = tmp_path / "aws"
+    fake.write_text(f"#!/bin/bash\n{aws}\n")
+    fake.chmod(0o755)
+    return subprocess.run(
+        ["bash", "-c", "\n".join(["set -euo pipefail", *hub_token_lines(inputs), then])],
+        env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "ARGS": str(tmp_path / "args")},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
 HUB_TOKEN = {"HfTokenSecretId": "team/hf token", "HfTokenRegion": "eu-west-1", "HfTokenJsonKey": "token"}
 
 
@@ -107,17 +121,11 @@ def test_a_gated_hub_model_gets_its_token_from_the_secret_inside_the_job(
     lines = script.splitlines()
     build = next(i for i, line in enumerate(lines) if line.startswith("python3 /opt/djl/partition/"))
     assert lines.index("export HF_TOKEN") < build
-    token_lines = [line for line in lines if "HF_TOKEN" in line]
+    assert "\n".join(hub_token_lines(inputs)) in script
     # A stand-in for the image's `aws`: records its arguments, prints a JSON SecretString.
-    fake = tmp_path / "aws"
-    fake.write_text('#!/bin/bash\nprintf "%s\\n" "$@" > "$ARGS"\necho \'{"token": "hf_secret_value", "other": 1}\'\n')
-    fake.chmod(0o755)
-    shown = subprocess.run(
-        ["bash", "-c", "set -euo pipefail\n" + "\n".join(token_lines) + '\nprintf %s "$HF_TOKEN"'],
-        env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "ARGS": str(tmp_path / "args")},
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert shown.stdout == "hf_secret_value"
+    aws = 'printf "%s\\n" "$@" > "$ARGS"\necho \'{"token": "hf_secret_value", "other": 1}\''
+    shown = token_lines_with_fake_aws(inputs, tmp_path, aws, then='printf %s "$HF_TOKEN"')
+    assert (shown.returncode, shown.stdout) == (0, "hf_secret_value")
     assert (tmp_path / "args").read_text().splitlines() == [
         "secretsmanager", "get-secret-value", "--region", "eu-west-1", "--secret-id", "team/hf token",
         "--query", "SecretString", "--output", "text",
@@ -128,15 +136,8 @@ def test_a_gated_hub_model_gets_its_token_from_the_secret_inside_the_job(
 
 def test_a_failed_token_fetch_stops_the_job(training_event: dict[str, Any], tmp_path: Path) -> None:
     training_event["ResourceProperties"].update({"ModelId": "meta-llama/Llama-3.1-8B-Instruct", **HUB_TOKEN})
-    token_lines = [line for line in compile_script(inputs_of(training_event)).splitlines() if "HF_TOKEN" in line]
-    fake = tmp_path / "aws"
-    fake.write_text("#!/bin/bash\necho 'AccessDeniedException' >&2\nexit 254\n")
-    fake.chmod(0o755)
-    ran = subprocess.run(
-        ["bash", "-c", "set -euo pipefail\n" + "\n".join(token_lines) + "\necho built"],
-        env={**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}"},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    aws = "echo 'AccessDeniedException' >&2\nexit 254"
+    ran = token_lines_with_fake_aws(inputs_of(training_event), tmp_path, aws, then="echo built")
     assert ran.returncode != 0 and "built" not in ran.stdout
 
 

@@ -498,19 +498,26 @@ def template_lines(
 # ---------------------------------------------------------------- the report
 
 
-def stale_assembly(loaded: list[LoadedConfig], cdk_out: Path, name_stage: str | None = None) -> str:
+def shared_record(records: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The shared stack's record: the project's digest, the stage, and the models `-c models=` built ({} in an
+    assembly from before the records)."""
+    return next((d for d in records.values() if "project_sha256" in d), {})
+
+
+def stale_assembly(
+    loaded: list[LoadedConfig], cdk_out: Path, records: dict[str, dict[str, Any]], name_stage: str | None = None
+) -> str:
     """Why cdk.out does not show these configs ("" when it does): missing or extra stacks, and inputs whose
-    content changed since the synth (the digests the app records in the cloud assembly)."""
+    content changed since the synth (`records`: the digests the app records in the cloud assembly)."""
     names = {naming.stack_name(c.config.name, name_stage): c for c in loaded}
-    records = inputs.recorded(cdk_out)
     templates = {p.name.removesuffix(".template.json") for p in cdk_out.glob("*.template.json")}
     model_stacks = {stack for stack, data in records.items() if "model" in data}
     if not records:  # an assembly from before the digests: compare stack names only
         model_stacks = {t for t in templates if t.startswith(f"{naming.PREFIX}-")}
         model_stacks -= {naming.SHARED_STACK, naming.GITHUB_OIDC_STACK}
-    selection = next((d["selected"] for d in records.values() if "selected" in d), None)
-    if selection is not None:  # `-c models=`: the others are left out on purpose
-        built = set(selection.split(","))
+    shared = shared_record(records)
+    if shared.get("selected"):  # `-c models=`: the others are left out on purpose
+        built = set(shared["selected"].split(","))
         names = {stack: c for stack, c in names.items() if c.config.name in built}
     problems = [f"no template for {n}" for n in sorted(names.keys() - model_stacks)]
     problems += [f"template {n} has no config" for n in sorted(model_stacks - names.keys())]
@@ -521,7 +528,7 @@ def stale_assembly(loaded: list[LoadedConfig], cdk_out: Path, name_stage: str | 
     ]
     if changed:
         problems.append(f"changed since the synth: {', '.join(changed)}")
-    project = next((d["project_sha256"] for d in records.values() if "project_sha256" in d), None)
+    project = shared.get("project_sha256")
     if project is not None and project != inputs.project_digest():
         problems.append("the project's code changed since the synth")
     return "; ".join(problems)
@@ -538,7 +545,8 @@ def render(
     base_cdk_out: Path | None = None,
 ) -> str:
     """The report; with `limit`, at most that many characters: what does not fit is left to `full_report`."""
-    record = next((d for d in inputs.recorded(cdk_out).values() if "stage" in d), {})
+    records = inputs.recorded(cdk_out)
+    record = shared_record(records)
     stage = record.get("stage")
     name_stage = record.get("name_stage") or None  # the names that stage's stacks carry
     settings, _ = project_settings(stage)
@@ -563,7 +571,7 @@ def render(
             "cover those only.",
             "",
         ]
-    stale = stale_assembly(loaded, cdk_out, name_stage)
+    stale = stale_assembly(loaded, cdk_out, records, name_stage)
     if stale:
         synth = "make synth" if configs == Path("model_configs") else f"make synth DIR={configs}"
         header += [

@@ -24,6 +24,7 @@ class AotPlan:
     tensor_parallel_degree: int
     configs: tuple[tuple[str, dict[str, str]], ...] = ()  # (technique, OverrideEnvironment), in order
     serving_environment: dict[str, str] = field(default_factory=dict)  # what loading the result needs
+    model_subdirectory: str = ""  # where in the job's output the prepared model is
 
 
 def resolve_engine(config: ModelConfig) -> Engine:
@@ -108,4 +109,9 @@ def plan(config: ModelConfig) -> AotPlan | None:
         tensor_parallel_degree=degree,
         configs=tuple(configs),
         serving_environment=serving_environment,
+        model_subdirectory=(
+            facts.COMPILED_MODEL_SUBDIRECTORY.get(config.container.image or "", "")
+            if engine == "optimization-job" and "compile" in aot.steps
+            else ""
+        ),
     )

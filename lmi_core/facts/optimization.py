@@ -100,7 +100,15 @@ FLAVOUR_STEPS = {
 # by source reading of djl-serving's -dlc branches: in lmi 0.33+ the dispatcher matches no
 # SERVING_FEATURES=vllm and 0.35+ calls a removed venv; the 0.33 TensorRT-LLM image lacks
 # tensorrt_llm_toolkit. Versions as (major, minor) ranges, inclusive.
-OPTIMIZATION_IMAGES = {"lmi": ((0, 31), (0, 32)), "tensorrtllm": ((0, 27), (0, 32)), "neuronx": ((0, 24), (0, 30))}
+# Neuron: sm_neo_neuron_partition.py first ships in 0.27, and from 0.28 it moves the compiled model into
+# optimized_model/ (NEO_OPTIMIZED_MODEL_DIR, copy_input_files_to_output), the layout served below.
+OPTIMIZATION_IMAGES = {"lmi": ((0, 31), (0, 32)), "tensorrtllm": ((0, 27), (0, 32)), "neuronx": ((0, 28), (0, 30))}
+# Where in the job's output the prepared model is, per flavour of a compile step (empty: the output itself).
+# Neuron (0.28..0.30-dlc sm_neo_neuron_partition.py L32, L266-312): the compiled model (config.json with a
+# `neuron` key, checkpoint/, compiled/, tokenizer) is in optimized_model/; the output root holds the input's
+# non-weight files and a serving.properties saying option.model_id=./optimized_model, which a Model whose
+# own serving.properties comes from the bundle never reads.
+COMPILED_MODEL_SUBDIRECTORY = {"neuronx": "optimized_model/"}
 # The job image used when the serving tag cannot run the job itself (the newest that can; SDK image tables).
 DEFAULT_JOB_TAGS = {"lmi": "0.32.0-lmi14.0.0-cu126", "tensorrtllm": "0.32.0-tensorrtllm0.12.0-cu125"}
 # Images that load SageMaker Fast Model Loader shards (option.load_format=sagemaker_fast_model_loader:

@@ -58,7 +58,7 @@ def model_props(
         # A deploy-time model id cannot be written into serving.properties (the file would win
         # over the environment): it goes on the container as OPTION_MODEL_ID.
         model_id, weights = None, aot.artifacts
-        environment = {"OPTION_MODEL_ID": aot.output_prefix, **plan.serving_environment}
+        environment = {"OPTION_MODEL_ID": aot.output_prefix + plan.model_subdirectory, **plan.serving_environment}
         if "shard" in plan.steps:  # Fast Model Loader streams the shards from S3 itself
             environment[FAST_MODEL_LOADER_URI] = aot.output_prefix
         if config.container.tag is None and config.container.uri is None:  # serve on the job's recommendation

@@ -92,6 +92,16 @@ def test_neuron_compiles_for_its_neuroncores(inf2: dict[str, Any]) -> None:
     assert "djl-inference:0.29.0-neuronx-sdk2.19.1" in json.dumps(props["ImageUri"])
 
 
+def test_neuron_serves_the_compiled_model_not_the_output_root(inf2: dict[str, Any]) -> None:
+    """The job moves the compiled model into optimized_model/; the root keeps the input's files minus its
+    weights, which transformers-neuronx would try to load (and compile) instead."""
+    ((resource_id, _),) = of_type(inf2, "Custom::LmiAotPreparation").items()
+    ((_, model),) = of_type(inf2, "AWS::SageMaker::Model").items()
+    environment = model["Properties"]["PrimaryContainer"]["Environment"]
+    output = {"Fn::GetAtt": [resource_id, "OutputPrefix"]}
+    assert environment["OPTION_MODEL_ID"] == {"Fn::Join": ["", [output, "optimized_model/"]]}
+
+
 def test_handler_may_touch_only_its_own_jobs(awq: dict[str, Any], trtllm: dict[str, Any]) -> None:
     for template, kind, prefix in (
         (awq, "optimization-job", naming.aot_job_prefix("qwen25-32b-awq")),

@@ -318,3 +318,15 @@ def test_other_kinds_parse_their_fields(tmp_path: Path) -> None:
         },
     )
     assert errors == ["batch: max_concurrent_transforms x max_payload_mb = 120, SageMaker allows at most 100"]
+
+
+def test_neuron_compile_needs_an_image_whose_job_writes_optimized_model(tmp_path: Path) -> None:
+    """0.28-0.30 neuronx images move the compiled model into optimized_model/, which the Model serves;
+    0.27 lays the output out otherwise and 0.24-0.26 have no optimization-job script at all."""
+    inf2 = (Path(__file__).parents[2] / "examples" / "llama31-8b-inf2.yaml").read_text()
+    assert errors_for(tmp_path, {}, base=inf2) == []
+    errors = errors_for(tmp_path, {"container": {"tag": "0.27.0-neuronx-sdk2.18.2"}}, base=inf2)
+    assert any(
+        e.startswith("aot.job_tag: 0.27.0-neuronx-sdk2.18.2 cannot run SageMaker's optimization job") for e in errors
+    ), errors
+    assert any("allowed: a neuronx image 0.28 to 0.30" in e for e in errors), errors

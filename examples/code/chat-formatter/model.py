@@ -1,12 +1,17 @@
-"""Chat pre- and post-processing around LMI's default vLLM handler.
+"""Chat pre- and post-processing around LMI's default vLLM handler (LMI V27, vLLM async mode).
 
 LMI finds this model.py next to serving.properties and, because it defines no `handle`,
 keeps its own vLLM handler and applies the two formatters below to every request
 (djl-serving docs: user_guides/input_formatter_schema.md, output_formatter_schema.md).
+Since LMI V19 the output formatter gets vLLM's own response, not a dict (djl-serving
+0.36.0-lmi27-dlc, lmi_vllm/vllm_async_service.py `inference`): a CompletionResponse
+(choices[0].text), a ChatCompletionResponse (choices[0].message.content) or, when streaming,
+each chunk as the server-sent-event string vLLM yields.
 
 Request:  {"messages": [{"role": "user", "content": "Hi"}], "parameters": {...}}
       or  {"inputs": "raw prompt", "parameters": {...}} (passed through)
-Response: {"generated_text": "...", "model": "<served model>"} without chat stop markers.
+Response: {"generated_text": "...", "model": "<served model>"} without chat stop markers;
+          streamed chunks pass through unchanged.
 """
 
 from djl_python.input_parser import input_formatter
@@ -31,13 +36,20 @@ def chat_to_prompt(decoded_payload: dict, tokenizer=None, **kwargs) -> dict:
     return decoded_payload
 
 
+def generated_text(response) -> str:
+    """The first choice's text, of a completion or a chat completion."""
+    choice = response.choices[0]
+    message = getattr(choice, "message", None)
+    text = message.content if message is not None else choice.text
+    return text or ""
+
+
 @output_formatter
-def clean_reply(response_data: dict) -> dict:
+def clean_reply(response):
     """Drop chat stop markers and surrounding whitespace; say which model answered."""
-    text = response_data.get("generated_text")
-    if isinstance(text, str):
-        for marker in STOP_MARKERS:
-            text = text.replace(marker, "")
-        response_data["generated_text"] = text.strip()
-    response_data["model"] = SERVED_MODEL
-    return response_data
+    if isinstance(response, str):  # one streamed chunk, "data: {...}"
+        return response
+    text = generated_text(response)
+    for marker in STOP_MARKERS:
+        text = text.replace(marker, "")
+    return {"generated_text": text.strip(), "model": SERVED_MODEL}

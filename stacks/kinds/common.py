@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk import SecretValue
+from aws_cdk import Annotations, SecretValue
 from constructs import Construct
 
 from lmi_constructs.image import ImageProps
@@ -88,10 +88,16 @@ def model_props(
 def _subnets(scope: Construct, ids: Sequence[str]) -> tuple[ec2.ISubnet, ...]:
     from aws_cdk import aws_ec2 as ec2  # the largest aws-cdk-lib module (~70 ms to import): VPC models only
 
-    return tuple(ec2.Subnet.from_subnet_id(scope, f"Subnet{i}", s) for i, s in enumerate(ids))
+    subnets = tuple(ec2.Subnet.from_subnet_id(scope, f"Subnet{i}", s) for i, s in enumerate(ids))
+    for subnet in subnets:
+        Annotations.of(subnet).acknowledge_warning(
+            "@aws-cdk/aws-ec2:noSubnetRouteTableId", "Only the subnet id goes into the Model's VpcConfig."
+        )
+    return subnets
 
 
 def _security_groups(scope: Construct, ids: Sequence[str]) -> tuple[ec2.ISecurityGroup, ...]:
+    from aws_cdk import aws_ec2 as ec2
 
     return tuple(
         ec2.SecurityGroup.from_security_group_id(scope, f"SecurityGroup{i}", g, mutable=False)

@@ -73,6 +73,23 @@ def test_async_inference_config(examples: Synth) -> None:
     assert config["DataCaptureConfig"]["InitialSamplingPercentage"] == 10
 
 
+def test_async_model_runs_in_its_vpc(examples: Synth) -> None:
+    """The one example with `vpc:` (a VPC model once crashed synth: no test built one)."""
+    template = examples.templates["lmi-llama3-8b-async"]
+    (model,) = of_type(template, "AWS::SageMaker::Model")
+    assert model["VpcConfig"] == {
+        "SecurityGroupIds": ["sg-0a1b2c3d4e5f60003"],
+        "Subnets": ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"],
+    }
+    actions = {
+        action
+        for policy in of_type(template, "AWS::IAM::ManagedPolicy")
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    assert {"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"} <= actions
+
+
 def test_async_topics_are_encrypted_and_tls_only(examples: Synth) -> None:
     template = Template.from_stack(examples.stack("lmi-llama3-8b-async"))
     template.resource_count_is("AWS::SNS::Topic", 2)

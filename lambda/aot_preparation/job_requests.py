@@ -19,7 +19,8 @@ from lmi_core import serving_properties
 ENTRYPOINT = "/usr/local/bin/dockerd-entrypoint.sh"
 CHANNEL = "/opt/ml/input/data/training"
 WEIGHTS = "/opt/ml/input/data/weights"
-ENGINES = "/opt/ml/model/engines"
+MODEL_DIR = "/opt/ml/model"  # the job's storage volume; SageMaker tars what is left here into model.tar.gz
+ENGINES = f"{MODEL_DIR}/engines"
 S5CMD = "/opt/djl/bin/s5cmd"
 TAG_VALUE_LIMIT = 256
 
@@ -92,14 +93,16 @@ def compile_script(inputs: AotInputs) -> str:
             "#!/bin/bash",
             f"# TensorRT-LLM engines for {inputs.model_name}, built by the image's own trt_llm_partition.py.",
             "set -euo pipefail",
-            "export HF_HOME=/opt/ml/model/.cache/huggingface TMPDIR=/opt/ml/model/.tmp",
+            f"export HF_HOME={MODEL_DIR}/.cache/huggingface TMPDIR={MODEL_DIR}/.tmp",
             *hub_token_lines(inputs),
             f'mkdir -p "$TMPDIR" {ENGINES}',
             f"python3 /opt/djl/partition/trt_llm_partition.py --properties_dir {CHANNEL}"
             f" --trt_llm_model_repo {ENGINES} --tensor_parallel_degree {inputs.tensor_parallel_degree}"
             f" --pipeline_parallel_degree 1 --model_path {shlex.quote(model_path(inputs))}",
             f"{S5CMD} sync {ENGINES}/ {shlex.quote(inputs.output_prefix)}",
-            "rm -rf /opt/ml/model/*  # the engines are in S3; the job's own model.tar.gz stays empty",
+            # The engines are in S3; the job's own model.tar.gz stays empty (dot directories too: a hub
+            # model's download is in .cache).
+            f"find {MODEL_DIR} -mindepth 1 -delete",
             "",
         ]
     )

@@ -13,6 +13,7 @@ import regex
 from inputs import parse_properties
 from job_requests import (
     ENTRYPOINT,
+    MODEL_DIR,
     compile_script,
     hub_token_lines,
     job_serving_properties,
@@ -75,6 +76,21 @@ def test_the_compile_script_builds_on_the_job_volume_and_fails_on_any_step(train
     assert "--tensor_parallel_degree 4 --pipeline_parallel_degree 1 --model_path /opt/ml/input/data/weights" in script
     assert f"/opt/djl/bin/s5cmd sync /opt/ml/model/engines/ {inputs.output_prefix}" in script
     assert "HF_HOME=/opt/ml/model/" in script and "TMPDIR=/opt/ml/model/" in script  # not the root filesystem
+
+
+def test_the_job_volume_is_left_empty_dot_directories_too(training_event: dict[str, Any], tmp_path: Path) -> None:
+    """SageMaker uploads what is left in /opt/ml/model: a hub model's download (HF_HOME/.cache) must go too."""
+    (cleanup,) = [
+        line
+        for line in compile_script(inputs_of(training_event)).splitlines()
+        if MODEL_DIR in line and "-delete" in line
+    ]
+    volume = tmp_path / "model"
+    for path in (".cache/huggingface/hub/model.safetensors", ".tmp/x", "engines/rank0.engine", "config.json"):
+        (volume / path).parent.mkdir(parents=True, exist_ok=True)
+        (volume / path).write_text("x")
+    subprocess.run(["bash", "-c", f"set -euo pipefail\n{cleanup.replace(MODEL_DIR, str(volume))}"], check=True)
+    assert volume.is_dir() and list(volume.iterdir()) == []
 
 
 def test_a_hub_model_is_given_to_the_build_by_its_id(training_event: dict[str, Any]) -> None:

@@ -58,7 +58,7 @@ TRAINING = Engine(
     "training-job",
     "TrainingJob",
     {"InProgress": "running", "Stopping": "running", "Completed": "completed", "Failed": "failed",
-     "Stopped": "stopped"},
+     "Stopped": "stopped", "Deleting": "stopped"},  # Deleting: DeleteTrainingJob was called on it
     training_job_request,
 )  # fmt: skip
 ENGINES = {engine.name: engine for engine in (OPTIMIZATION, TRAINING)}

@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import botocore.session
+import engines
 import pytest
 from botocore.stub import ANY
 from handler import is_complete, on_event
@@ -432,3 +434,13 @@ def test_hash_covers_exactly_the_inputs_that_shape_the_output(optimization_event
         assert inputs_of({"ResourceProperties": {**properties, key: value}}).content_hash != base, key
     for key, value in (("MaxRuntimeSeconds", "3600"), ("RoleArn", "arn:aws:iam::111111111111:role/other")):
         assert inputs_of({"ResourceProperties": {**properties, key: value}}).content_hash == base, key
+
+
+@pytest.mark.parametrize("engine", ["OptimizationJob", "TrainingJob"])
+def test_every_job_status_botocore_knows_has_a_meaning(engine: str) -> None:
+    """A status missing from the map raised KeyError in the handler (TrainingJob's Deleting did)."""
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    statuses = model.shape_for(f"{engine}Status").enum
+    (mapped,) = [e for e in engines.ENGINES.values() if e.kind == engine]
+    assert set(statuses) == set(mapped.statuses)
+    assert set(mapped.statuses.values()) <= {"running", "completed", "failed", "stopped"}

@@ -45,6 +45,8 @@ class TransformProps:
     instance_type: str
     instance_count: int
     local_nvme: bool = True  # NVMe instance storage is hardware-encrypted; VolumeKmsKeyId is rejected there
+    invocation_timeout: int = 600  # seconds per request (ModelClientConfig)
+    invocation_retries: int = 3
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,10 @@ class BatchTransform(Construct):
             "BatchStrategy": transform.strategy,
             "MaxPayloadInMB": transform.max_payload_mb,
             "MaxConcurrentTransforms": transform.max_concurrent_transforms,
+            "ModelClientConfig": {
+                "InvocationsTimeoutInSeconds": transform.invocation_timeout,
+                "InvocationsMaxRetries": transform.invocation_retries,
+            },
             "TransformInput": {
                 "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri.$": "$.input_uri"}},
                 "SplitType": transform.split_type,
@@ -203,11 +209,16 @@ class BatchTransform(Construct):
 
     def _grant_state_machine(self, role: iam.Role, props: BatchTransformProps) -> None:
         policy = ScopedPolicy(self, "StateMachinePolicy", role=role, description=f"{props.model.name} batch runs")
+        # .sync also tags the job (MANAGED_BY_AWS=STARTED_BY_STEP_FUNCTIONS) and reads its tags: without
+        # AddTags and ListTags the run fails (aws-cdk #26012; CDK's own SageMakerCreateTransformJob grants both).
         policy.allow(
-            ["sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob", "sagemaker:StopTransformJob"],
+            [
+                "sagemaker:AddTags", "sagemaker:CreateTransformJob", "sagemaker:DescribeTransformJob",
+                "sagemaker:ListTags", "sagemaker:StopTransformJob",
+            ],
             [arn(f"arn:{{partition}}:sagemaker:{{region}}:{{account}}:transform-job/{props.job_name_prefix}-*")],
             reason="Each run creates a transform job named <model>-<uuid>; the uuid is only known at run time.",
-        )
+        )  # fmt: skip
         policy.allow(
             ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
             [arn("arn:{partition}:events:{region}:{account}:rule/StepFunctionsGetEventsForSageMakerTransformJobsRule")],

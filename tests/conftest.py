@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tarfile
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -67,6 +68,15 @@ class Synth:
 
     def stack(self, name: str) -> Any:
         return self.app.node.find_child(name)
+
+    def serving_properties(self, stack: str) -> str:
+        """serving.properties as packed in the stack's model bundle (its one .tar.gz asset)."""
+        manifest = json.loads((self.outdir / f"{stack}.assets.json").read_text())
+        (asset,) = [f for f in manifest["files"].values() if f["source"]["path"].endswith(".tar.gz")]
+        with tarfile.open(self.outdir / asset["source"]["path"], mode="r:gz") as tar:
+            member = tar.extractfile("serving.properties")
+            assert member is not None
+            return member.read().decode()
 
 
 def synth(config_dir: Path, outdir: Path, **context: Any) -> Synth:

@@ -11,10 +11,16 @@ from lmi_core.checks import CheckContext, check
 from lmi_core.config import InstanceConfig, S3Prefix, Strict
 from lmi_core.costs import Cost, PriceTable, instance_cost
 from lmi_core.facts.instances import NOT_FOR_BATCH_TRANSFORM
-from lmi_core.issues import Finding, error
+from lmi_core.issues import Finding, error, warning
 from lmi_core.kinds.kind import Kind, instance_placement
 
 MAX_PAYLOAD_PRODUCT = 100  # SageMaker: MaxConcurrentTransforms x MaxPayloadInMB
+# ModelClientConfig defaults (botocore: InvocationsTimeoutInSeconds 600, InvocationsMaxRetries 3). A
+# MultiRecord request generates a whole payload of prompts in one call: it gets SageMaker's maximum.
+SAGEMAKER_TIMEOUT, SAGEMAKER_RETRIES, MULTI_RECORD_TIMEOUT = 600, 3, 3600
+# LMI ends a request after option.predict_timeout seconds, 120 unless set (djl-serving 0.36.0-lmi27-dlc,
+# engines/python/.../PyEnv.java getPredictTimeout, PyModel.java "predict_timeout").
+LMI_PREDICT_TIMEOUT = 120
 
 
 class Batch(Strict):
@@ -28,6 +34,32 @@ class Batch(Strict):
     split_type: Literal["None", "Line", "RecordIO", "TFRecord"] = "Line"
     max_payload_mb: int = Field(default=6, ge=0, le=100)
     max_concurrent_transforms: int = Field(default=1, ge=1, le=100)
+    invocation_timeout: int | None = Field(
+        default=None,
+        ge=1,
+        le=3600,
+        description="Seconds SageMaker waits for one request (ModelClientConfig.InvocationsTimeoutInSeconds; "
+        "also LMI's option.predict_timeout unless serving: sets it). Default 600; MultiRecord 3600.",
+    )
+    invocation_retries: int | None = Field(
+        default=None,
+        ge=0,
+        le=3,
+        description="Retries of a failed or timed-out request (ModelClientConfig.InvocationsMaxRetries). Default 3; "
+        "MultiRecord 0 (a batch that timed out would time out again).",
+    )
+
+    @property
+    def timeout_seconds(self) -> int:
+        if self.invocation_timeout is not None:
+            return self.invocation_timeout
+        return MULTI_RECORD_TIMEOUT if self.strategy == "MultiRecord" else SAGEMAKER_TIMEOUT
+
+    @property
+    def retries(self) -> int:
+        if self.invocation_retries is not None:
+            return self.invocation_retries
+        return 0 if self.strategy == "MultiRecord" else SAGEMAKER_RETRIES
 
 
 class BatchDataCapture(Strict):
@@ -86,6 +118,19 @@ def multi_record_needs_a_splitting_handler(config: BatchConfig, context: CheckCo
         "JSON document ('Extra data') (allowed: SingleRecord, or MultiRecord with a code: handler that defines "
         "handle() and splits the lines, like examples/code/jsonlines-batch)",
     )
+
+
+@check(on=BatchConfig, fields=("batch.invocation_timeout", "serving.option.predict_timeout"))
+def lmi_waits_as_long_as_sagemaker(config: BatchConfig, context: CheckContext) -> Iterator[Finding]:
+    value = config.serving.get("option.predict_timeout")
+    if value is None or isinstance(value, bool) or not str(value).strip().isdigit():
+        return  # set for you from batch.invocation_timeout; a malformed value is the serving checks' to report
+    if int(str(value)) < config.batch.timeout_seconds:
+        yield warning(
+            "serving.option.predict_timeout",
+            f"{value} s ends a request in LMI before SageMaker's batch.invocation_timeout "
+            f"({config.batch.timeout_seconds} s) (allowed: at least that, or leave it out: it is set for you)",
+        )
 
 
 def capture(config: BatchConfig) -> str:

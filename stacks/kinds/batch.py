@@ -28,6 +28,7 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
                 shared,
                 log_group=naming.TRANSFORM_LOG_GROUP,
                 log_stream_prefix=naming.transform_log_stream_prefix(name),
+                serving_defaults={"option.predict_timeout": config.batch.timeout_seconds},
             ),
             transform=TransformProps(
                 input=shared.location(config.batch.input),
@@ -39,6 +40,8 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
                 instance_type=config.instance.type,
                 instance_count=config.instance.count,
                 local_nvme=local_nvme(config),
+                invocation_timeout=config.batch.timeout_seconds,
+                invocation_retries=config.batch.retries,
             ),
             key=shared.key,
             job_name_prefix=naming.transform_job_prefix(name),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from lmi_core import aot as aot_plan
 from lmi_core import naming
 from lmi_core.config import Autoscaling, InstanceConfig, ModelConfig, SecretSource
 from lmi_core.loader import LoadedConfig
+from lmi_core.serving_properties import ServingValue
 from stacks.kinds.shared_refs import SharedRefs
 
 if TYPE_CHECKING:
@@ -41,12 +42,14 @@ def model_props(
     shared: SharedRefs,
     log_group: str | None = None,
     log_stream_prefix: str = "",
+    serving_defaults: Mapping[str, ServingValue] | None = None,
 ) -> LmiModelProps:
-    """The Model's props; with `aot:` also the preparation job, whose output becomes the model id."""
+    """The Model's props; with `aot:` also the preparation job, whose output becomes the model id.
+    `serving_defaults`: what the kind sets in serving.properties unless `serving:` does."""
     config = loaded.config
     assert isinstance(config, ModelConfig)
     image = ImageProps(tag=config.container.image_tag, uri=config.container.uri)
-    serving = dict(config.serving)
+    serving = {**(serving_defaults or {}), **config.serving}
     model_id: str | None = config.model.id
     weights = shared.location(config.model.id) if config.model.is_s3 else None
     environment: dict[str, str] = {}

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -187,11 +184,7 @@ def test_adapter_components_sit_on_the_base(examples: Synth) -> None:
 
 
 def test_base_model_gets_lora_options(examples: Synth) -> None:
-    manifest = json.loads((examples.outdir / f"{CHAT}.assets.json").read_text())
-    (asset,) = [f for f in manifest["files"].values() if f["source"]["path"].endswith(".tar.gz")]
-    data = (Path(examples.outdir) / asset["source"]["path"]).read_bytes()
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        text = tar.extractfile("serving.properties").read().decode()  # type: ignore[union-attr]
+    text = examples.serving_properties(CHAT)
     assert {"option.enable_lora=true", "option.max_loras=2", "option.max_lora_rank=64"} <= set(text.splitlines())
 
 

@@ -173,6 +173,7 @@ def test_batch_state_machine_runs_transform_job_sync(examples: Synth) -> None:
         f"States.Format('{naming.transform_job_prefix('qwen25-7b-batch')}-{{}}', States.UUID())",
     ):
         assert fragment in definition, fragment
+    assert '\\"ModelClientConfig\\":{\\"InvocationsTimeoutInSeconds\\":600,\\"InvocationsMaxRetries\\":3}' in definition
     assert "VolumeKmsKeyId" not in definition  # g5 has NVMe
     assert "SamplingPercentage" not in definition and "CaptureOptions" not in definition  # no such fields for batch
 
@@ -184,9 +185,30 @@ def test_multi_record_batch_sends_jsonlines_to_its_own_handler(examples: Synth) 
         '\\"BatchStrategy\\":\\"MultiRecord\\"',
         '\\"ContentType\\":\\"application/jsonlines\\"',
         '\\"Accept\\":\\"application/jsonlines\\"',
+        '\\"ModelClientConfig\\":{\\"InvocationsTimeoutInSeconds\\":3600,\\"InvocationsMaxRetries\\":0}',
     ):
         assert fragment in definition, fragment
     assert "DataCaptureConfig" not in definition
+
+
+def test_batch_lmi_waits_as_long_as_sagemaker(examples: Synth) -> None:
+    """LMI's own request limit (option.predict_timeout, 120 s unless set) follows batch.invocation_timeout."""
+    for name, seconds in (("qwen25-7b-batch", 600), ("qwen25-7b-batch-multi", 3600)):
+        assert f"option.predict_timeout={seconds}" in examples.serving_properties(f"lmi-{name}"), name
+
+
+def test_batch_state_machine_may_tag_and_read_tags_of_its_jobs(examples: Synth) -> None:
+    """Step Functions' .sync tags each transform job and reads its tags (aws-cdk #26012)."""
+    template = _batch(examples)
+    statements = [
+        statement
+        for policy in of_type(template, "AWS::IAM::ManagedPolicy")
+        if "batch runs" in policy.get("Description", "")
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    (jobs,) = [s for s in statements if "sagemaker:CreateTransformJob" in s["Action"]]
+    assert {"sagemaker:AddTags", "sagemaker:ListTags", "sagemaker:DescribeTransformJob"} <= set(jobs["Action"])
+    assert ":transform-job/" in json.dumps(jobs["Resource"])
 
 
 def test_batch_logging_tracing_and_no_model_endpoint(examples: Synth) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.helpers import DELETE, errors_for
+from tests.unit.helpers import DELETE, errors_for, issues_for
 
 # id, compliant patch, non-compliant patch, expected "field: message" fragment
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
@@ -330,3 +330,13 @@ def test_neuron_compile_needs_an_image_whose_job_writes_optimized_model(tmp_path
         e.startswith("aot.job_tag: 0.27.0-neuronx-sdk2.18.2 cannot run SageMaker's optimization job") for e in errors
     ), errors
     assert any("allowed: a neuronx image 0.28 to 0.30" in e for e in errors), errors
+
+
+def test_batch_predict_timeout_below_the_invocation_timeout_warns(tmp_path: Path) -> None:
+    batch = (Path(__file__).parents[2] / "examples" / "qwen25-7b-batch.yaml").read_text()
+    assert issues_for(tmp_path, {}, base=batch) == []
+    (issue,) = issues_for(tmp_path, {"serving": {"option.predict_timeout": 300}}, base=batch)
+    assert (issue.severity, issue.field) == ("warning", "serving.option.predict_timeout")
+    assert "300 s ends a request in LMI before SageMaker's batch.invocation_timeout (600 s)" in issue.message
+    longer = {"serving": {"option.predict_timeout": 900}, "batch": {"invocation_timeout": 900}}
+    assert issues_for(tmp_path, longer, base=batch) == []

@@ -22,6 +22,7 @@ from lmi_core.config.blocks import NAME_PATTERN, Timeout
 from lmi_core.costs import Cost, PriceTable
 from lmi_core.facts import images
 from lmi_core.facts.instances import FP8_FAMILIES, W8A16_FAMILIES, instance_spec
+from lmi_core.facts.optimization import version
 from lmi_core.issues import Finding, did_you_mean, error, warning
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.kinds.kind import Kind, Placement
@@ -171,13 +172,17 @@ def adapters_need_vllm(config: ComponentConfig, context: CheckContext) -> Iterat
         return
     rolling = str(config.serving.get("option.rolling_batch", "")).lower()
     async_mode = str(config.serving.get("option.async_mode", "")).lower() == "true"
+    # From LMI V17 (0.35) an unset or `auto` rolling_batch runs vLLM's async engine (LmiConfigRecommender;
+    # docs/research/lmi-release-facts.md); before, `auto` could pick another engine.
+    tag = config.container.tag
+    async_by_default = tag is not None and (version(tag) or (0, 0)) >= (0, 35) and rolling in ("", "auto")
     if config.container.image not in (None, "lmi"):
         yield error("adapters", f"LoRA adapters need the lmi (vLLM) image, not {config.container.image}")
-    elif rolling != "vllm" and not async_mode:
+    elif rolling != "vllm" and not async_mode and not async_by_default:
         yield error(
             "adapters",
             f"LoRA adapters need LMI's vLLM handler; option.rolling_batch is {rolling or 'unset'} "
-            "(allowed: option.rolling_batch: vllm, or option.async_mode: true)",
+            "(allowed: option.rolling_batch: vllm, or option.async_mode: true; on LMI 0.35+ also unset)",
         )
     if str(config.serving.get("option.enable_lora", "true")).lower() == "false":
         yield error(

@@ -66,7 +66,12 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     ("adapters-need-vllm", COMPONENT, {"adapters": [ADAPTER]},
      {"adapters": [ADAPTER], "serving": {"option.rolling_batch": "disable"}},
      "adapters: LoRA adapters need LMI's vLLM handler; option.rolling_batch is disable (allowed: option.rolling_batch: "
-     "vllm, or option.async_mode: true)"),
+     "vllm, or option.async_mode: true; on LMI 0.35+ also unset)"),
+    # V17+ (0.35): unset runs vLLM's async engine; on 0.33 `auto` was the rolling-batch recommender's pick.
+    ("adapters-unset-on-async-default", COMPONENT,
+     {"adapters": [ADAPTER], "serving": {"option.rolling_batch": DELETE}},
+     {"adapters": [ADAPTER], "serving": {"option.rolling_batch": DELETE}, "container": {"tag": "0.33.0-lmi15.0.0-cu128"}},
+     "adapters: LoRA adapters need LMI's vLLM handler; option.rolling_batch is unset"),
     ("adapters-need-lmi-image", COMPONENT, {"adapters": [ADAPTER]},
      {"adapters": [ADAPTER], "container": {"tag": "0.33.0-tensorrtllm0.21.0-cu128", "image": "tensorrtllm"},
       "serving": {"option.rolling_batch": "trtllm"}},

@@ -56,14 +56,20 @@ class FakeEngine:
         return [types.SimpleNamespace(outputs=[types.SimpleNamespace(text=f"answer to {p}")]) for p in prompts]
 
 
-@pytest.fixture
-def handler(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, FakeEngine]:
+def load_handler(monkeypatch: pytest.MonkeyPatch, vllm: types.SimpleNamespace) -> Any:
+    """The example's model.py, imported with stand-ins for djl_python and `vllm`."""
     monkeypatch.setitem(sys.modules, "djl_python", types.SimpleNamespace(Input=FakeInput, Output=FakeOutput))
-    monkeypatch.setitem(sys.modules, "vllm", types.SimpleNamespace(SamplingParams=lambda **kw: kw))
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
     spec = importlib.util.spec_from_file_location("jsonlines_batch_handler", HANDLER)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def handler(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, FakeEngine]:
+    module = load_handler(monkeypatch, types.SimpleNamespace(SamplingParams=lambda **kw: kw))
     engine = FakeEngine()
     monkeypatch.setattr(module, "load_engine", lambda properties: engine)
     return module, engine
@@ -103,3 +109,14 @@ def test_a_bad_line_names_its_number(handler: tuple[Any, FakeEngine], body: str,
     module, _ = handler
     with pytest.raises(ValueError, match=message.replace("{", r"\{").replace("[", r"\[")):
         module.handle(FakeInput(body))
+
+
+@pytest.mark.parametrize(
+    ("lmi", "vllm"), [("bf16", "bfloat16"), ("fp16", "float16"), ("fp32", "float32"), ("auto", "auto")]
+)
+def test_the_engine_gets_vllm_dtype_names(monkeypatch: pytest.MonkeyPatch, lmi: str, vllm: str) -> None:
+    """vLLM's LLM(dtype=...) rejects LMI's names (bf16): the handler maps them as LMI's own handlers do."""
+    created: list[dict[str, Any]] = []
+    module = load_handler(monkeypatch, types.SimpleNamespace(LLM=lambda **options: created.append(options)))
+    module.load_engine({"model_id": "/opt/ml/model", "dtype": lmi, "max_model_len": "8192"})
+    assert created == [{"model": "/opt/ml/model", "tensor_parallel_size": 1, "dtype": vllm, "max_model_len": 8192}]

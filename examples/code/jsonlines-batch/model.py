@@ -24,6 +24,9 @@ SAMPLING_KEYS = {
     "stop": "stop",
     "seed": "seed",
 }
+# LMI's dtype names -> vLLM's (vLLM rejects "bf16"; LMI maps it only for its own handlers: djl-serving
+# 0.36.0-lmi27-dlc properties_manager/vllm_rb_properties.py).
+VLLM_DTYPES = {"fp16": "float16", "bf16": "bfloat16", "fp32": "float32"}
 _engine = None
 
 
@@ -34,7 +37,7 @@ def load_engine(properties):
     options = {
         "model": properties.get("model_id") or properties.get("model_dir"),
         "tensor_parallel_size": int(properties.get("tensor_parallel_degree", 1)),
-        "dtype": properties.get("dtype", "auto"),
+        "dtype": VLLM_DTYPES.get(properties.get("dtype", "auto"), properties.get("dtype", "auto")),
     }
     if "max_model_len" in properties:
         options["max_model_len"] = int(properties["max_model_len"])

@@ -2,6 +2,7 @@
 
 from lmi_core.checks import (
     aot,
+    engines,
     environment,
     image,
     instance,
@@ -25,7 +26,7 @@ from lmi_core.checks.registry import (
     run_project_checks,
 )
 
-TOPICS = (aot, environment, image, instance, memory, names, network, neuron, scaling, serving, stage, tags)
+TOPICS = (aot, engines, environment, image, instance, memory, names, network, neuron, scaling, serving, stage, tags)
 
 __all__ = [
     "CHECKS",

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from lmi_core.aot import resolve_engine
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig, ModelConfig, instance_of
-from lmi_core.facts import images
+from lmi_core.facts import images, lmi_options
 from lmi_core.issues import Finding, error
 
 
@@ -71,6 +71,22 @@ def engine_matches_image(config: ModelConfig, context: CheckContext) -> Iterator
         yield error("serving.option.rolling_batch", f"trtllm needs the tensorrtllm image, not {image}")
     if rolling == "vllm" and image == "tensorrtllm":
         yield error("serving.option.rolling_batch", "vllm needs the lmi image, not tensorrtllm")
+
+
+@check(on=ModelConfig, fields=("serving.option.rolling_batch", "container.image"))
+def rolling_batch_of_another_image(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """tnx (Transformers-NeuronX) exists only on the neuronx image: the GPU images fail at load or ignore it."""
+    rolling = str(config.serving.get("option.rolling_batch", "")).lower()
+    home = lmi_options.ROLLING_BATCH_IMAGE.get(rolling)
+    image = config.container.image
+    if home is None or image is None or image == home:
+        return
+    allowed = ", ".join(lmi_options.ROLLING_BATCH_BY_IMAGE[image])
+    yield error(
+        "serving.option.rolling_batch",
+        f"{rolling} (Transformers-NeuronX) needs the {home} image; the {image} image has no {rolling} handler "
+        f"(allowed: {allowed})",
+    )
 
 
 @check(on=ModelConfig, fields=("container.image",))

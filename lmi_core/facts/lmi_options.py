@@ -23,6 +23,7 @@ Detailed record of what was read: docs/research/lmi-sources.md.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 DJL_SERVING_COMMIT = "d21927c4a692335fba62a87cc430a5fc00c5f790"
 
@@ -505,10 +506,11 @@ ALLOWED_VALUES: dict[str, frozenset[str]] = {
     # (Rust, OnnxRuntime, PyTorch for text embedding); MpiEngineProvider.java ("MPI").
     "engine": frozenset({"Python", "MPI", "Rust", "OnnxRuntime", "PyTorch"}),
     # properties.py RollingBatchEnum (master): vllm, auto, disable, trtllm;
-    # tnx: v0.29.0..afece25 RollingBatchEnum, neuronx images only.
+    # tnx: v0.29.0..afece25 RollingBatchEnum, neuronx images only (ROLLING_BATCH_IMAGE below).
     "option.rolling_batch": frozenset({"auto", "vllm", "trtllm", "disable", "tnx"}),
     # vllm_rb_properties.py DTYPE_MAPPER; hf_properties.py get_torch_dtype_from_str (adds int8);
     # tnx_properties.py Dtype (fp32, fp16, bf16). No fp8 dtype in any of them (fp8 is a quantize value).
+    # The union of the three: VLLM_DTYPES / NEURON_DTYPES below hold what each engine takes.
     "option.dtype": frozenset({"auto", "fp32", "fp16", "bf16", "float32", "float16", "bfloat16", "int8"}),
     # properties.py StreamingEnum
     "option.enable_streaming": frozenset({"true", "false", "huggingface"}),
@@ -535,7 +537,8 @@ ALLOWED_VALUES: dict[str, frozenset[str]] = {
 
 # option.quantize is deliberately NOT in ALLOWED_VALUES: on master VllmRbProperties.quantize is a
 # free str handed to vLLM (any vLLM quantization method), and sm_neo_quantize.py itself writes
-# "compressed-tensors". These are the values the sources name, for hints/warnings only:
+# "compressed-tensors". What each engine takes: VLLM_QUANTIZATION, NOT_VLLM_QUANTIZE, NEURON_QUANTIZE below.
+# These are the values the sources name, for hints only:
 QUANTIZE_VALUES: frozenset[str] = frozenset(
     {
         # v0.29.0 vllm_rb_properties.py VllmQuantizeMethods / hf_properties.py HFQuantizeMethods
@@ -562,6 +565,152 @@ QUANTIZE_VALUES: frozenset[str] = frozenset(
 )
 # partition.py run_quantization: the AOT training job only accepts these.
 AOT_QUANTIZE_VALUES: frozenset[str] = frozenset({"awq", "fp8"})
+
+# ---------------------------------------------------------------------------------------------
+# Which engine reads serving.properties, per image flavour, and the values that engine takes.
+# Read from the -dlc release branches (heads: 0.36.0-lmi27-dlc 7e13b081, 0.33.0-dlc 8b3b685b,
+# 0.32.0-dlc 3d6ad832, 0.29.0-dlc 58eb48b6) and from the vLLM 0.23.0 wheel on PyPI.
+# ---------------------------------------------------------------------------------------------
+# The lmi image's vLLM handler: from V15 (0.33) option.rolling_batch=auto (the default) starts vLLM
+# (LmiConfigRecommender.java setRollingBatch, 0.36.0-lmi27-dlc L56-78: auto -> async_mode=true ->
+# PyModel.java L188-193 djl_python.lmi_vllm.vllm_async_service, which builds VllmRbProperties from every
+# key, vllm_async_service.py L89-90); rolling_batch=vllm does so on every release read here (V14 0.32 on:
+# huggingface.py get_rolling_batch_class_from_str L78-82 -> VLLMRollingBatch -> VllmRbProperties).
+# rolling_batch=disable without async_mode=true is the HuggingFace accelerate handler instead.
+VLLM_BY_DEFAULT_FROM = 15
+VLLM_CHECKED_FROM = 14  # vllm_rb_properties.py DTYPE_MAPPER and the EngineArgs filter are the same V14..V27
+VLLM_ENTRY_POINT = "djl_python.lmi_vllm.vllm_async_service"
+HF_ENTRY_POINT = "djl_python.huggingface"
+NEURON_ENTRY_POINT = "djl_python.transformers_neuronx"
+
+# vllm_rb_properties.py DTYPE_MAPPER + validate_dtype, compared as written (case-sensitive): 0.32.0-dlc
+# L23-31 / L108-114, 0.36.0-lmi27-dlc L22-30 / L136-142 ("Invalid dtype=... provided"). No int8: that is
+# hf_properties.py get_torch_dtype_from_str (L13-26), the HuggingFace accelerate handler only.
+VLLM_DTYPES: frozenset[str] = frozenset({"auto", "fp32", "fp16", "bf16", "float32", "float16", "bfloat16"})
+# tnx_properties.py Dtype, a pydantic str enum (0.29.0-dlc L32-35, field L90; same on 0.30..0.34-dlc), read by
+# djl_python.transformers_neuronx for every neuronx rolling batch (transformers_neuronx.py L97).
+NEURON_DTYPES: frozenset[str] = frozenset({"fp32", "fp16", "bf16"})
+# tnx_properties.py TnXQuantizeMethods (0.29.0-dlc L44-45, field L98; same on 0.30..0.34-dlc).
+NEURON_QUANTIZE: frozenset[str] = frozenset({"static_int8"})
+
+
+# option.quantize (alias option.quantization) goes to vLLM unmapped from V13 (0.31: VllmRbProperties.quantize
+# is a str; 0.36.0-lmi27-dlc vllm_rb_properties.py L62-63, L226), and vLLM rejects a name it does not know
+# (vllm/config/model.py _verify_quantization: "Unknown quantization method", lower-cased first).
+# V27 pins vllm-0.23.1.dev4+gcd87ce883 (lmi-container-requirements.txt L12, 0.23.0 plus 4 commits):
+# QuantizationMethods of the vLLM 0.23.0 wheel, vllm/model_executor/layers/quantization/__init__.py L12-45.
+@dataclass(frozen=True)
+class VllmQuantization:
+    vllm: str  # the vLLM version the release pins
+    methods: frozenset[str]  # QuantizationMethods
+    deprecated: frozenset[str]  # DEPRECATED_QUANTIZATION_METHODS: refused unless allow_deprecated_quantization
+
+
+_VLLM_0_23_QUANTIZATION = frozenset(
+    {
+        "awq", "fp8", "fbgemm_fp8", "fp_quant", "modelopt", "modelopt_fp4", "modelopt_mxfp8", "modelopt_mixed", "gguf",
+        "auto_gptq", "gptq", "gptq_marlin", "awq_marlin", "humming", "compressed-tensors", "bitsandbytes",
+        "experts_int8", "quark", "moe_wna16", "torchao", "inc", "mxfp4", "gpt_oss_mxfp4", "deepseek_v4_fp8", "online",
+        "fp8_per_tensor", "fp8_per_block", "int8_per_channel_weight_only", "mxfp8",
+    }
+)  # fmt: skip
+VLLM_QUANTIZATION: dict[int, VllmQuantization] = {
+    # deprecated: __init__.py L48-51; vllm/config/model.py L1083-1096 raises unless allow_deprecated_quantization.
+    27: VllmQuantization("0.23", _VLLM_0_23_QUANTIZATION, frozenset({"fbgemm_fp8", "fp_quant"})),
+}
+# Names that are not vLLM's on any release checked (V14..V27): LMI's names for other handlers, with what vLLM
+# takes instead.
+NOT_VLLM_QUANTIZE: dict[str, tuple[str, str]] = {
+    # hf_properties.py L59-71 (0.36.0-lmi27-dlc): the HuggingFace handler's names; it maps bitsandbytes8 ->
+    # bitsandbytes only in its own copy of the properties, never in VllmRbProperties.
+    "bitsandbytes8": ("is the HuggingFace accelerate handler's name", "bitsandbytes, vLLM's name"),
+    "bitsandbytes4": ("is the HuggingFace accelerate handler's name", "bitsandbytes, vLLM's name"),
+    # tnx_properties.py TnXQuantizeMethods; trt_llm_user_guide.md (TensorRT-LLM JIT)
+    "static_int8": ("is Transformers-NeuronX quantization (neuronx image)", "a vLLM method, e.g. fp8 or awq"),
+    "smoothquant": ("is TensorRT-LLM quantization (tensorrtllm image)", "a vLLM method, e.g. fp8 or awq"),
+}
+# The 0.33 tensorrtllm image (TensorRT-LLM 0.21, the last one published): no LMI code reads option.quantize.
+# trt_llm_partition.py parse_quant_config (0.33.0-dlc L190-219) builds the QuantConfig from option.quant_algo /
+# option.kv_cache_quant_algo; trt_properties.py and lmi_trtllm/ never read quantize. (The same branch's
+# trt_llm_user_guide.md L69/L108/L114 still documents option.quantize=awq|fp8|smoothquant: stale.)
+TRTLLM_QUANTIZE_IGNORED_FROM = 15
+
+# Keys of one engine that another image's handlers never read: pydantic drops them (extra='ignore') or
+# filters them (vLLM: only EngineArgs fields pass, vllm_rb_properties.py L263-268 on 0.36.0-lmi27-dlc,
+# L243-248 on 0.32.0-dlc). Keys that are also vLLM EngineArgs fields (vLLM 0.23.0 arg_utils.py EngineArgs:
+# tokenizer, tokenizer_revision, skip_tokenizer_init, pipeline_parallel_size, kv_cache_dtype, moe_backend;
+# guided_decoding_backend on older vLLM) are read by both and left out.
+_SHARED_WITH_VLLM = frozenset(
+    {
+        "option.tokenizer",
+        "option.tokenizer_revision",
+        "option.skip_tokenizer_init",
+        "option.pipeline_parallel_size",
+        "option.kv_cache_dtype",
+        "option.moe_backend",
+        "option.guided_decoding_backend",
+    }
+)
+TRTLLM_ONLY_KEYS: frozenset[str] = (_TRTLLM_RUNTIME_OPTIONS | _TRTLLM_BUILD_OPTIONS) - _SHARED_WITH_VLLM
+NEURON_ONLY_KEYS: frozenset[str] = _NEURON_OPTIONS
+# vLLM keys that the 0.33 tensorrtllm image ignores: not TensorRtLlmProperties fields nor the KvCacheConfig /
+# PyTorchConfig extras (trt_properties.py 0.33.0-dlc), nor read by trt_llm_partition.py. Only the plainly
+# vLLM ones: every property also goes through tensorrt_llm's build parser (parse_known_args, L73-80).
+VLLM_ONLY_KEYS: frozenset[str] = frozenset(
+    {
+        "option.gpu_memory_utilization",
+        "option.enforce_eager",
+        "option.max_model_len",
+        "option.enable_prefix_caching",
+        "option.max_rolling_batch_prefill_tokens",
+        "option.max_num_batched_tokens",
+        "option.cpu_offload_gb_per_gpu",
+        "option.cpu_offload_gb",
+        "option.disable_sliding_window",
+        "option.speculative_config",
+        "option.enable_auto_tool_choice",
+        "option.tool_call_parser",
+        "option.enable_reasoning",
+        "option.reasoning_parser",
+        "option.limit_mm_per_prompt",
+        "option.enable_expert_parallel",
+        "option.lmcache_config_file",
+    }
+)
+# Which keys each image's serving handlers ignore, and the engine they belong to (for the message and its hint).
+# An AOT job may still read some (optimization.JOB_OPTIONS; partition.py reads option.awq_block_size and
+# option.calib_size on the lmi image).
+IGNORED_ENGINE_KEYS: dict[str, tuple[tuple[frozenset[str], str, str], ...]] = {
+    "lmi": (
+        (TRTLLM_ONLY_KEYS, "TensorRT-LLM", "tensorrtllm"),
+        (NEURON_ONLY_KEYS, "Transformers-NeuronX", "neuronx"),
+    ),
+    "tensorrtllm": (
+        (VLLM_ONLY_KEYS, "vLLM", "lmi"),
+        (NEURON_ONLY_KEYS, "Transformers-NeuronX", "neuronx"),
+    ),
+    "neuronx": ((TRTLLM_ONLY_KEYS, "TensorRT-LLM", "tensorrtllm"),),
+}
+# The name this image reads for the same setting (vllm_rb_properties.py / trt_properties.py fields).
+COUNTERPART_KEYS: dict[tuple[str, str], str] = {
+    ("lmi", "option.max_seq_len"): "option.max_model_len",
+    ("lmi", "option.n_positions"): "option.max_model_len",
+    ("lmi", "option.max_batch_size"): "option.max_rolling_batch_size",
+    ("lmi", "option.enable_block_reuse"): "option.enable_prefix_caching",
+    ("tensorrtllm", "option.max_model_len"): "option.max_seq_len",
+    ("tensorrtllm", "option.enable_prefix_caching"): "option.enable_block_reuse",
+}
+# properties.py RollingBatchEnum: 0.36.0-lmi27-dlc L20-24 has no tnx (a pydantic error at load); 0.33.0-dlc
+# L20-26 still lists it, but neither GPU image has a tnx handler (huggingface.py L78-82: "Invalid rolling batch
+# type"; the tensorrtllm image's trtllm_async_service never reads rolling_batch). tnx_properties.py
+# TNX_SUPPORTED_ROLLING_BATCH_TYPES (0.29.0-dlc L79-82) is the neuronx image's list.
+ROLLING_BATCH_IMAGE: dict[str, str] = {"tnx": "neuronx"}
+ROLLING_BATCH_BY_IMAGE: dict[str, tuple[str, ...]] = {
+    "lmi": ("auto", "vllm", "disable"),
+    "tensorrtllm": ("auto", "trtllm", "disable"),
+    "neuronx": ("auto", "vllm", "tnx", "disable"),
+    "cpu": ("auto", "disable"),
+}
 
 # ---------------------------------------------------------------------------------------------
 # Typed keys. Integers per Java intValue()/Integer.parseInt or pydantic int fields;

@@ -1,0 +1,170 @@
+"""What the image's engine does with serving values: the dtype and quantization names it takes, and the
+keys of another engine that it never reads (facts: lmi_options, "Which engine reads serving.properties")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lmi_core.checks.registry import CheckContext, check
+from lmi_core.checks.serving import value_problem
+from lmi_core.config import ModelConfig
+from lmi_core.facts import lmi_options, optimization
+from lmi_core.issues import Finding, error, warning
+from lmi_core.serving_properties import parse_int
+
+DTYPE = "option.dtype"
+QUANTIZE_KEYS = ("option.quantize", "option.quantization")  # VllmRbProperties: quantize, alias quantization
+
+
+def _text(config: ModelConfig, key: str) -> str:
+    value = config.serving.get(key)
+    return "" if value is None else str(value).lower()
+
+
+def _unreadable(value: object) -> bool:
+    """A value Java Properties would not read back as written: reported by serving_keys_known already."""
+    return isinstance(value, str) and value_problem(value) is not None
+
+
+def _release(config: ModelConfig) -> int | None:
+    return lmi_options.release_of(config.container.image_tag)
+
+
+def vllm_reads_values(config: ModelConfig, context: CheckContext) -> bool:
+    """LMI's vLLM handler builds VllmRbProperties from serving.properties (lmi image, LMI's own handler)."""
+    release = _release(config)
+    if config.container.image != "lmi" or context.custom_handler or release is None:
+        return False
+    if release < lmi_options.VLLM_CHECKED_FROM:
+        return False
+    entry = config.serving.get("option.entryPoint")
+    rolling = _text(config, "option.rolling_batch") or "auto"
+    if (parse_int(config.serving.get("batch_size", 1)) or 1) > 1:
+        rolling = "disable"  # LmiConfigRecommender: dynamic batching turns rolling batch off
+    async_mode = _text(config, "option.async_mode") == "true"
+    if entry == lmi_options.VLLM_ENTRY_POINT:
+        return True
+    if entry == lmi_options.HF_ENTRY_POINT:
+        return rolling == "vllm"
+    if entry is not None:
+        return False
+    default = release >= lmi_options.VLLM_BY_DEFAULT_FROM and (rolling == "auto" or async_mode)
+    return rolling == "vllm" or default
+
+
+def neuronx_reads_values(config: ModelConfig, context: CheckContext) -> bool:
+    """djl_python.transformers_neuronx builds TransformerNeuronXProperties from serving.properties."""
+    entry = config.serving.get("option.entryPoint")
+    return (
+        config.container.image == "neuronx"
+        and not context.custom_handler
+        and entry in (None, lmi_options.NEURON_ENTRY_POINT)
+    )
+
+
+@check(on=ModelConfig, fields=("serving.option.dtype", "container.image", "container.tag"))
+def dtype_fits_engine(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """vLLM and Transformers-NeuronX take fewer dtype names than the union the serving keys allow, case-sensitively."""
+    value = config.serving.get(DTYPE)
+    if value is None or _unreadable(value):
+        return
+    text = str(value)
+    field = f"serving.{DTYPE}"
+    if vllm_reads_values(config, context) and text not in lmi_options.VLLM_DTYPES:
+        allowed = ", ".join(sorted(lmi_options.VLLM_DTYPES))
+        if text.lower() in lmi_options.VLLM_DTYPES:
+            why = "dtype names are case-sensitive there"
+        elif text.lower() == "int8":
+            why = "int8 is the HuggingFace accelerate handler's; 8-bit weights are option.quantize"
+        else:
+            why = "it is not one of its names"
+        yield error(field, f"'{text}': LMI's vLLM handler fails to load the model ({why}) (allowed: {allowed})")
+    elif neuronx_reads_values(config, context) and text not in lmi_options.NEURON_DTYPES:
+        allowed = ", ".join(sorted(lmi_options.NEURON_DTYPES))
+        yield error(field, f"'{text}': Transformers-NeuronX fails to load the model (allowed: {allowed})")
+
+
+def _vllm_quantize_findings(
+    field: str, value: str, release: int, tag: str | None, allow_deprecated: bool
+) -> Iterator[Finding]:
+    lowered = value.lower()  # vLLM lower-cases the name
+    pinned = lmi_options.VLLM_QUANTIZATION.get(release)
+    newest = max(lmi_options.VLLM_QUANTIZATION)
+    known = pinned or lmi_options.VLLM_QUANTIZATION[newest]
+    allowed = ", ".join(sorted(known.methods - known.deprecated))
+    if lowered in lmi_options.NOT_VLLM_QUANTIZE:
+        why, instead = lmi_options.NOT_VLLM_QUANTIZE[lowered]
+        yield error(
+            field,
+            f"'{value}' {why}: LMI hands it to vLLM unchanged, which fails to load the model (allowed: {instead})",
+        )
+    elif pinned is not None and lowered not in pinned.methods:
+        yield error(
+            field,
+            f"'{value}' is not a quantization method of vLLM {pinned.vllm} (LMI V{release}): the model fails to load "
+            f"(allowed: {allowed})",
+        )
+    elif pinned is not None and lowered in pinned.deprecated and not allow_deprecated:
+        yield error(
+            field,
+            f"'{value}' is deprecated in vLLM {pinned.vllm} (LMI V{release}), which refuses it unless "
+            f"option.allow_deprecated_quantization is true (allowed: {allowed})",
+        )
+    elif pinned is None and lowered not in known.methods:
+        yield warning(
+            field,
+            f"'{value}' is not a quantization method of vLLM {known.vllm} (LMI V{newest}), and the vLLM of {tag} "
+            f"(V{release}) is not checked here; vLLM fails to load the model on a name it does not know "
+            "(allowed: one of that vLLM's quantization methods)",
+        )
+
+
+@check(on=ModelConfig, fields=("serving.option.quantize", "serving.option.quantization", "container.image"))
+def quantize_fits_engine(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """vLLM takes only its own method names; Transformers-NeuronX only static_int8; TensorRT-LLM on the 0.33 image
+    reads option.quant_algo, not option.quantize."""
+    release = _release(config)
+    for key in QUANTIZE_KEYS:
+        value = config.serving.get(key)
+        if value is None or _unreadable(value):
+            continue
+        text, field = str(value), f"serving.{key}"
+        if release is not None and vllm_reads_values(config, context):  # quantize or its alias quantization
+            allow_deprecated = _text(config, "option.allow_deprecated_quantization") == "true"
+            yield from _vllm_quantize_findings(field, text, release, config.container.image_tag, allow_deprecated)
+        elif (
+            key == "option.quantize"
+            and neuronx_reads_values(config, context)
+            and text not in lmi_options.NEURON_QUANTIZE
+        ):
+            allowed = ", ".join(sorted(lmi_options.NEURON_QUANTIZE))
+            yield error(field, f"'{text}': Transformers-NeuronX fails to load the model (allowed: {allowed})")
+        elif (
+            config.container.image == "tensorrtllm"
+            and release is not None
+            and release >= lmi_options.TRTLLM_QUANTIZE_IGNORED_FROM
+        ):
+            yield warning(
+                field,
+                f"is not read on {config.container.image_tag}: LMI's TensorRT-LLM build takes the method from "
+                "option.quant_algo (allowed: option.quant_algo, e.g. W4A16_AWQ or FP8)",
+            )
+
+
+@check(on=ModelConfig, fields=("serving", "container.image", "aot.mode"))
+def other_engine_keys_ignored(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """A key of another engine is read by no handler of this image (nor by the model's AOT job): it has no effect."""
+    image = config.container.image
+    if image is None or context.custom_handler:
+        return
+    steps = config.aot.steps if config.aot is not None else ()
+    read_by_job = {key for step in steps for key in optimization.JOB_OPTIONS.get(step, ())}
+    for key in config.serving:
+        for keys, engine, home in lmi_options.IGNORED_ENGINE_KEYS.get(image, ()):
+            if key in keys and key not in read_by_job:
+                counterpart = lmi_options.COUNTERPART_KEYS.get((image, key))
+                allowed = f"{counterpart}, this image's name" if counterpart else f"delete it, or use the {home} image"
+                yield warning(
+                    f"serving.{key}",
+                    f"is a {engine} option: no handler of the {image} image reads it (allowed: {allowed})",
+                )

@@ -164,3 +164,17 @@ def test_a_key_the_aot_job_reads_does_not_warn(tmp_path: Path) -> None:
         "warning serving.option.awq_block_size: is a TensorRT-LLM option: no handler of the lmi image reads it "
         "(allowed: delete it, or use the tensorrtllm image)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("model_py", "judged"),
+    [("def handle(inputs):\n    return None\n", False), ("def helper():\n    return None\n", True)],
+    ids=["own-handle", "no-handle"],
+)
+def test_a_code_bundle_with_its_own_handler_is_not_judged(tmp_path: Path, model_py: str, judged: bool) -> None:
+    """A model.py with handle() replaces LMI's handler, whatever it reads; without one LMI's handler still runs."""
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "model.py").write_text(model_py)
+    serving = {"option.dtype": "int8", "option.max_input_len": 4096}
+    expected = ["error serving.option.dtype", "warning serving.option.max_input_len"] if judged else []
+    assert [m.split(":")[0] for m in found(tmp_path, "lmi", V27, serving, code="code")] == expected

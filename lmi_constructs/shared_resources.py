@@ -100,7 +100,7 @@ class SharedServingResources(Construct):
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 actions=["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.{Aws.URL_SUFFIX}")],  # .amazonaws.com.cn in China
                 resources=["*"],
                 conditions={
                     "ArnLike": {

@@ -55,3 +55,32 @@ def test_bucket_arns_are_in_the_regions_partition(assembly: Any, region: str) ->
     assert s3_arns, "the model reads its weights from S3"
     assert text.count(":s3:::") == len(s3_arns)  # every S3 ARN is a literal, none a join around a Ref
     assert {arn.split(":")[1] for arn in s3_arns} == {REGIONS[region].partition}
+
+
+def resolved(value: Any, region: str) -> Any:
+    """A template value with the pseudo parameters of `region` filled in and Fn::Join applied."""
+    pseudo = {
+        "AWS::Region": region,
+        "AWS::URLSuffix": REGIONS[region].dns_suffix,
+        "AWS::Partition": REGIONS[region].partition,
+    }
+    if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in pseudo:
+        return pseudo[value["Ref"]]
+    if isinstance(value, dict) and set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        return separator.join(str(resolved(part, region)) for part in parts)
+    return value
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "cn-north-1", "cn-northwest-1", "us-gov-west-1", "us-iso-east-1"])
+def test_the_key_lets_cloudwatch_logs_of_the_regions_partition_use_it(assembly: Any, region: str) -> None:
+    """The Logs service principal is regional and carries the partition's DNS suffix (.amazonaws.com.cn in
+    China): with a literal amazonaws.com, no encrypted log group could be created there."""
+    template = assembly.get_stack_by_name(f"shared-{region}").template
+    (key,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    services = [
+        resolved(statement["Principal"]["Service"], region)
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]
+        if "Service" in statement.get("Principal", {})
+    ]
+    assert f"logs.{region}.{REGIONS[region].dns_suffix}" in services

@@ -185,7 +185,6 @@ class AotPreparation(Construct):
                 memory_size=256,
                 log_group=self.log_group,
                 description=f"{what} the AOT job of {name}",
-                reserved_concurrent_executions=2,
             )
             function.node.add_dependency(handler_policy)
             functions[entry] = function
@@ -272,6 +271,13 @@ def _acknowledge_lambda(function: lambda_.Function) -> None:
         )
         acknowledge(
             function,
+            f"{pack}-LambdaConcurrency",
+            "Reserved concurrency fails the deploy in accounts whose Lambda quota leaves no room to reserve "
+            "(Lambda keeps 100 unreserved; new accounts have a quota of 10 or 50). The Provider framework calls "
+            "these handlers only while CloudFormation deploys this resource, and they tolerate racing calls.",
+        )
+        acknowledge(
+            function,
             f"{pack}-LambdaDLQ",
             "A CloudFormation custom-resource handler is invoked synchronously by the CDK Provider framework, "
             "which reports failures to CloudFormation; there is no asynchronous event to dead-letter.",
@@ -299,8 +305,6 @@ def _acknowledge_provider(provider: cr.Provider, handlers: tuple[lambda_.Functio
     for child in provider.node.find_all():
         if isinstance(child, lambda_.Function):
             _acknowledge_lambda(child)
-            for pack in ("HIPAA.Security", "NIST.800.53.R5"):
-                acknowledge(child, f"{pack}-LambdaConcurrency", generated)
         if (
             isinstance(child, iam.Role)
             and child.node.scope is not None

@@ -249,3 +249,11 @@ def test_a_secret_given_by_arn_is_read_as_it_is_or_with_its_suffix() -> None:
     token = HubTokenSecret(partial)
     assert token.region == "eu-west-1"  # the secret's own region, not the stack's
     assert token.arns == [partial, f"{partial}-??????"]
+
+
+def test_no_function_reserves_concurrency(examples: Synth) -> None:
+    """Reserving any fails the deploy in a new account (Lambda keeps 100 unreserved; new quotas are 10 or 50)."""
+    for name, template in examples.templates.items():
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Lambda::Function":
+                assert "ReservedConcurrentExecutions" not in resource["Properties"], name

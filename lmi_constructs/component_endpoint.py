@@ -36,7 +36,7 @@ class ComponentEndpointProps:
     routing_strategy: str = "LEAST_OUTSTANDING_REQUESTS"
     capture: CaptureProps | None = None
     inference_ami_version: str | None = None
-    local_nvme: bool = True  # NVMe instance storage: SageMaker rejects KmsKeyId there
+    local_nvme: bool = True  # NVMe instance storage: a KmsKeyId would encrypt nothing there
 
 
 INVOKE_ACTIONS = ("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream")

@@ -25,7 +25,7 @@ class InstanceProps:
     model_data_download_timeout: int
     volume_size_gb: int | None = None
     inference_ami_version: str | None = None
-    local_nvme: bool = True  # NVMe instance storage: SageMaker rejects VolumeSizeInGB and KmsKeyId there
+    local_nvme: bool = True  # NVMe instance storage: SageMaker rejects VolumeSizeInGB; KmsKeyId encrypts nothing
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,16 @@ def production_variant(
 def storage_encryption(
     config: sagemaker.CfnEndpointConfig, instance_type: str, local_nvme: bool, key: kms.IKey
 ) -> None:
-    """KMS for the ML storage volume, except on instances with local NVMe: SageMaker rejects
-    KmsKeyId there, and their instance store is hardware-encrypted (AES-256) by Nitro."""
+    """KMS for the ML storage volume, except on instances with local NVMe: there KmsKeyId does not
+    encrypt the instance store (CreateEndpointConfig docs; older API versions rejected it), which Nitro
+    encrypts in hardware (AES-256)."""
     if not local_nvme:
         config.kms_key_id = key_arn(key)
         return
     reason = (
-        f"{instance_type} has local NVMe instance storage, encrypted at rest by Nitro hardware; SageMaker rejects "
-        "an EndpointConfig KmsKeyId for such instances."
+        f"{instance_type} has local NVMe instance storage, encrypted at rest by Nitro hardware; an EndpointConfig "
+        "KmsKeyId does not encrypt instance storage (CreateEndpointConfig API reference), so there is no volume for a "
+        "customer-managed key."
     )
     acknowledge_all(
         config,

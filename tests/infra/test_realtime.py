@@ -72,7 +72,7 @@ def test_model_endpoint_config_and_endpoint(examples: Synth) -> None:
 def test_endpoint_config_has_no_physical_name_and_no_nvme_settings(llama: dict[str, Any]) -> None:
     (config,) = resources(llama, "AWS::SageMaker::EndpointConfig")
     assert "EndpointConfigName" not in config["Properties"]
-    assert "KmsKeyId" not in config["Properties"]  # g5 has NVMe: SageMaker rejects KmsKeyId
+    assert "KmsKeyId" not in config["Properties"]  # g5 has NVMe: a KmsKeyId would encrypt nothing
     variant = config["Properties"]["ProductionVariants"][0]
     assert "VolumeSizeInGB" not in variant
     assert variant["InferenceAmiVersion"] == "al2023-ami-sagemaker-inference-gpu-4-1"  # cu130 image: new driver

@@ -10,6 +10,7 @@ from lmi_core.checks import (
     names,
     network,
     neuron,
+    s3_prefixes,
     scaling,
     serving,
     stage,
@@ -26,7 +27,22 @@ from lmi_core.checks.registry import (
     run_project_checks,
 )
 
-TOPICS = (aot, engines, environment, image, instance, memory, names, network, neuron, scaling, serving, stage, tags)
+TOPICS = (
+    aot,
+    engines,
+    environment,
+    image,
+    instance,
+    memory,
+    names,
+    network,
+    neuron,
+    s3_prefixes,
+    scaling,
+    serving,
+    stage,
+    tags,
+)
 
 __all__ = [
     "CHECKS",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal
 
 from lmi_core import naming
 
@@ -126,3 +127,24 @@ def prefix(uri: str) -> tuple[str, str]:
     if not key.endswith("/"):
         raise ValueError(f"must be an S3 prefix ending in '/' (allowed: {uri}/)")
     return bucket, key
+
+
+Overlap = Literal["equal", "inside", "containing"]
+
+
+def overlap(uri: str, other: str) -> Overlap | None:
+    """How `uri` lies against `other` (two URIs the config validated): the same location, inside it, or
+    containing it; None when apart. A key ending in '/' is a prefix, any other one object. Prefixes
+    compare whole segments: s3://b/x/ holds s3://b/x/y/ but not s3://b/xy/ (the config requires the
+    trailing '/' of every prefix, so `s3://b/x` never stands for one)."""
+    bucket, key = parse(uri)
+    other_bucket, other_key = parse(other)
+    if bucket != other_bucket:
+        return None
+    if key == other_key:
+        return "equal"
+    if other_key.endswith("/") and key.startswith(other_key):
+        return "inside"
+    if key.endswith("/") and other_key.startswith(key):
+        return "containing"
+    return None

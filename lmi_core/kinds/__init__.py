@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
-from lmi_core.kinds.kind import Invocation, Kind, Placement
+from lmi_core.kinds.kind import Invocation, Kind, Placement, S3Use
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -86,4 +86,14 @@ def kinds_with_field(name: str) -> list[str]:
     ]
 
 
-__all__ = ["KINDS", "Invocation", "Kind", "Placement", "any_config", "kind_of", "kinds_with_field", "validate_config"]
+__all__ = [
+    "KINDS",
+    "Invocation",
+    "Kind",
+    "Placement",
+    "S3Use",
+    "any_config",
+    "kind_of",
+    "kinds_with_field",
+    "validate_config",
+]

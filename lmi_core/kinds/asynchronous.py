@@ -11,7 +11,15 @@ from lmi_core.checks import CheckContext, check
 from lmi_core.config import InstanceConfig, S3Prefix, Strict
 from lmi_core.costs import Cost, PriceTable
 from lmi_core.issues import Finding, error
-from lmi_core.kinds.kind import Kind, capacity, endpoint_capture, endpoint_cost, instance_placement
+from lmi_core.kinds.kind import (
+    Kind,
+    S3Use,
+    capacity,
+    endpoint_capture,
+    endpoint_cost,
+    instance_placement,
+    model_s3_uses,
+)
 
 
 class Async(Strict):
@@ -56,6 +64,12 @@ def async_autoscaling(config: AsyncConfig, context: CheckContext) -> Iterator[Fi
         yield error("autoscaling.target_backlog_per_instance", "is required for kind async")
 
 
+def s3_uses(config: AsyncConfig) -> tuple[S3Use, ...]:
+    """Its own result prefixes when given (else the shared payload bucket, the project's own)."""
+    results = (("async.output", config.async_.output), ("async.failure", config.async_.failure))
+    return (*model_s3_uses(config), *(S3Use(field, uri, "output") for field, uri in results if uri is not None))
+
+
 def cost(config: AsyncConfig, prices: PriceTable) -> Cost:
     result = endpoint_cost(config, prices)
     low, _ = capacity(config)
@@ -73,4 +87,5 @@ KIND = Kind(
     capture=endpoint_capture,
     rollout="SageMaker replaces the instances",
     block="async",
+    s3_uses=s3_uses,
 )

@@ -12,7 +12,7 @@ from lmi_core.config import InstanceConfig, S3Prefix, Strict
 from lmi_core.costs import Cost, PriceTable, instance_cost
 from lmi_core.facts.instances import NOT_FOR_BATCH_TRANSFORM
 from lmi_core.issues import Finding, error, warning
-from lmi_core.kinds.kind import Kind, instance_placement
+from lmi_core.kinds.kind import Kind, S3Use, instance_placement, model_s3_uses
 
 MAX_PAYLOAD_PRODUCT = 100  # SageMaker: MaxConcurrentTransforms x MaxPayloadInMB
 # ModelClientConfig defaults (botocore: InvocationsTimeoutInSeconds 600, InvocationsMaxRetries 3). A
@@ -147,6 +147,14 @@ def transform_instance(config: BatchConfig, context: CheckContext) -> Iterator[F
         )
 
 
+def s3_uses(config: BatchConfig) -> tuple[S3Use, ...]:
+    return (
+        *model_s3_uses(config),
+        S3Use("batch.input", config.batch.input, "input"),
+        S3Use("batch.output", config.batch.output, "output"),
+    )
+
+
 def cost(config: BatchConfig, prices: PriceTable) -> Cost:
     running = instance_cost(config.instance.type, 0, config.instance.count, prices)
     return Cost(running.hour_min, running.hour_max, running.note or "per hour while a transform job runs; 0 when idle")
@@ -164,4 +172,5 @@ KIND = Kind(
     block_updates_in_place=True,
     smoke_tested=False,  # a smoke test must not start a transform over a whole input prefix
     billed_monthly=False,
+    s3_uses=s3_uses,
 )

@@ -25,7 +25,7 @@ from lmi_core.facts.instances import FP8_FAMILIES, W8A16_FAMILIES, instance_spec
 from lmi_core.facts.optimization import version
 from lmi_core.issues import Finding, did_you_mean, error, warning
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
-from lmi_core.kinds.kind import Kind, Placement
+from lmi_core.kinds.kind import Kind, Placement, S3Use, model_s3_uses
 from lmi_core.packing import CopyDemand, Packing, pack
 from lmi_core.serving_properties import TP_KEY, ServingValue, parse_int, tensor_parallel_degree
 
@@ -389,6 +389,11 @@ def placement(config: ComponentConfig) -> Placement:
     )
 
 
+def s3_uses(config: ComponentConfig) -> tuple[S3Use, ...]:
+    adapters = (S3Use(f"adapters.{i}.artifact", a.artifact, "weights") for i, a in enumerate(config.adapters))
+    return (*model_s3_uses(config), *adapters)
+
+
 def cost(config: ComponentConfig, prices: PriceTable) -> Cost:
     return Cost(0.0, 0.0, f"runs on the instances of {config.endpoint} (priced there)")
 
@@ -410,4 +415,5 @@ KIND = Kind(
     },
     depends_on=lambda config: (config.endpoint,),
     invocable_names=lambda config: tuple(adapter.name for adapter in config.adapters),
+    s3_uses=s3_uses,
 )

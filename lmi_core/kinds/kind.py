@@ -13,12 +13,29 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lmi_core.config import ConfigBase, InstanceConfig
+from lmi_core.config import ConfigBase, InstanceConfig, ModelConfig
 from lmi_core.costs import Cost, PriceTable, instance_cost
 
 # How invoke and loadtest talk to a deployed model of this kind ("component": InvokeEndpoint with an
 # InferenceComponentName; "none": nothing to invoke, e.g. an endpoint that only hosts components).
 Invocation = Literal["endpoint", "async", "batch", "component", "none"]
+
+
+@dataclass(frozen=True)
+class S3Use:
+    """A location in S3 the model's roles reach: `weights` are read (the model, an adapter), objects created
+    under an `input` start a job, and the role writes under an `output`."""
+
+    field: str  # the dotted YAML field that names it
+    uri: str
+    access: Literal["weights", "input", "output"]
+
+
+def model_s3_uses(config: object) -> tuple[S3Use, ...]:
+    """model.id when it is an S3 prefix: what every kind with a model reads."""
+    if isinstance(config, ModelConfig) and config.model.is_s3:
+        return (S3Use("model.id", config.model.id, "weights"),)
+    return ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +63,8 @@ class Kind:
     billed_monthly: bool = True  # counted in the monthly total (batch bills per running job)
     depends_on: Callable[[Any], tuple[str, ...]] = lambda config: ()  # models whose stacks deploy first
     invocable_names: Callable[[Any], tuple[str, ...]] = lambda config: ()  # more names invoke takes (adapters)
+    # every S3 URI of the config, and what the model does there (lmi_core/checks/s3_prefixes.py)
+    s3_uses: Callable[[Any], tuple[S3Use, ...]] = model_s3_uses
 
     @property
     def name(self) -> str:

@@ -14,6 +14,7 @@ shared buckets (data capture, async payloads, AOT artifacts) are not compared: n
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from lmi_core.checks.registry import ProjectFile, check
 from lmi_core.config import s3
@@ -24,21 +25,50 @@ ALLOWED = "(allowed: a prefix apart from every model's inputs and weights)"
 VERBS = {"equal": "is", "inside": "is inside", "containing": "contains"}
 
 
-def _uses(files: Sequence[ProjectFile]) -> list[tuple[ProjectFile, S3Use]]:
-    return [
-        (file, use) for file in files if file.config is not None for use in kind_of(file.config).s3_uses(file.config)
-    ]
+@dataclass(frozen=True)
+class _Located:
+    file: ProjectFile
+    use: S3Use
+    key: str
 
 
-def _triggers(uses: list[tuple[ProjectFile, S3Use]]) -> dict[str, set[str]]:
+@dataclass(frozen=True)
+class _Overlap:
+    writer: ProjectFile
+    output: S3Use
+    reader: ProjectFile
+    read: S3Use
+    relation: s3.Overlap
+
+
+def _overlaps(files: Sequence[ProjectFile]) -> list[_Overlap]:
+    """Every output against every read location of its bucket (each URI parsed once)."""
+    outputs: list[tuple[str, _Located]] = []
+    reads: dict[str, list[_Located]] = {}
+    for file in files:
+        if file.config is None:
+            continue
+        for use in kind_of(file.config).s3_uses(file.config):
+            bucket, key = s3.parse(use.uri)
+            if use.access == "output":
+                outputs.append((bucket, _Located(file, use, key)))
+            else:
+                reads.setdefault(bucket, []).append(_Located(file, use, key))
+    found = []
+    for bucket, output in outputs:
+        for read in reads.get(bucket, ()):
+            relation = s3.key_overlap(output.key, read.key)
+            if relation is not None:
+                found.append(_Overlap(output.file, output.use, read.file, read.use, relation))
+    return found
+
+
+def _triggers(overlaps: list[_Overlap]) -> dict[str, set[str]]:
     """File -> the files whose transform jobs its outputs start."""
     started: dict[str, set[str]] = {}
-    for writer, output in uses:
-        if output.access != "output":
-            continue
-        for reader, watched in uses:
-            if watched.access == "input" and s3.overlap(output.uri, watched.uri) is not None:
-                started.setdefault(writer.path, set()).add(reader.path)
+    for overlap in overlaps:
+        if overlap.read.access == "input":
+            started.setdefault(overlap.writer.path, set()).add(overlap.reader.path)
     return started
 
 
@@ -54,41 +84,37 @@ def _reaches(started: dict[str, set[str]], start: str, goal: str) -> bool:
     return False
 
 
-def _why(
-    writer: ProjectFile, reader: ProjectFile, read: S3Use, relation: s3.Overlap, started: dict[str, set[str]]
-) -> str:
-    if read.access == "weights":
+def _why(overlap: _Overlap, started: dict[str, set[str]]) -> str:
+    if overlap.read.access == "weights":
         return "its role could overwrite those weights"
-    own = reader.path == writer.path
+    own = overlap.reader.path == overlap.writer.path
     job = "another of its own transform jobs" if own else "a transform job of that model"
-    # results land directly under an output; a containing one only can write into the input
-    why = f"each result starts {job}" if relation != "containing" else f"each object it writes there starts {job}"
-    if not own and _reaches(started, reader.path, writer.path):
+    # results land directly under an output; one containing the input can write into it
+    if overlap.relation == "containing":
+        why = f"each object it writes there starts {job}"
+    else:
+        why = f"each result starts {job}"
+    if not own and _reaches(started, overlap.reader.path, overlap.writer.path):
         why += ", whose results start this model's jobs again: a loop"
     return why
 
 
 @check(fields=("batch.output", "async.output", "async.failure"), scope="project")
 def outputs_apart_from_inputs_and_weights(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
-    uses = _uses(files)
-    started = _triggers(uses)
-    for writer, output in uses:
-        if output.access != "output":
-            continue
-        for reader, read in uses:
-            if read.access == "output":
-                continue
-            relation = s3.overlap(output.uri, read.uri)
-            if relation is None:
-                continue
-            own = reader.path == writer.path
-            if own and read.access == "input" and relation != "containing":
-                continue  # an output in its own input: the kind's own check says so (batch_settings)
-            what = f"its own {read.field} {read.uri}" if own else f"{read.field} {read.uri} of model '{reader.name}'"
-            yield (
-                writer.path,
-                error(
-                    output.field,
-                    f"{output.uri} {VERBS[relation]} {what} ({_why(writer, reader, read, relation, started)}) {ALLOWED}",
-                ),
-            )
+    overlaps = _overlaps(files)
+    started = _triggers(overlaps)
+    for overlap in overlaps:
+        output, read = overlap.output, overlap.read
+        own = overlap.reader.path == overlap.writer.path
+        if own and read.access == "input" and overlap.relation != "containing":
+            continue  # an output in its own input: the kind's own check says so (batch_settings)
+        what = (
+            f"its own {read.field} {read.uri}" if own else f"{read.field} {read.uri} of model '{overlap.reader.name}'"
+        )
+        yield (
+            overlap.writer.path,
+            error(
+                output.field,
+                f"{output.uri} {VERBS[overlap.relation]} {what} ({_why(overlap, started)}) {ALLOWED}",
+            ),
+        )

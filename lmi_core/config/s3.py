@@ -134,17 +134,20 @@ Overlap = Literal["equal", "inside", "containing"]
 
 def overlap(uri: str, other: str) -> Overlap | None:
     """How `uri` lies against `other` (two URIs the config validated): the same location, inside it, or
-    containing it; None when apart. A key ending in '/' is a prefix, any other one object. Prefixes
-    compare whole segments: s3://b/x/ holds s3://b/x/y/ but not s3://b/xy/ (the config requires the
-    trailing '/' of every prefix, so `s3://b/x` never stands for one)."""
+    containing it; None when apart (another bucket, or keys apart: see key_overlap)."""
     bucket, key = parse(uri)
     other_bucket, other_key = parse(other)
-    if bucket != other_bucket:
-        return None
-    if key == other_key:
+    return key_overlap(key, other_key) if bucket == other_bucket else None
+
+
+def key_overlap(key: str, other: str) -> Overlap | None:
+    """Two keys of one bucket. A key ending in '/' is a prefix, any other one object. Prefixes compare
+    whole segments: x/ holds x/y/ but not xy/ (the config requires the trailing '/' of every prefix, so
+    `s3://b/x` never stands for one)."""
+    if key == other:
         return "equal"
-    if other_key.endswith("/") and key.startswith(other_key):
+    if other.endswith("/") and key.startswith(other):
         return "inside"
-    if key.endswith("/") and other_key.startswith(key):
+    if key.endswith("/") and other.startswith(key):
         return "containing"
     return None

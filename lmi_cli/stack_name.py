@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     if problems:
         print(problems[0], file=sys.stderr)
         return 1
-    if not naming.SAGEMAKER_NAME.match(args.model):
+    if not naming.SAGEMAKER_NAME.fullmatch(args.model):
         print(f"MODEL={args.model!r} is not a model name (allowed: letters, digits and inner hyphens)", file=sys.stderr)
         return 1
     print(naming.stack_name(args.model, settings.name_stage))

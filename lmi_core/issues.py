@@ -17,6 +17,7 @@ class Finding:
     field: str
     message: str
     severity: Severity = "error"
+    refuses_value: bool = False  # the value itself is refused: what later checks say of this field is noise
 
 
 def error(field: str, message: str) -> Finding:
@@ -36,7 +37,7 @@ class Issue:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        where = f"{one_line(self.file)}:{self.line}" if self.line else one_line(self.file)
         field = f" {one_line(self.field)}:" if self.field else ""
         prefix = " warning:" if self.severity == "warning" else ""
         return f"{where}:{prefix}{field} {one_line(self.message)}"

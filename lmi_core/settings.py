@@ -107,7 +107,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     cfn_validate = flag("cfn_validate")
     tree_metadata = flag("tree_metadata")
     account = _text(context, "account")
-    if account is not None and not re.fullmatch(r"\d{12}", account):
+    if account is not None and not re.fullmatch("[0-9]{12}", account):
         bad("account", f"'{account}' is not an AWS account id (allowed: 12 digits)")
     region = _text(context, "region")
     if region is not None and region not in REGIONS:
@@ -184,7 +184,7 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
             bad(where, "must be a mapping of account and region (allowed keys: account, region)")
             continue
         account, region = target.get("account"), target.get("region")
-        if account is not None and not re.fullmatch(r"\d{12}", str(account)):
+        if account is not None and not re.fullmatch("[0-9]{12}", str(account)):
             bad(f"{where}.account", f"'{account}' is not an AWS account id (allowed: 12 digits)")
             continue
         if region is not None and region not in REGIONS:

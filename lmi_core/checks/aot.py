@@ -118,6 +118,8 @@ def aot_target_fits(config: ModelConfig, context: CheckContext) -> Iterator[Find
     if plan is None:
         return
     target = plan.target_instance_type
+    if not target:  # no instance to prepare for (serverless): the kind's own check says aot: does not apply
+        return
     spec = instance_spec(target)
     if spec is None:
         suggestion = did_you_mean(target, INSTANCES)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from lmi_core import aot
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import ModelConfig
+from lmi_core.config.blocks import looks_like_token
 from lmi_core.facts import environment as facts
 from lmi_core.facts.gated_models import gated_reason
 from lmi_core.issues import Finding, error, warning
@@ -33,6 +34,12 @@ def env_keys_and_values(config: ModelConfig, context: CheckContext) -> Iterator[
             problem = f"'{key}' is a credential: env: is in the repo and the template (allowed: secrets: {{{key}: <secret name or ARN>}})"
         if problem is not None:
             yield error(f"env.{key}", problem)
+        elif looks_like_token(value):
+            yield error(
+                f"env.{key}",
+                f"looks like a credential (a token or access key): env: is in the repo and the template "
+                f"(allowed: secrets: {{{key}: <name or ARN of a Secrets Manager secret holding it>}})",
+            )
         elif len(value) > facts.MAX_VALUE_LENGTH:
             yield error(f"env.{key}", f"is {len(value)} characters (allowed: at most {facts.MAX_VALUE_LENGTH})")
 

@@ -34,7 +34,7 @@ def image_matches_tag(config: ModelConfig, context: CheckContext) -> Iterator[Fi
     container = config.container
     if container.image is None or container.tag is None or container.tag in {"latest", ""}:
         return
-    if not images.TAG_PATTERNS[container.image].match(container.tag):
+    if not images.TAG_PATTERNS[container.image].fullmatch(container.tag):
         yield error(
             "container.tag",
             f"'{container.tag}' is not a {container.image} image tag (allowed: like {images.TAG_EXAMPLES[container.image]})",

@@ -28,7 +28,7 @@ class Strict(BaseModel):
     """Unknown keys are errors; configs are immutable once loaded. Validators are built on first use
     (defer_build): a run builds only the kinds its files use."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, strict=True)
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -46,14 +46,14 @@ S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
 
 def _instance_type(value: str | None) -> str | None:
     """The shape of a SageMaker instance type; whether it is known is a check (with a suggestion)."""
-    if value is not None and not INSTANCE_TYPE_PATTERN.match(value):
+    if value is not None and not INSTANCE_TYPE_PATTERN.fullmatch(value):
         raise ValueError(f"{value!r} is not an instance type (allowed: ml.<family>.<size>, like ml.g5.2xlarge)")
     return value
 
 
 def _image_tag(value: str | None) -> str | None:
     """ECR's tag rule; an empty tag and `latest` are left to the pinning check, which says why."""
-    if value and value != "latest" and not images.IMAGE_TAG.match(value):
+    if value and value != "latest" and not images.IMAGE_TAG.fullmatch(value):
         raise ValueError(
             f"{value!r} is not an image tag (allowed: letters, digits, '.', '_' and '-', at most 128, "
             "like 0.33.0-lmi15.0.0-cu128)"
@@ -71,7 +71,7 @@ class ModelSource(Strict):
     @field_validator("task")
     @classmethod
     def _task_shape(cls, value: str | None) -> str | None:
-        if value is not None and not TASK_PATTERN.match(value):
+        if value is not None and not TASK_PATTERN.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a task name; it is written to serving.properties as option.task "
                 "(allowed: letters, digits, '-' and '_', like text-generation)"
@@ -89,7 +89,7 @@ class ModelSource(Strict):
                 )
             s3.prefix(value)
             return value
-        if not HF_ID_PATTERN.match(value):
+        if not HF_ID_PATTERN.fullmatch(value):
             raise ValueError("is neither an S3 prefix nor a Hugging Face id (allowed: s3://bucket/prefix/ or org/name)")
         return value
 
@@ -280,16 +280,31 @@ ServingProperties = dict[str, ServingValue]
 
 
 def _env_text(value: object) -> object:
-    """YAML scalars as the container sees them: true/false, numbers as written."""
+    """YAML scalars as the container sees them: true/false, integers as written. A float is refused: its text
+    is Python's, not the file's (1.10 -> 1.1, 1.0e+3 -> 1000.0)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value) if isinstance(value, int | float) else value
+    if isinstance(value, float):
+        raise ValueError(
+            f"YAML reads it as the number {value!r}, so the container would get {str(value)!r}, not the text as written: "
+            'quote it (allowed: a string, like "1.10", an integer or true/false)'
+        )
+    return str(value) if isinstance(value, int) else value
 
 
-EnvValue = Annotated[str, BeforeValidator(_env_text, json_schema_input_type=str | int | float | bool)]
-SECRET_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
+EnvValue = Annotated[str, BeforeValidator(_env_text, json_schema_input_type=str | int | bool)]
+SECRET_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}")
 SECRET_NAME_PATTERN = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
-TOKEN_LOOKALIKE = re.compile(r"(hf_|ghp_|AKIA|ASIA|sk-)[A-Za-z0-9_-]{16,}")
+TOKEN_LOOKALIKE = re.compile(
+    r"(?:hf_|ghp_|github_pat_|sk-)[A-Za-z0-9_-]{16,}|(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])", re.ASCII
+)
+# the same shapes inside a longer value (`Bearer hf_...`), as whole words: `task-...` holds no `sk-` token
+_TOKEN_IN_TEXT = re.compile(rf"(?<![A-Za-z0-9_-])(?:{TOKEN_LOOKALIKE.pattern})", re.ASCII)
+
+
+def looks_like_token(text: str) -> bool:
+    """A Hugging Face, GitHub, OpenAI-style or AWS access key anywhere in the text."""
+    return _TOKEN_IN_TEXT.search(text) is not None
 
 
 class SecretSource(Strict):

@@ -16,7 +16,7 @@ from lmi_core import naming
 
 MAX_URI_LENGTH = 1024  # SageMaker's S3Uri members: at most 1024 characters
 BUCKET_CHARACTERS = re.compile(r"^[a-z0-9.-]+$")
-IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+IP_ADDRESS = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,3}){3}$")
 # Reserved by S3 for access points, Object Lambda, multi-region access points, directory and table buckets.
 RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
@@ -30,7 +30,7 @@ SHARED_BUCKETS = {
     purpose: re.compile(
         "^"
         + re.escape(naming.shared_bucket_name(purpose, _ACCOUNT, _REGION))
-        .replace(_ACCOUNT, r"\d{12}")
+        .replace(_ACCOUNT, "[0-9]{12}")
         .replace(_REGION, r"[a-z0-9-]+")
         + "$"
     )
@@ -55,7 +55,7 @@ def bucket_problem(bucket: str) -> str | None:
         return "has no bucket name"
     if any(is_control(c) or c.isspace() for c in bucket):
         return f"bucket {bucket!r} contains whitespace or a control character"
-    if not BUCKET_CHARACTERS.match(bucket):
+    if not BUCKET_CHARACTERS.fullmatch(bucket):
         wrong = sorted({c for c in bucket if not re.match(r"[a-z0-9.-]", c)})
         return f"bucket '{bucket}' contains {', '.join(repr(c) for c in wrong)} (allowed: lowercase letters, digits, . and -)"
     if not 3 <= len(bucket) <= 63:
@@ -64,7 +64,7 @@ def bucket_problem(bucket: str) -> str | None:
         return f"bucket '{bucket}' must start and end with a letter or digit"
     if ".." in bucket:
         return f"bucket '{bucket}' has two adjacent dots"
-    if IP_ADDRESS.match(bucket):
+    if IP_ADDRESS.fullmatch(bucket):
         return f"bucket '{bucket}' looks like an IP address, which S3 does not allow as a bucket name"
     if bucket.startswith(RESERVED_BUCKET_PREFIXES) or bucket.endswith(RESERVED_BUCKET_SUFFIXES):
         return (
@@ -72,7 +72,7 @@ def bucket_problem(bucket: str) -> str | None:
             f"({', '.join(RESERVED_BUCKET_PREFIXES + RESERVED_BUCKET_SUFFIXES)})"
         )
     for purpose, pattern in SHARED_BUCKETS.items():
-        if pattern.match(bucket):
+        if pattern.fullmatch(bucket):
             return (
                 f"bucket '{bucket}' is this project's shared {purpose} bucket, which holds "
                 f"{SHARED_BUCKET_CONTENTS[purpose]} (allowed: a bucket of your own)"
@@ -91,14 +91,14 @@ def key_problem(key: str) -> str | None:
             return f"contains a control character ({character!r}) (allowed: {KEY_ALLOWED})"
         if character.isspace():
             return f"contains whitespace ({character!r}) (allowed: {KEY_ALLOWED})"
-    if not KEY_CHARACTERS.match(key):
+    if not KEY_CHARACTERS.fullmatch(key):
         wrong = sorted({c for c in key if c not in KEY_PUNCTUATION and not (c.isascii() and c.isalnum())})
         return f"contains {', '.join(repr(c) for c in wrong)} (allowed: {KEY_ALLOWED})"
     segments = key.split("/")[:-1] if key.endswith("/") or not key else key.split("/")
     if "" in segments:
-        return "has an empty path segment (//)"
+        return "has an empty path segment (//) (allowed: segments of at least one character, like models/llama/)"
     if "." in segments or ".." in segments:
-        return "has a '.' or '..' path segment"
+        return "has a '.' or '..' path segment (allowed: segments other than . and .., like models/llama/)"
     return None
 
 

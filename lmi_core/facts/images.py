@@ -92,10 +92,10 @@ def published(region: str, flavour: str) -> bool | None:
 
 # The image kind must match the tag's flavour: a tensorrtllm tag on `image: lmi` is a typo.
 TAG_PATTERNS: dict[str, re.Pattern[str]] = {
-    "lmi": re.compile(r"^\d+\.\d+\.\d+-lmi\d+\.\d+\.\d+-cu\d+$"),
-    "tensorrtllm": re.compile(r"^\d+\.\d+\.\d+-tensorrtllm\d+\.\d+\.\d+-cu\d+$"),
-    "neuronx": re.compile(r"^\d+\.\d+\.\d+-neuronx-sdk\d+\.\d+\.\d+$"),
-    "cpu": re.compile(r"^\d+\.\d+\.\d+-cpu-full$"),
+    "lmi": re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-lmi[0-9]+\.[0-9]+\.[0-9]+-cu[0-9]+$"),
+    "tensorrtllm": re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-tensorrtllm[0-9]+\.[0-9]+\.[0-9]+-cu[0-9]+$"),
+    "neuronx": re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-neuronx-sdk[0-9]+\.[0-9]+\.[0-9]+$"),
+    "cpu": re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+-cpu-full$"),
 }
 TAG_EXAMPLES: dict[str, str] = {
     "lmi": "0.33.0-lmi15.0.0-cu128",
@@ -129,7 +129,7 @@ CU130_AMI_VERSION = "al2023-ami-sagemaker-inference-gpu-4-1"
 
 def cuda_major_minor(tag: str) -> int | None:
     """`...-cu128` -> 128; None for tags without a CUDA suffix."""
-    match = re.search(r"-cu(\d+)$", tag)
+    match = re.search(r"-cu([0-9]+)\Z", tag)
     return int(match.group(1)) if match else None
 
 
@@ -147,7 +147,7 @@ def image_uri(region: str, tag: str) -> str:
 
 PARTITION_OF_DNS_SUFFIX: dict[str, str] = {registry.dns_suffix: registry.partition for registry in REGIONS.values()}
 ECR_IMAGE_URI = re.compile(
-    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z]{2}(-[a-z]+)+-\d+)\."
+    r"^(?P<account>[0-9]{12})\.dkr\.ecr\.(?P<region>[a-z]{2}(-[a-z]+)+-[0-9]+)\."
     rf"(?P<dns_suffix>{'|'.join(re.escape(s) for s in sorted(PARTITION_OF_DNS_SUFFIX, key=len, reverse=True))})/"
     r"(?P<repository>(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*)"
     r"(?::(?P<tag>[A-Za-z0-9_][A-Za-z0-9._-]{0,127})|@(?P<digest>sha256:[0-9a-f]{64}))?$"
@@ -177,7 +177,7 @@ def parse_image_uri(uri: str) -> EcrImage:
             raise ValueError(f"contains '{character}', a wildcard (allowed: {ECR_URI_ALLOWED})")
         if character.isspace() or not character.isprintable():
             raise ValueError(f"contains whitespace or a control character ({character!r}) (allowed: {ECR_URI_ALLOWED})")
-    match = ECR_IMAGE_URI.match(uri)
+    match = ECR_IMAGE_URI.fullmatch(uri)
     if match is None:
         raise ValueError(f"is not an ECR image URI (allowed: {ECR_URI_ALLOWED})")
     if len(match.group("repository")) > 256:

@@ -130,7 +130,7 @@ JOB_OPTIONS = {
     ),
 }  # fmt: skip
 
-_VERSION = re.compile(r"^(\d+)\.(\d+)\.")
+_VERSION = re.compile(r"^([0-9]+)\.([0-9]+)\.")
 
 
 def version(tag: str) -> tuple[int, int] | None:

@@ -46,7 +46,7 @@ def field_path(field: str) -> tuple[str | int, ...]:
     for block in ("serving", "tags"):  # their keys may hold dots
         if field.startswith(f"{block}."):
             return (block, field.removeprefix(f"{block}."))
-    return tuple(int(part) if part.isdigit() else part for part in field.split(".")) if field else ()
+    return tuple(int(part) if part.isascii() and part.isdigit() else part for part in field.split(".")) if field else ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,9 @@ def _load(
 
     raw_name = document.data.get("name")
     name = raw_name if isinstance(raw_name, str) else None
-    issues += filter(new, (located(f) for f in run_document_checks(document.data)))
+    document_findings = run_document_checks(document.data)
+    issues += filter(new, (located(f) for f in document_findings))
+    refused += tuple(f.field for f in document_findings if f.refuses_value)
     try:
         config = validate_config(document.data)
     except ValidationError as exc:

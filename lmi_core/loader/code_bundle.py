@@ -42,6 +42,7 @@ SECRET_PATTERNS = (
     "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "credentials", "credentials.*", "*.tfvars", "secrets.*",
 )  # fmt: skip
 GENERATED = frozenset({"serving.properties"})
+LMI_FILES = frozenset({"model.py", "requirements.txt", *GENERATED})  # what LMI reads at the top of the bundle
 INDEX_OPTIONS = {
     "--index-url": "--index-url",
     "-i": "--index-url",
@@ -92,7 +93,9 @@ def _scan(directory: Path) -> tuple[list[tuple[str, int]], list[Finding]]:
                 )
                 return files, problems
             name = prefix + entry.name
-            if entry.is_symlink():
+            if (problem := _name_problem(entry.name)) is not None:
+                problems.append(error("code", f"{_shown(name)} {problem}"))
+            elif entry.is_symlink():
                 problems.append(
                     error("code", f"{name} is a symlink (allowed: regular files and directories; copy the file in)")
                 )
@@ -103,6 +106,8 @@ def _scan(directory: Path) -> tuple[list[tuple[str, int]], list[Finding]]:
                         f"{name} is a hidden file or directory (allowed: none: it may hold history or secrets, and would ship in the bundle)",
                     )
                 )
+            elif entry.is_dir(follow_symlinks=False) and name in LMI_FILES:
+                problems.append(error("code", f"{name} is a directory; LMI reads {name} as a file (allowed: a file)"))
             elif entry.is_dir(follow_symlinks=False):
                 if entry.name not in IGNORED_DIRS:
                     pending.append((Path(entry.path), name + "/"))
@@ -120,6 +125,23 @@ def _scan(directory: Path) -> tuple[list[tuple[str, int]], list[Finding]]:
             else:
                 files.append((name, entry.stat(follow_symlinks=False).st_size))
     return sorted(files), problems
+
+
+def _name_problem(name: str) -> str | None:
+    """A name the bundle's tar (UTF-8 names) cannot hold, or that would break a one-line listing."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "has a name that is not UTF-8 (allowed: UTF-8 file names; rename it)"
+    if not name.isprintable():
+        return "has a control character in its name (allowed: printable file names; rename it)"
+    return None
+
+
+def _shown(name: str) -> str:
+    """The name for a message: undecodable bytes as \\xNN, control characters escaped."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _read(directory: Path, name: str, size: int) -> bytes:
@@ -173,6 +195,14 @@ def read_code(
         if name in GENERATED:
             problems.append(
                 error("code", f"{name} would overwrite the generated one: put its keys under serving: instead")
+            )
+        elif name.rsplit("/", 1)[-1] in GENERATED:
+            problems.append(
+                error(
+                    "code",
+                    f"{name}: LMI reads only the bundle's top-level serving.properties, which this project writes "
+                    "(allowed: its keys under serving:)",
+                )
             )
     if any(problem.severity == "error" for problem in problems):
         return None, problems  # nothing was read

@@ -7,9 +7,35 @@ from pathlib import Path
 
 from lmi_core.issues import Issue
 
+SUFFIXES = (".yaml", ".yml")
+SYMLINK = (
+    "is a symlink (allowed: a regular file: a link out of the config directory reads a file nobody reviews "
+    "here, one inside it is a second copy of a config)"
+)
+
 
 def config_files(directory: Path) -> list[Path]:
     return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def misnamed_configs(directory: Path) -> list[Issue]:
+    """Files that look like model configs but are skipped: `M2.YAML`, `m3.Yaml`, `m6.yaml ` (a trailing space)."""
+    issues = []
+    for path in sorted(directory.iterdir()):
+        name = path.name
+        looks_like = name.strip().lower().endswith(SUFFIXES)
+        if looks_like and not name.endswith(SUFFIXES) and not path.is_dir():
+            stem, _, suffix = name.strip().rpartition(".")
+            issues.append(
+                Issue(
+                    str(path),
+                    0,
+                    "",
+                    f"{name!r} is not read as a model config: only names ending exactly in .yaml or .yml are "
+                    f"(allowed: rename it to {stem + '.' + suffix.lower()!r})",
+                )
+            )
+    return issues
 
 
 def nested_configs(directory: Path) -> list[Path]:
@@ -47,9 +73,14 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Issue]]:
     for path in paths:
         if path.is_dir():
             found = config_files(path)
-            if not found:
+            misnamed = misnamed_configs(path)
+            if not found and not misnamed:
                 issues.append(Issue(str(path), 0, "", "holds no model configs (*.yaml)"))
-            files.extend(found)
+            issues.extend(misnamed)
+            issues.extend(Issue(str(file), 0, "", SYMLINK) for file in found if file.is_symlink())
+            files.extend(file for file in found if not file.is_symlink())
+        elif path.is_symlink():
+            issues.append(Issue(str(path), 0, "", SYMLINK))
         elif path.exists():  # a file, or something else the reader names (a FIFO, a device)
             files.append(path)
         else:

@@ -12,7 +12,19 @@ from pydantic import BaseModel, ValidationError
 from lmi_core.issues import Finding, did_you_mean, error
 from lmi_core.kinds import KINDS, kinds_with_field
 
-_TYPE_ERRORS = {"int_parsing", "int_type", "bool_parsing", "bool_type", "string_type", "dict_type", "list_type"}
+# what a field of each type takes; strict types: true is not 1, 1 is not true, "2" is not 2
+_TYPE_ALLOWED = {
+    "int_type": "a whole number, like 2",
+    "int_parsing": "a whole number, like 2",
+    "int_from_float": "a whole number, like 2",
+    "float_type": "a number, like 0.9",
+    "float_parsing": "a number, like 0.9",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text; quote it",
+    "dict_type": "a mapping of key: value",
+    "list_type": "a list, like [a, b]",
+}
 _RANGE_ERRORS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "multiple_of"}
 
 
@@ -57,14 +69,38 @@ def message(err: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
         return f"is too short (allowed: at least {err['ctx']['min_length']} characters)"
     if error_type == "string_pattern_mismatch" and loc == ("name",):
         return f"'{err.get('input')}' is not allowed (allowed: lowercase letters, digits and single hyphens, like llama3-8b-chat)"
+    if error_type == "string_pattern_mismatch":
+        return f"{_shown(err.get('input'))} is not allowed (allowed: text matching {err['ctx']['pattern']})"
+    if error_type in ("too_long", "too_short") and isinstance(err.get("input"), list | dict):
+        bound = (
+            f"at most {err['ctx']['max_length']}"
+            if error_type == "too_long"
+            else f"at least {err['ctx']['min_length']}"
+        )
+        return f"has {len(err['input'])} items (allowed: {bound})"
+    if error_type in _TYPE_ALLOWED:
+        return f"is {_shown(err.get('input'))} (allowed: {_TYPE_ALLOWED[error_type]})"
     if error_type == "literal_error":
         return f"'{err.get('input')}' is not allowed (allowed: {err['ctx']['expected'].replace(' or ', ', ')})"
     text = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         text = text.removeprefix(prefix)
-    if error_type in _TYPE_ERRORS:
-        text += f" (got {err.get('input')!r})"
     return text
+
+
+def _shown(value: Any) -> str:
+    """A value as the YAML file wrote it, for a message: true, null, 'text', 1.5, a list, a mapping."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value[:40] + '…' if len(value) > 40 else value!r}"
+    return repr(value)
 
 
 def _unknown_key(config_class: type[BaseModel] | None, kind: str | None, loc: tuple[Any, ...]) -> str:

@@ -377,3 +377,87 @@ CASES.append(
         (_err("'linked' is a symlink (allowed: a directory, like code/<model>)"),),
     )
 )
+
+
+# --- names: code files, config files and links that discovery or the bundle cannot take ---------------------
+
+
+def _latin1_name(directory: Path) -> None:
+    with open(os.path.join(os.fsencode(directory), b"r\xe9sum\xe9.txt"), "wb") as file:  # bytes: a Latin-1 name
+        file.write(b"cv\n")
+
+
+def _newline_name(directory: Path) -> None:
+    (directory / "notes\n.txt").write_text("x\n")
+
+
+def _misnamed(name: str) -> Callable[[Path], Path]:
+    """MINIMAL saved under a name discovery skips; the case's file is that one."""
+
+    def write(project: Path) -> Path:
+        path = _config_path(project).with_name(name)
+        path.write_text(MINIMAL)
+        return path
+
+    return write
+
+
+def _config_link(project: Path) -> Path:
+    outside = project / "elsewhere" / "m1.yaml"
+    outside.parent.mkdir()
+    outside.write_text(MINIMAL)
+    path = _config_path(project)
+    path.symlink_to(outside)
+    return path
+
+
+def _misnamed_message(name: str, renamed: str) -> str:
+    return (
+        f"{name!r} is not read as a model config: only names ending exactly in .yaml or .yml are "
+        f"(allowed: rename it to {renamed!r})"
+    )
+
+
+CASES += [
+    HostileCase(
+        "code-latin1-file-name",
+        _code_with(_latin1_name),
+        (_err("r\\xe9sum\\xe9.txt has a name that is not UTF-8 (allowed: UTF-8 file names; rename it)"),),
+    ),
+    HostileCase(
+        "code-newline-in-file-name",
+        _code_with(_newline_name),
+        (_err("notes\\n.txt has a control character in its name (allowed: printable file names; rename it)"),),
+    ),
+    HostileCase(
+        "code-model-py-directory",
+        _code({"model.py/handler.py": HANDLER}),
+        (_err("model.py is a directory; LMI reads model.py as a file (allowed: a file)"),),
+    ),
+    HostileCase(
+        "code-requirements-directory",
+        _code({"model.py": HANDLER, "requirements.txt/pins.txt": "jinja2==3.1.6\n"}),
+        (_err("requirements.txt is a directory; LMI reads requirements.txt as a file (allowed: a file)"),),
+    ),
+    HostileCase(
+        "code-nested-serving-properties",
+        _code({"model.py": HANDLER, "conf/serving.properties": "option.dtype=fp16\n"}),
+        (
+            _err(
+                "conf/serving.properties: LMI reads only the bundle's top-level serving.properties, which this "
+                "project writes (allowed: its keys under serving:)"
+            ),
+        ),
+    ),
+    HostileCase("config-upper-case-suffix", _misnamed("M2.YAML"), (_misnamed_message("M2.YAML", "M2.yaml"),)),
+    HostileCase("config-mixed-case-suffix", _misnamed("m3.Yaml"), (_misnamed_message("m3.Yaml", "m3.yaml"),)),
+    HostileCase("config-trailing-space", _misnamed("m6.yaml "), (_misnamed_message("m6.yaml ", "m6.yaml"),)),
+    HostileCase(
+        "config-symlink-out-of-tree",
+        _config_link,
+        (
+            "is a symlink (allowed: a regular file: a link out of the config directory reads a file nobody "
+            "reviews here, one inside it is a second copy of a config)",
+        ),
+    ),
+]

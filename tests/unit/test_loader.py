@@ -85,7 +85,7 @@ def test_serving_errors_reported_even_when_structure_is_broken(config_dir: Calla
     with pytest.raises(ConfigError) as caught:
         load_configs([config_dir({"m.yaml": text})])
     message = str(caught.value)
-    assert "instance.count: Input should be a valid integer" in message
+    assert "instance.count: is the text 'one' (allowed: a whole number, like 2)" in message
     assert "serving.option.dtpye: unknown LMI option (did you mean 'option.dtype'?)" in message
 
 

@@ -53,7 +53,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "wrong-type",
         {"instance": {"count": 2}},
         {"instance": {"count": "two"}},
-        "instance.count: Input should be a valid integer",
+        "instance.count: is the text 'two' (allowed: a whole number, like 2)",
     ),
     (
         "timeout-range-low",

@@ -32,6 +32,9 @@ def test_defaults() -> None:
     [
         ({"region": "xx-nowhere-1"}, "cdk context: region: 'xx-nowhere-1' has no LMI image registry (allowed: one of the 44 regions in lmi_core/facts/images.py)"),
         ({"account": "12345"}, "cdk context: account: '12345' is not an AWS account id (allowed: 12 digits)"),
+        ({"account": "١٢٣٤٥٦٧٨٩٠١٢"}, "cdk context: account: '١٢٣٤٥٦٧٨٩٠١٢' is not an AWS account id (allowed: 12 digits)"),
+        ({"account": "123456789012\n"}, "cdk context: account: '123456789012\\n' is not an AWS account id (allowed: 12 digits)"),
+        ({"stage_targets": {"prod": {"account": "１２３４５６７８９０１２"}}}, "cdk context: stage_targets.prod.account: '１２３４５６７８９０１２' is not an AWS account id (allowed: 12 digits)"),
         ({"strict_warnings": "yes"}, "cdk context: strict_warnings: 'yes' is not allowed (allowed: true, false)"),
         ({"tree_metadata": "on"}, "cdk context: tree_metadata: 'on' is not allowed (allowed: true, false)"),
     ],

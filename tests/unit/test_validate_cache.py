@@ -165,10 +165,11 @@ def test_no_cache_neither_reads_nor_writes(
 def test_a_symlink_in_the_inputs_is_not_cached(
     run: Run, config_dir: Callable[[dict[str, str]], Path], validate_cache_dir: Path, tmp_path: Path
 ) -> None:
-    """What a link points at may change behind it: such inputs are validated every time."""
-    (tmp_path / "elsewhere.yaml").write_text(MINIMAL)
-    directory = config_dir({})
-    (directory / "m.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    """What a link points at may change behind it: such inputs are validated every time. (A config file that is a
+    link is an error: tests/unit/test_discovery.py.)"""
+    (tmp_path / "elsewhere.md").write_text("notes\n")
+    directory = config_dir({"m.yaml": MINIMAL})
+    (directory / "notes.md").symlink_to(tmp_path / "elsewhere.md")
     assert run(str(directory))[0] == 0
     assert entries(validate_cache_dir) == []
 

@@ -43,7 +43,7 @@ def key_problem(key: str) -> str | None:
         return "key contains a backslash, an escape in Java Properties (it could spell another key)"
     if key[:1] in ("#", "!"):
         return "key starts with '#' or '!': Java Properties reads the line as a comment"
-    if not KEY_PATTERN.fullmatch(key):
+    if not KEY_PATTERN.match(key):
         return f"key is not a plain LMI option name (allowed: {KEY_ALLOWED})"
     return None
 
@@ -79,7 +79,7 @@ def parse_int(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and INTEGER.fullmatch(value):
+    if isinstance(value, str) and INTEGER.match(value):
         return int(value)
     return None
 
@@ -90,7 +90,7 @@ def parse_float(value: object) -> float | None:
         return None
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None
-    if isinstance(value, str) and DECIMAL.fullmatch(value):
+    if isinstance(value, str) and DECIMAL.match(value):
         return float(value)
     return None
 

@@ -13,7 +13,7 @@ from lmi_core.issues import Finding, error, warning
 def scaling_range(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     scaling = config.autoscaling
     if scaling is not None and scaling.min > scaling.max:
-        yield error("autoscaling", f"min ({scaling.min}) must be <= max ({scaling.max})")
+        yield error("autoscaling", f"min ({scaling.min}) is above max ({scaling.max}) (allowed: min <= max)")
 
 
 @check(on=InstanceConfig, fields=("autoscaling.max",))

@@ -63,9 +63,9 @@ def bucket_problem(bucket: str) -> str | None:
     if not (bucket[0].isalnum() and bucket[-1].isalnum()):
         return f"bucket '{bucket}' must start and end with a letter or digit"
     if ".." in bucket:
-        return f"bucket '{bucket}' has two adjacent dots"
+        return f"bucket '{bucket}' has two adjacent dots (allowed: single dots between labels, like my.models)"
     if IP_ADDRESS.fullmatch(bucket):
-        return f"bucket '{bucket}' looks like an IP address, which S3 does not allow as a bucket name"
+        return f"bucket '{bucket}' looks like an IP address, which S3 does not allow as a bucket name (allowed: a name with letters, like my-models)"
     if bucket.startswith(RESERVED_BUCKET_PREFIXES) or bucket.endswith(RESERVED_BUCKET_SUFFIXES):
         return (
             f"bucket '{bucket}' uses a prefix or suffix S3 reserves for access points and special buckets "

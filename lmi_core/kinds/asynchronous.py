@@ -45,7 +45,10 @@ def result_paths(config: AsyncConfig, context: CheckContext) -> Iterator[Finding
     block = config.async_
     if (block.output is None) != (block.failure is None):
         missing = "output" if block.output is None else "failure"
-        yield error("async", f"an async endpoint needs both an output and a failure path; {missing} is missing")
+        yield error(
+            "async",
+            f"an async endpoint needs both an output and a failure path; {missing} is missing (allowed: both, or neither for the shared payload bucket)",
+        )
     elif block.output is not None and block.output == block.failure:
         yield error("async", "output and failure must be different prefixes")
 

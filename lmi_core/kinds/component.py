@@ -122,7 +122,7 @@ def copy_range(config: ComponentConfig, context: CheckContext) -> Iterator[Findi
             "to zero afterwards)",
         )
     if copies.min > copies.max:
-        yield error("copies", f"min ({copies.min}) must be <= max ({copies.max})")
+        yield error("copies", f"min ({copies.min}) is above max ({copies.max}) (allowed: min <= max)")
     elif copies.initial > copies.max:
         yield error("copies.initial", f"{copies.initial} is above copies.max (allowed: 1..{copies.max})")
     targets = [t for t in ("target_concurrent_requests_per_copy", "target_invocations_per_copy") if getattr(copies, t)]

@@ -73,7 +73,7 @@ def managed_scaling_range(config: ComponentEndpointConfig, context: CheckContext
     if scaling is None:
         return
     if scaling.min > scaling.max:
-        yield error("scaling", f"min ({scaling.min}) must be <= max ({scaling.max})")
+        yield error("scaling", f"min ({scaling.min}) is above max ({scaling.max}) (allowed: min <= max)")
     elif not max(scaling.min, 1) <= config.instance.count <= scaling.max:
         yield error(
             "instance.count",

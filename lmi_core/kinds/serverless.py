@@ -65,7 +65,9 @@ def serverless_has_no_gpu_features(config: ServerlessConfig, context: CheckConte
             if getattr(scaling, field) is not None:
                 yield error(f"autoscaling.{field}", "is not for kind serverless (allowed: target_utilization)")
     if config.aot is not None:
-        yield error("aot", "ahead-of-time preparation targets GPU instances; serverless has none")
+        yield error(
+            "aot", "ahead-of-time preparation targets GPU instances; serverless has none (allowed: no aot: block)"
+        )
 
 
 @check(on=ServerlessConfig, fields=("model.parameters", "serverless.memory_mb"))

@@ -41,7 +41,7 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     ("zero-copies-at-creation", COMPONENT, {"copies": {"initial": 1}}, {"copies": {"initial": 0}},
      "copies.initial: SageMaker cannot create a component with zero copies (allowed: 1..max; copies.min: 0 lets it "
      "scale to zero afterwards)"),
-    ("copies-min-above-max", COMPONENT, {"copies": {"min": 2}}, {"copies": {"min": 3}}, "copies: min (3) must be <= max (2)"),
+    ("copies-min-above-max", COMPONENT, {"copies": {"min": 2}}, {"copies": {"min": 3}}, "copies: min (3) is above max (2) (allowed: min <= max)"),
     ("copies-initial-above-max", COMPONENT, {"copies": {"initial": 2}}, {"copies": {"initial": 3}},
      "copies.initial: 3 is above copies.max (allowed: 1..2)"),
     ("one-scaling-target", COMPONENT, {}, {"copies": {"target_invocations_per_copy": 5}},
@@ -95,7 +95,7 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     ("endpoint-instance-in-catalog", ENDPOINT, {}, {"instance": {"type": "ml.g5.12xlage"}},
      "instance.type: 'ml.g5.12xlage' is not in the instance catalog (did you mean 'ml.g5.12xlarge'?)"),
     ("endpoint-scaling-range", ENDPOINT, {"scaling": {"min": 2}, "instance": {"count": 2}}, {"scaling": {"min": 3}},
-     "scaling: min (3) must be <= max (2)"),
+     "scaling: min (3) is above max (2) (allowed: min <= max)"),
     ("endpoint-count-in-range", ENDPOINT, {"instance": {"count": 2}}, {"instance": {"count": 3}},
      "instance.count: 3 is outside scaling min..max (0..2); SageMaker starts an endpoint with at least one instance "
      "(allowed: 1..2)"),

@@ -212,7 +212,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "autoscaling-min-le-max",
         {"autoscaling": {"min": 1, "max": 2, "target_invocations_per_instance": 5}},
         {"autoscaling": {"min": 3, "max": 2, "target_invocations_per_instance": 5}},
-        "autoscaling: min (3) must be <= max (2)",
+        "autoscaling: min (3) is above max (2) (allowed: min <= max)",
     ),
     (
         "realtime-no-scale-to-zero",

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from lmi_core.checks import run_document_checks
-from lmi_core.checks.references import DYNAMIC_REFERENCE
+from lmi_core.checks.references import CDK_TOKEN, DYNAMIC_REFERENCE
 from lmi_core.config.blocks import looks_like_token
 from lmi_core.issues import Issue
 from lmi_core.kinds import validate_config
@@ -39,6 +39,23 @@ def test_dynamic_reference_shapes_are_found(text: str) -> None:
 @pytest.mark.parametrize("text", ["{{name}}", "{resolve:ssm:/a}", "resolve:ssm", "{{ model }}: resolve later"])
 def test_text_that_only_resembles_a_reference_is_not_one(text: str) -> None:
     assert not DYNAMIC_REFERENCE.search(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("${Token[TOKEN.12]}", True),
+        ("x-${Token[AWS.AccountId.6]}-y", True),
+        ("#{Token[TOKEN.7]}", True),
+        ("-1.8881545897087626e+289", True),
+        ("${TOKEN}", False),
+        ("Token[1]", False),
+        ("-1.8e+289", False),
+        ("{{model}}", False),
+    ],
+)
+def test_cdk_token_markers_are_found(text: str, token: bool) -> None:
+    assert bool(CDK_TOKEN.search(text)) is token
 
 
 def test_every_string_of_a_broken_document_is_searched() -> None:

@@ -92,7 +92,7 @@ def _load(
     name = raw_name if isinstance(raw_name, str) else None
     document_findings = run_document_checks(document.data)
     issues += filter(new, (located(f) for f in document_findings))
-    refused += tuple(f.field for f in document_findings if f.refuses_value)
+    refused += tuple(located(f).field for f in document_findings if f.refuses_value)  # as printed (a stage override)
     try:
         config = validate_config(document.data)
     except ValidationError as exc:

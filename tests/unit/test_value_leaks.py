@@ -15,6 +15,7 @@ from lmi_core.checks.references import CDK_TOKEN, DYNAMIC_REFERENCE
 from lmi_core.config.blocks import looks_like_token
 from lmi_core.issues import Issue
 from lmi_core.kinds import validate_config
+from lmi_core.loader import load_file
 from tests.conftest import MINIMAL
 from tests.unit.helpers import errors_for, merged
 
@@ -142,3 +143,10 @@ def test_strict_types_say_what_is_allowed(tmp_path: Path, patch: dict[str, Any],
 def test_a_control_character_in_a_file_name_stays_on_one_line() -> None:
     issue = Issue("configs/m\n1.yaml", 3, "name", "is required")
     assert str(issue) == "configs/m\\n1.yaml:3: name: is required"
+
+
+def test_a_stage_override_gets_one_message_at_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "m1.yaml"
+    path.write_text(MINIMAL + 'stages:\n  prod:\n    tags: {team: "${Token[TOKEN.1]}"}\n')
+    _, issues = load_file(path, stage="prod")
+    assert [(i.line, i.field) for i in issues if i.severity == "error"] == [(9, "stages.prod.tags.team")]

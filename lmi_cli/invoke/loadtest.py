@@ -4,7 +4,8 @@ locust over boto3 InvokeEndpoint.
     python -m lmi_cli.invoke.loadtest MODEL --users N --duration S [--endpoint NAME [--component NAME]]
         [--report-dir DIR]
 
-Prints one progress line a second, stops at the duration (hard limit: duration + 30 s) and
+Prints one progress line a second, stops at the duration (requests in flight finish, for up to
+30 s; the clients are made before the clock starts, so setup never eats into it) and
 writes loadtest-<model>.md and .csv: requests/s, p50/p95/p99 latency in ms, failures.
 locust patches the process with gevent when imported, so this module runs in its own process.
 """
@@ -23,6 +24,8 @@ import time  # noqa: E402
 from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
+
+IN_FLIGHT_S = 30  # how long requests in flight at the duration may still take
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,13 @@ def run(
     body = json.dumps(payload).encode()
     target = {} if component is None else {"InferenceComponentName": component}
 
+    runtimes = [client("sagemaker-runtime", region) for _ in range(users)]  # one each, before the clock
+
     class EndpointUser(User):
         wait_time = constant(0)
 
         def on_start(self) -> None:
-            self.runtime = client("sagemaker-runtime", region)
+            self.runtime = runtimes.pop()
 
         @task
         def invoke(self) -> None:
@@ -81,29 +86,34 @@ def run(
                 response_length=length, exception=error, context={},
             )  # fmt: skip
 
-    environment = Environment(user_classes=[EndpointUser], events=events)
+    # stop_timeout: at the duration each user finishes the request it is in, so none is cut off uncounted.
+    environment = Environment(user_classes=[EndpointUser], events=events, stop_timeout=IN_FLIGHT_S)
     runner = environment.create_local_runner()
     started = time.perf_counter()
     runner.start(users, spawn_rate=users)
 
+    def report_progress() -> None:
+        total = environment.stats.total
+        print(
+            f"[{time.perf_counter() - started:5.1f}s] requests {total.num_requests}  failures {total.num_failures}"
+            f"  rps {total.current_rps:.1f}",
+            file=sys.stderr,
+            flush=True,
+        )
+
     def progress() -> None:
         while True:
             gevent.sleep(1)
-            total = environment.stats.total
-            print(
-                f"[{time.perf_counter() - started:5.1f}s] requests {total.num_requests}  failures {total.num_failures}"
-                f"  rps {total.current_rps:.1f}",
-                file=sys.stderr,
-                flush=True,
-            )
+            report_progress()
 
     ticker = gevent.spawn(progress)
     gevent.spawn_later(duration_s, runner.quit)
-    with gevent.Timeout(duration_s + 30, False):
+    with gevent.Timeout(duration_s + IN_FLIGHT_S + 30, False):
         runner.greenlet.join()
     ticker.kill()
     if runner.state != "stopped":
         runner.quit()
+    report_progress()  # the final count, also when the run was too short for a tick
     elapsed = time.perf_counter() - started
     total = environment.stats.total
     return LoadResult(

@@ -52,6 +52,8 @@ INDEX_OPTIONS = {
 }
 _OPTION = re.compile(r"(--[A-Za-z][A-Za-z-]*|-[A-Za-z])(?:\s*=\s*|\s+)?(.*)")
 _HTTPS_URL = re.compile(r"https://([^/?#\s]+)(?:[/?#]\S*)?")  # group 1: [user:password@]host[:port]
+# pip's hash-checking mode, as `pip-compile --generate-hashes` writes it: `name==1.0 --hash=sha256:<hex> ...`
+_HASHES = re.compile(r"(?:\s+--hash[=\s](?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128}))+", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -269,11 +271,19 @@ def _entry_point(
 def check_requirements(text: str) -> Iterator[Finding]:
     from packaging.requirements import InvalidRequirement, Requirement  # only a code: bundle with requirements.txt
 
-    for number, raw in enumerate(text.splitlines(), 1):
+    for number, raw in _logical_lines(text):
         line = raw.split(" #", 1)[0].strip()
         where = f"requirements.txt line {number}"
         if not line or line.startswith("#"):
             continue
+        if not line.startswith("-") and (hashes := re.search(r"\s--hash[=\s]", line)) is not None:
+            if _HASHES.fullmatch(line[hashes.start() :]) is None:
+                yield error(
+                    "code",
+                    f"{where}: a --hash is malformed (allowed: --hash=sha256:<64 hex digits>, or sha384/sha512)",
+                )
+                continue
+            line = line[: hashes.start()].strip()
         option = _OPTION.fullmatch(line) if line.startswith("-") else None
         if option is not None:
             yield from _check_option(where, INDEX_OPTIONS.get(option[1], option[1]), option[2].strip())
@@ -287,7 +297,8 @@ def check_requirements(text: str) -> Iterator[Finding]:
         try:
             requirement = Requirement(line)
         except InvalidRequirement as exc:
-            yield error("code", f"{where}: cannot parse '{line}': {exc}")
+            reason = str(exc).splitlines()[0] if str(exc) else "not a requirement"
+            yield error("code", f"{where}: cannot parse '{line}': {reason} (allowed: name==version)")
             continue
         if requirement.url is not None:
             url = _HTTPS_URL.fullmatch(requirement.url)
@@ -302,6 +313,21 @@ def check_requirements(text: str) -> Iterator[Finding]:
         operators = [spec.operator for spec in requirement.specifier]
         if operators not in (["=="], ["==="]) or "*" in str(requirement.specifier):
             yield error("code", f"{where}: {requirement.name} is not pinned (allowed: {requirement.name}==<version>)")
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """pip's lines: a line ending in a backslash goes on on the next; each with the number it starts on."""
+    start, parts = 0, list[str]()
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not parts:
+            start = number
+        if raw.endswith("\\"):
+            parts.append(raw[:-1])
+            continue
+        yield start, " ".join([*parts, raw])
+        parts = []
+    if parts:
+        yield start, " ".join(parts)
 
 
 def _check_option(where: str, option: str, value: str) -> Iterator[Finding]:

@@ -36,17 +36,17 @@ install-runtime: $(VENV)/.runtime node_modules/.installed  ## venv + pinned runt
 
 install: install-runtime $(VENV)/.dev  ## everything, including test and lint tools
 
-synth: install-runtime  ## synthesize every model_configs/*.yaml into cdk.out/ (DIR=..., STAGE=prod, STRICT=1, MODEL=a,b)
+synth: install-runtime  ## synthesize every model YAML (cdk.json's model_configs dir) into cdk.out/ (DIR=..., STAGE=prod, STRICT=1, MODEL=a,b)
 	rm -rf cdk.out
 	$(CDK) synth --quiet $(if $(DIR),-c model_configs=$(DIR)) $(if $(STAGE),-c stage=$(STAGE)) $(if $(STRICT),-c strict_warnings=true) $(if $(MODEL),-c models=$(MODEL))
 	@echo "cdk.out: $$(ls cdk.out/*.template.json | wc -l) templates"
 
-validate: $(VENV)/.runtime  ## validate model YAML without CDK (FILES=... STAGE=prod STRICT=1 NO_CACHE=1)
-	$(PY) -m lmi_cli.validate $(or $(FILES),model_configs) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict) $(if $(NO_CACHE),--no-cache)
+validate: $(VENV)/.runtime  ## validate model YAML without CDK (default: cdk.json's model_configs dir; FILES=... STAGE=prod STRICT=1 NO_CACHE=1)
+	$(PY) -m lmi_cli.validate $(FILES) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict) $(if $(NO_CACHE),--no-cache)
 
-report: install-runtime  ## Markdown report of cdk.out + configs (DIR=... BASE=origin/main BASE_CDK_OUT=dir REGION=us-east-1 REPORT=file COMMENT=file)
+report: install-runtime  ## Markdown report of cdk.out + configs (DIR=... BASE=origin/main BASE_CDK_OUT=dir REGION=the stacks' region REPORT=file COMMENT=file)
 	test -d cdk.out || $(MAKE) synth $(if $(DIR),DIR=$(DIR))
-	$(PY) -m lmi_cli.report --cdk-out cdk.out --configs $(or $(DIR),model_configs) $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT)) $(if $(COMMENT),--comment $(COMMENT)) $(if $(BASE_CDK_OUT),--base-cdk-out $(BASE_CDK_OUT)) $(if $(REPORT_LINK),--full-report-link "$(REPORT_LINK)")
+	$(PY) -m lmi_cli.report --cdk-out cdk.out $(if $(DIR),--configs $(DIR)) $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT)) $(if $(COMMENT),--comment $(COMMENT)) $(if $(BASE_CDK_OUT),--base-cdk-out $(BASE_CDK_OUT)) $(if $(REPORT_LINK),--full-report-link "$(REPORT_LINK)")
 
 invoke: install-runtime  ## send one request to a deployed model (MODEL=name [PAYLOAD=file] [TIMEOUT=s])
 	$(PY) -m lmi_cli.invoke $(MODEL) $(if $(PAYLOAD),--payload $(PAYLOAD)) $(if $(TIMEOUT),--timeout $(TIMEOUT))

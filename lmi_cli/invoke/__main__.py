@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from lmi_cli.invoke import DEFAULT_PAYLOAD, InvokeError, find_target, invoke
+from lmi_core.settings import project_config_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,8 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--component", help="with --endpoint: the inference component (or adapter) to invoke")
     parser.add_argument("--region", help="default: AWS_REGION, then AWS_DEFAULT_REGION (profile: AWS_PROFILE)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for async/batch results")
-    parser.add_argument("--configs", type=Path, default=Path("model_configs"))
+    parser.add_argument(
+        "--configs", type=Path, default=None, help="default: cdk.json's `model_configs` (model_configs/ without it)"
+    )
     args = parser.parse_args(argv)
+    args.configs = args.configs or project_config_dir()
     try:
         payload = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
         target = find_target(

@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
+from lmi_core.settings import project_config_dir  # noqa: E402
+
 IN_FLIGHT_S = 30  # how long requests in flight at the duration may still take
 
 
@@ -160,8 +162,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", help="default: AWS_REGION, then AWS_DEFAULT_REGION (profile: AWS_PROFILE)")
     parser.add_argument("--payload", type=Path)
     parser.add_argument("--report-dir", type=Path, default=Path("loadtest-reports"))
-    parser.add_argument("--configs", type=Path, default=Path("model_configs"))
+    parser.add_argument(
+        "--configs", type=Path, default=None, help="default: cdk.json's `model_configs` (model_configs/ without it)"
+    )
     args = parser.parse_args(argv)
+    args.configs = args.configs or project_config_dir()
     if args.users < 1 or args.duration <= 0:
         print("loadtest: --users must be >= 1 and --duration > 0", file=sys.stderr)
         return 1

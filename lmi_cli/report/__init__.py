@@ -30,7 +30,7 @@ from lmi_core.kinds import KINDS, kind_of, validate_config
 from lmi_core.kinds.component import hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.loader import LoadedConfig, load_configs
-from lmi_core.settings import project_settings
+from lmi_core.settings import project_config_dir, project_settings
 
 COMMENT_LIMIT = 60_000  # pr.yml cuts a comment at 65,000 characters; leave room for its marker and link
 
@@ -573,7 +573,7 @@ def render(
         ]
     stale = stale_assembly(loaded, cdk_out, records, name_stage)
     if stale:
-        synth = "make synth" if configs == Path("model_configs") else f"make synth DIR={configs}"
+        synth = "make synth" if configs == project_config_dir() else f"make synth DIR={configs}"
         header += [
             f"> **Stale:** `{cdk_out}` was not synthesized from these files ({stale}). Run `{synth}` again "
             "before reading the templates, acknowledgements or changes below.",

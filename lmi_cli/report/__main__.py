@@ -9,6 +9,7 @@ from lmi_core.costs import UnknownPriceRegion
 from lmi_core.issues import ConfigError
 from lmi_core.kinds import kind_of
 from lmi_core.loader import load_configs
+from lmi_core.settings import project_config_dir
 
 
 def list_changed(configs: Path, base: str | None) -> int:
@@ -28,7 +29,9 @@ def list_changed(configs: Path, base: str | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="report", description="Markdown review report of the LMI models.")
-    parser.add_argument("--configs", type=Path, default=Path("model_configs"))
+    parser.add_argument(
+        "--configs", type=Path, default=None, help="default: cdk.json's `model_configs` (model_configs/ without it)"
+    )
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
     parser.add_argument("--region", default="us-east-1", help="price region (us-east-1, us-west-2, eu-west-1)")
     parser.add_argument("--base", help="git ref to compare the model configs with, e.g. origin/main")
@@ -50,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         help="only list the endpoint models (not batch) added or changed since --base (all without --base)",
     )
     args = parser.parse_args(argv)
+    args.configs = args.configs or project_config_dir()
     if args.changed_models:
         return list_changed(args.configs, args.base)
     if not args.cdk_out.is_dir():

@@ -19,7 +19,7 @@ from lmi_cli import validate
 from lmi_core import bug_report
 from tests.catalog.hostile_cases import CASES, HostileCase
 from tests.catalog.test_catalog import BAD, expected_lines
-from tests.conftest import MINIMAL, REPO
+from tests.conftest import MINIMAL, REPO, fixture_command
 
 BUG = "this is a bug in the checker"
 
@@ -142,10 +142,10 @@ def test_synth_process_rejects_before_importing_cdk_and_writes_nothing(project: 
     assert not outdir.exists()
 
 
-def test_validate_process_over_the_whole_catalog() -> None:
+def test_validate_process_over_the_whole_catalog(fixture_cdk_json: Path) -> None:
     directory = BAD[0].parent
     result = subprocess.run(
-        [sys.executable, "-m", "lmi_cli.validate", str(directory), "--stage", "dev"],
+        fixture_command(fixture_cdk_json, "lmi_cli.validate", str(directory), "--stage", "dev"),
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
+
+import pytest
 
 from lmi_core.settings import parse_settings
 from stacks.github_oidc_stack import DEPLOY_WORKFLOW
 from tests.ci.test_workflows import load
-from tests.conftest import REPO
+from tests.conftest import REPO, team_context
 
 DEPLOY = REPO / DEPLOY_WORKFLOW
 LOCK = REPO / "requirements.lock"
@@ -23,14 +24,17 @@ def pins(text: str) -> dict[str, str]:
     return {canonical(name): version for name, version in PIN.findall(text)}
 
 
+@pytest.mark.team_context
 def test_every_stage_offered_has_a_deploy_role() -> None:
-    """The stage list lives in one place, the `stages` context the OIDC stack makes roles for."""
-    context = json.loads((REPO / "cdk.json").read_text())["context"]
-    settings, issues = parse_settings(context)
+    """The stage list lives in one place, the team's `stages` context the OIDC stack makes roles for; deploy.yml's
+    stage choice (GitHub reads it from the file, it cannot read cdk.json) must list the same (README, CI/CD)."""
+    settings, issues = parse_settings(team_context())
     assert issues == []
     workflow = load(DEPLOY)
     stage = workflow["on"]["workflow_dispatch"]["inputs"]["stage"]
-    assert stage["options"] == list(settings.stages)
+    assert stage["options"] == list(settings.stages), (
+        f"{DEPLOY_WORKFLOW}: on.workflow_dispatch.inputs.stage.options must be cdk.json's stages {list(settings.stages)}"
+    )
     assert stage["default"] in settings.stages
     # a push to main without DEPLOY_STAGE deploys the fallback stage: it needs a role too
     job = workflow["jobs"]["deploy"]

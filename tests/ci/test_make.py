@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
 import yaml
 
 from lmi_core import naming
-from tests.conftest import REPO
+from lmi_core.settings import parse_settings
+from tests.conftest import REPO, team_context
 
 
 def make(*args: str) -> subprocess.CompletedProcess[str]:
@@ -24,11 +26,15 @@ def recipe(*args: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.team_context  # make reads the team's cdk.json: its stages and unsuffixed stage
 def test_deploy_and_destroy_one_model_name_its_exact_stack() -> None:
-    stack = naming.stack_name("chat")
-    deploy = recipe("deploy", "MODEL=chat", "STAGE=prod")
-    prod_stack = naming.stack_name("chat", "prod")  # prod carries its stage in every name (cdk.json)
-    assert f" deploy {prod_stack} " in deploy and "-c models=chat" in deploy and "-c stage=prod" in deploy
+    settings, issues = parse_settings(team_context())
+    assert issues == []
+    stage = settings.stages[-1]  # the last stage (prod by default) carries its name unless it is unsuffixed
+    stack = naming.stack_name("chat", settings.name_stage)
+    deploy = recipe("deploy", "MODEL=chat", f"STAGE={stage}")
+    staged_stack = naming.stack_name("chat", settings.name_stage_of(stage))
+    assert f" deploy {staged_stack} " in deploy and "-c models=chat" in deploy and f"-c stage={stage}" in deploy
     assert f" deploy {stack} " in recipe("deploy", "MODEL=chat")
     assert "--all" not in deploy
     assert " deploy --all " in recipe("deploy")
@@ -65,11 +71,19 @@ def test_report_reads_another_directory() -> None:
     assert words[words.index("--configs") + 1] == "examples"
 
 
+def test_validate_and_report_leave_the_directory_to_cdk_json() -> None:
+    """Without FILES=/DIR=, the tools read cdk.json's `model_configs` themselves (lmi_core.settings)."""
+    assert recipe("validate").split()[-1] == "lmi_cli.validate"
+    assert "--configs" not in recipe("report").split()
+
+
 def test_gitignore_and_pre_commit() -> None:
     assert "loadtest-reports/" in (REPO / ".gitignore").read_text().split()
     (hook,) = [h for repo in yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"]
                for h in repo["hooks"] if h["id"] == "lmi-validate"]  # fmt: skip
-    assert hook["entry"].endswith("lmi_cli.validate model_configs") and hook["pass_filenames"] is False
+    # no path: validate reads cdk.json's `model_configs`; on every commit, since cdk.json may name any directory
+    assert hook["entry"].endswith("lmi_cli.validate") and hook["pass_filenames"] is False
+    assert hook["always_run"] is True and "files" not in hook
 
 
 def test_every_pytest_plugin_the_suite_installs_is_named_in_addopts() -> None:

@@ -11,11 +11,11 @@ import pytest
 from app import build_app
 from lmi_core import naming
 from lmi_core.issues import ConfigError
-from tests.conftest import EXAMPLES, cdk_context
+from tests.conftest import EXAMPLES, fixture_context
 
 
 def stacks_built(tmp_path: Path, models: str) -> set[str]:
-    app = build_app(cdk_context(model_configs=str(EXAMPLES), models=models), outdir=str(tmp_path))
+    app = build_app(fixture_context(model_configs=str(EXAMPLES), models=models), outdir=str(tmp_path))
     return {child.node.id for child in app.node.children if child.node.id.startswith("lmi-")}
 
 
@@ -30,7 +30,7 @@ def test_a_component_brings_its_endpoint(tmp_path: Path) -> None:
 
 def test_unknown_model_is_one_line_error() -> None:
     with pytest.raises(ConfigError) as raised:
-        build_app(cdk_context(model_configs=str(EXAMPLES), models="llama3-8b-chat,llama3-8b-chatt"))
+        build_app(fixture_context(model_configs=str(EXAMPLES), models="llama3-8b-chat,llama3-8b-chatt"))
     (issue,) = raised.value.issues
     assert str(issue).startswith(
         "cdk context: models: unknown model 'llama3-8b-chatt' (did you mean 'llama3-8b-chat'?)"
@@ -48,5 +48,5 @@ def test_selection_still_validates_every_file(tmp_path: Path) -> None:
     broken = (EXAMPLES / "smollm2-serverless.yaml").read_text().replace("kind: serverless", "kind: serverles")
     (configs / "smollm2-serverless.yaml").write_text(broken)
     with pytest.raises(ConfigError) as raised:
-        build_app(cdk_context(model_configs=str(configs), models="llama3-8b-chat"), outdir=str(tmp_path / "out"))
+        build_app(fixture_context(model_configs=str(configs), models="llama3-8b-chat"), outdir=str(tmp_path / "out"))
     assert {Path(issue.file).name for issue in raised.value.issues} == {"smollm2-serverless.yaml"}

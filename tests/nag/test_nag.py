@@ -76,10 +76,10 @@ def test_no_stale_acknowledgements(tmp_path: Path) -> None:
     """Every acknowledgement must match a finding that fires without it; stale ones hide future findings."""
     from app import build_app
     from lmi_constructs.nag import dry_acknowledgements
-    from tests.conftest import EXAMPLES, cdk_context
+    from tests.conftest import EXAMPLES, fixture_context
 
     with dry_acknowledgements() as recorded:
-        app = build_app(cdk_context(model_configs=str(EXAMPLES)), outdir=str(tmp_path))
+        app = build_app(fixture_context(model_configs=str(EXAMPLES)), outdir=str(tmp_path))
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
     findings = [line.split(" at ") for line in violations(tmp_path)]

@@ -1,0 +1,118 @@
+"""A team sets region, stages, stage targets and its config directory in cdk.json (README) and edits no test:
+the tests over the project's own fixtures keep the fixtures' context, the tests over the team's models follow
+the team's cdk.json, and every tool reads the config directory cdk.json names."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from lmi_core import settings as settings_module
+from lmi_core.settings import parse_settings, project_config_dir
+from tests.conftest import REPO, fixture_context, team_context
+
+TEAM = {
+    "region": "eu-west-1",
+    "stages": "sandbox,live",
+    "unsuffixed_stage": "sandbox",
+    "stage_targets": {"live": {"account": "111122223333"}},
+    "model_configs": "platform/models",
+    "github_repo": "acme/llm-platform",
+}
+
+
+def team_cdk_json(directory: Path, **changes: Any) -> Path:
+    """The repository's cdk.json as a team edits it: its settings changed, CDK's feature flags kept."""
+    document = json.loads((REPO / "cdk.json").read_text())
+    document["context"].update(changes)
+    path = directory / "cdk.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def run_pytest(cdk_json: Path, *selection: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LMI_TESTS_TEAM_CDK_JSON": str(cdk_json), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", *selection],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def test_fixture_context_holds_the_default_settings_whatever_the_team_sets() -> None:
+    context = fixture_context()
+    settings, issues = parse_settings(context)
+    assert issues == []
+    default, _ = parse_settings({})
+    assert settings == default  # stages dev,prod, dev unsuffixed, no account or region, model_configs/
+    assert (settings.stages, settings.unsuffixed_stage, settings.region) == (("dev", "prod"), "dev", None)
+    # only CDK's feature flags come from cdk.json, and all of them
+    flags = {key: value for key, value in team_context().items() if key.startswith("@")}
+    assert context == flags and len(flags) > 50
+
+
+def test_in_process_tools_read_the_fixture_cdk_json(fixture_cdk_json: Path) -> None:
+    assert fixture_cdk_json == settings_module.CDK_JSON
+    assert json.loads(fixture_cdk_json.read_text())["context"] == fixture_context()
+
+
+def test_the_tool_settings_follow_cdk_json(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(settings_module, "CDK_JSON", team_cdk_json(tmp_path, **TEAM))
+    assert project_config_dir() == Path("platform/models")
+    settings, issues = settings_module.project_settings("live")
+    assert issues == [] and (settings.region, settings.account) == ("eu-west-1", "111122223333")
+
+
+def test_fixture_tests_pass_under_a_team_cdk_json_and_inventory_tests_follow_it(tmp_path: Path) -> None:
+    """The team's cdk.json (another region, stages sandbox,live, a config directory that does not exist yet):
+    catalog, stage and settings tests over the fixtures pass unchanged (no synth); the inventory's first test
+    fails, naming the missing directory, instead of skipping the team's models."""
+    cdk_json = team_cdk_json(tmp_path, **TEAM)
+    fixtures = run_pytest(
+        cdk_json,
+        "tests/catalog/test_catalog.py",
+        "tests/unit/test_stages.py",
+        "tests/catalog/test_hostile_inputs.py::test_validate_process_over_the_whole_catalog",
+        "tests/catalog/test_hostile_inputs.py::test_catalog_file_is_rejected_at_both_entry_points",
+        "tests/unit/test_settings.py",
+    )
+    assert fixtures.returncode == 0, fixtures.stdout[-3000:]
+    inventory = run_pytest(cdk_json, "tests/inventory/test_inventory.py::test_configured_directory_exists")
+    assert inventory.returncode == 1
+    assert f"cdk.json's model_configs names {REPO / 'platform/models'}, which is not a directory" in inventory.stdout
+
+
+def test_validate_report_and_invoke_default_to_the_configured_directory(
+    tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    from lmi_cli import validate
+    from lmi_cli.report.__main__ import main as report
+    from tests.conftest import MINIMAL, write_configs
+
+    configs = write_configs(tmp_path / "platform" / "models", {"m1.yaml": MINIMAL})
+    monkeypatch.setattr(settings_module, "CDK_JSON", team_cdk_json(tmp_path, model_configs=str(configs)))
+    assert validate.main(["--no-cache"]) == 0
+    assert "1 model config(s) valid" in capsys.readouterr().out
+    assert report(["--changed-models"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["m1"]
+
+
+def test_config_dir_command_prints_cdk_json_setting(tmp_path: Path) -> None:
+    team_cdk_json(tmp_path, model_configs="platform/models")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", "lmi_cli.config_dir"], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "platform/models\n"
+
+
+def test_make_pre_commit_and_pr_workflow_name_no_config_directory_of_their_own() -> None:
+    """The Makefile, the pre-commit hook and pr.yml leave the directory to cdk.json (lmi_cli.config_dir)."""
+    makefile = (REPO / "Makefile").read_text()
+    assert "model_configs)" not in makefile.replace("-c model_configs=$(DIR)", "")
+    assert "lmi_cli.config_dir" in (REPO / ".github" / "workflows" / "pr.yml").read_text()
+    assert "'model_configs/" not in (REPO / ".github" / "workflows" / "pr.yml").read_text()

@@ -21,11 +21,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from lmi_cli.report import template_diff
+from lmi_cli.report import markdown, template_diff
 from lmi_core import aot as aot_plan
 from lmi_core import inputs, naming
 from lmi_core.config import ConfigBase, ModelConfig
-from lmi_core.costs import PriceTable
+from lmi_core.costs import PriceTable, UnknownPriceRegion
 from lmi_core.kinds import KINDS, kind_of, validate_config
 from lmi_core.kinds.component import hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
@@ -75,9 +75,8 @@ def models_table(models: list[ConfigBase]) -> list[str]:
             aot = aot_summary(m)
         scaling = placement.scaling or scaling
         captured = kind_of(m).capture(m)
-        rows.append(
-            f"| {m.name} | {m.kind} | {image} | {placement.where} | {placement.accelerators} | {scaling} | {captured} | {aot} |"
-        )
+        cells = (m.name, m.kind, image, placement.where, placement.accelerators, scaling, captured, aot)
+        rows.append("| " + " | ".join(markdown.text(cell) for cell in cells) + " |")
     return rows
 
 
@@ -105,14 +104,19 @@ def cost_table(models: list[ConfigBase], prices: PriceTable) -> tuple[list[str],
         if aot is not None:
             note = (note + "; " if note else "") + f"AOT job {money(aot)}/hour while it runs"
         rows.append(
-            f"| {m.name} | {money(c.hour_min)} | {money(c.hour_max)} | {money(month_min)} | {money(month_max)} | {note} |"
+            f"| {markdown.text(m.name)} | {money(c.hour_min)} | {money(c.hour_max)} | {money(month_min)} "
+            f"| {money(month_max)} | {markdown.text(note)} |"
         )
         if kind.billed_monthly:  # a transform job runs for hours, not for the month
             if month_max is None:
                 unpriced.append(m.name)
             total_min += month_min or 0.0
             total_max += month_max or 0.0
-    left_out = f"; **leaves out {len(unpriced)} model(s) without a price: {', '.join(unpriced)}**" if unpriced else ""
+    left_out = (
+        f"; **leaves out {len(unpriced)} model(s) without a price: {markdown.text(', '.join(unpriced))}**"
+        if unpriced
+        else ""
+    )
     rows.append(
         f"| **total** | | | **{money(total_min)}** | **{money(total_max)}** | {prices.hours_per_month} h/month; "
         f"batch models not included (priced per running hour){left_out} |"
@@ -126,7 +130,9 @@ def prices_used(models: list[ConfigBase], prices: PriceTable) -> list[str]:
     lines = []
     for instance_type in used:
         price = prices.instances.get(instance_type)
-        lines.append(f"- `{instance_type}`: {price.describe() if price else 'no price: outside the catalog'}")
+        lines.append(
+            f"- {markdown.code(instance_type)}: {price.describe() if price else 'no price: outside the catalog'}"
+        )
     return lines
 
 
@@ -141,7 +147,8 @@ def component_endpoints(models: list[ConfigBase], prices: PriceTable) -> list[st
             " **scales to zero**: the first request after idle fails until a copy is up (minutes)" if low == 0 else ""
         )
         lines += [
-            f"### {endpoint.name}: {endpoint.instance.type}, {low}..{high} instances, routing {endpoint.routing}",
+            f"### {markdown.text(endpoint.name)}: {markdown.text(endpoint.instance.type)}, {low}..{high} instances, "
+            f"routing {markdown.text(endpoint.routing)}",
             "",
             f"Instances cost {money(c.hour_min)}/hour at min and {money(c.hour_max)}/hour at max.{zero}",
             "",
@@ -158,9 +165,10 @@ def component_endpoints(models: list[ConfigBase], prices: PriceTable) -> list[st
                 else "fixed"
             )
             cpus = f", {comp.resources.cpus:g} CPUs" if comp.resources.cpus is not None else ""
+            adapters = markdown.text(", ".join(a.name for a in comp.adapters) or "-")
             lines.append(
-                f"| {comp.name} | {copies.initial}, {copies.min}..{copies.max} | {comp.accelerators() or '?'} GPU(s), "
-                f"{comp.resources.memory_mb} MB{cpus} | {target} | {', '.join(a.name for a in comp.adapters) or '-'} "
+                f"| {markdown.text(comp.name)} | {copies.initial}, {copies.min}..{copies.max} | "
+                f"{comp.accelerators() or '?'} GPU(s), {comp.resources.memory_mb} MB{cpus} | {target} | {adapters} "
                 f"| {'yes' if copies.min == 0 else 'no'} |"
             )
         if not plan.components:
@@ -308,8 +316,12 @@ def model_files_at(repo: Path, ref: str, configs: Path) -> dict[str, dict[str, A
     for name in listing.split():
         if name.endswith((".yaml", ".yml")):
             data = yaml.safe_load(git(repo, "show", f"{ref}:{(relative / name).as_posix()}"))
-            if isinstance(data, dict) and isinstance(data.get("name"), str):
-                models[data["name"]] = data
+            if (
+                isinstance(data, dict)
+                and isinstance(data.get("name"), str)
+                and naming.SAGEMAKER_NAME.match(data["name"])
+            ):
+                models[data["name"]] = data  # a name no stack can have was never deployed
     return models
 
 
@@ -331,6 +343,27 @@ def deploy_region(cdk_out: Path) -> str | None:
         if artifact.get("type") == "aws:cloudformation:stack" and region and region != "unknown-region":
             return region
     return None
+
+
+DEFAULT_PRICE_REGION = "us-east-1"
+
+
+def report_region(given: str | None, cdk_out: Path) -> tuple[str, PriceTable, str]:
+    """(the region the report speaks of, its prices, how it was chosen): `given` (--region) first, else the
+    region the synthesized stacks deploy to (their environment in the manifest: `region` or `stage_targets`),
+    else us-east-1's prices for environment-agnostic stacks. A deploy region without a price table is priced as
+    us-east-1 and says so; a `given` one without is an error (UnknownPriceRegion)."""
+    bound = deploy_region(cdk_out)
+    if given is not None:
+        elsewhere = f" (--region; the stacks deploy to {bound})" if bound not in (None, given) else ""
+        return given, PriceTable.load(given), elsewhere
+    if bound is None:
+        return DEFAULT_PRICE_REGION, PriceTable.load(DEFAULT_PRICE_REGION), " (the stacks name no region)"
+    try:
+        return bound, PriceTable.load(bound), " (the stacks' region)"
+    except UnknownPriceRegion:
+        note = f" (the stacks' region; no price table for it: priced as {DEFAULT_PRICE_REGION})"
+        return bound, PriceTable.load(DEFAULT_PRICE_REGION), note
 
 
 def removal_commands(name: str, region: str | None, name_stage: str | None = None) -> str:
@@ -396,7 +429,7 @@ def changes(configs: Path, ref: str, prices: PriceTable | None = None, region: s
 
 def shown_value(value: Any) -> str:
     text = "(unset)" if value is None else json.dumps(value) if not isinstance(value, str) else value
-    return f"`{text if len(text) <= 80 else text[:77] + '...'}`"
+    return markdown.code(text if len(text) <= 80 else text[:77] + "...")
 
 
 def delta(before: float | None, after: float | None) -> str:
@@ -417,7 +450,7 @@ def cost_change(change: ModelChange) -> str:
 
 
 def named(names: list[str], most: int = 40) -> str:
-    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+    return markdown.text(", ".join(names[:most])) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def change_lines(found: list[ModelChange], region: str | None = None, name_stage: str | None = None) -> list[str]:
@@ -461,10 +494,14 @@ def change_lines(found: list[ModelChange], region: str | None = None, name_stage
         groups[key].append(change)
     for same in groups.values():
         change = same[0]
-        who = f"**{change.name}**" if len(same) == 1 else f"**{len(same)} models** ({named([c.name for c in same])})"
+        who = (
+            f"**{markdown.text(change.name)}**"
+            if len(same) == 1
+            else f"**{len(same)} models** ({named([c.name for c in same])})"
+        )
         each = "" if len(same) == 1 else " each"
         lines.append(f"- {who} changed{each}: {cost_change(change)}")
-        lines += [f"  - `{f}`: {shown_value(old)} → {shown_value(new)}" for f, old, new in change.values]
+        lines += [f"  - {markdown.code(f)}: {shown_value(old)} → {shown_value(new)}" for f, old, new in change.values]
         if "code directory files" in change.fields and "code" not in {f for f, _, _ in change.values}:
             lines.append("  - files of the `code:` directory changed")
         lines += [f"  - {c}" for c in change.consequences]
@@ -537,7 +574,7 @@ def stale_assembly(
 def render(
     configs: Path,
     cdk_out: Path,
-    region: str = "us-east-1",
+    region: str | None = None,
     base: str | None = None,
     *,
     limit: int | None = None,
@@ -554,13 +591,13 @@ def render(
         [configs], stage=settings.stage, stages=settings.stages, unsuffixed_stage=settings.unsuffixed_stage
     )
     models = [c.config for c in loaded]
-    prices = PriceTable.load(region)
+    region, prices, chosen = report_region(region, cdk_out)
     header = [
         "# LMI model report",
         "",
         f"{len(models)} model(s) from `{configs}`, cloud assembly `{cdk_out}`"
         + (f" (stage {stage})" if stage else "")
-        + f", region {region}.",
+        + f", region {region}{chosen}.",
         "",
     ]
     if record.get("selected"):

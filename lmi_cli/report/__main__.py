@@ -33,7 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         "--configs", type=Path, default=None, help="default: cdk.json's `model_configs` (model_configs/ without it)"
     )
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
-    parser.add_argument("--region", default="us-east-1", help="price region (us-east-1, us-west-2, eu-west-1)")
+    parser.add_argument(
+        "--region",
+        help="price region (us-east-1, us-west-2, eu-west-1); default: the region the synthesized stacks deploy to",
+    )
     parser.add_argument("--base", help="git ref to compare the model configs with, e.g. origin/main")
     parser.add_argument(
         "--base-cdk-out", type=Path, help="a synth of the base: adds what the deploy replaces, from the templates"

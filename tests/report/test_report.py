@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -310,3 +312,84 @@ def test_an_unpriced_instance_is_never_counted_as_free(config_dir: Callable[[dic
     assert f"| b | n/a | n/a | n/a | n/a | no price for {unpriced}: " in "\n".join(rows)
     assert "**leaves out 1 model(s) without a price: b**" in rows[-1]
     assert total_max == pytest.approx(730 * prices.instance_hour["ml.g5.2xlarge"])
+
+
+# ---------------------------------------------------------------- the deploy region
+
+
+def bound_to(outdir: Path, copy: Path, region: str) -> Path:
+    """The examples' assembly as a synth with `stage_targets: {dev: {region: ...}}` writes it: every stack's
+    environment names the region (templates and records unchanged)."""
+    shutil.copytree(outdir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    for artifact in manifest["artifacts"].values():
+        if artifact.get("type") == "aws:cloudformation:stack":
+            artifact["environment"] = f"aws://111122223333/{region}"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
+def test_report_speaks_of_the_region_the_stacks_deploy_to(examples: Synth, tmp_path: Path) -> None:
+    eu = render(EXAMPLES, bound_to(examples.outdir, tmp_path / "eu", "eu-west-1"))
+    assert ", region eu-west-1 (the stacks' region)." in eu and "## Cost (eu-west-1, on-demand)" in eu
+    g5 = PriceTable.load("eu-west-1").instance_hour["ml.g5.12xlarge"]
+    assert dollars(row(eu, "qwen25-32b-chat")[1]) == pytest.approx(g5, abs=0.005)
+    sydney = render(EXAMPLES, bound_to(examples.outdir, tmp_path / "au", "ap-southeast-2"))
+    assert ", region ap-southeast-2 (the stacks' region; no price table for it: priced as us-east-1)." in sydney
+    assert "## Cost (us-east-1, on-demand)" in sydney
+    agnostic = render(EXAMPLES, examples.outdir)  # the examples name no account or region
+    assert ", region us-east-1 (the stacks name no region)." in agnostic
+    given = render(EXAMPLES, tmp_path / "eu", "us-west-2")
+    assert ", region us-west-2 (--region; the stacks deploy to eu-west-1)." in given
+    assert "## Cost (us-west-2, on-demand)" in given
+
+
+# ---------------------------------------------------------------- config values are text, never Markdown
+
+HOSTILE = "X|@acme/sec ![p](https://e.vil/t) [l](https://e.vil) <img src=x> &#64;o `c` \\| "
+
+
+def test_markdown_text_escapes_what_markdown_would_read() -> None:
+    from lmi_cli.report.markdown import ZERO_WIDTH_SPACE, code, text
+
+    escaped = text(HOSTILE + "\n# heading\r\n")
+    assert "\n" not in escaped and "\r" not in escaped
+    assert escaped == (
+        f"X\\|@{ZERO_WIDTH_SPACE}acme/sec !\\[p\\](https://e.vil/t) \\[l\\](https://e.vil) \\<img src=x> "
+        f"\\&#64;o \\`c\\` \\\\\\|  # heading "
+    )
+    assert code("a`b``c") == "```a`b``c```" and code("`x") == "`` `x ``" and code("a\nb") == "`a b`"
+
+
+def test_hostile_accelerator_model_stays_in_its_cell(tmp_path: Path) -> None:
+    from lmi_cli.report import models_table
+    from lmi_cli.report.markdown import ZERO_WIDTH_SPACE
+
+    config = tmp_path / "outside.yaml"
+    config.write_text(
+        MINIMAL.replace("instance: {type: ml.g5.2xlarge, count: 1}", "")
+        + "instance:\n  type: ml.g7e.2xlarge\n  count: 1\n  nvme: false\n"
+        + '  accelerators: {count: 1, memory_gib: 96, model: "X|@acme/sec ![p](https://e.vil/t)"}\n'
+    )
+    (loaded,) = load_configs([config])
+    header, _, line = models_table([loaded.config])
+    cells = re.split(r"(?<!\\)\|", line)[1:-1]
+    assert len(cells) == len(header.split("|")) - 2  # the row keeps its 8 cells
+    assert "![" not in line and "](https" not in line.replace("\\](https", "")
+    assert "@acme" not in line and f"@{ZERO_WIDTH_SPACE}acme" in line
+    assert "1 x X\\|@\u200bacme/sec !\\[p\\](https://e.vil/t) (96 GiB)" in line
+
+
+def test_a_hostile_value_in_a_change_stays_in_its_code_span(repo: Path) -> None:
+    """In a code span nothing is a link, an image, HTML or a mention; the fence outgrows the value's backticks
+    and a newline (which could start a heading or end the list) becomes a space."""
+    from lmi_cli.report import change_lines
+
+    configs = repo / "model_configs"
+    value = "`x` @acme/sec ![p](https://e.vil/t)\n# h"
+    (configs / "kept.yaml").write_text(
+        MINIMAL.replace("name: m1", "name: kept") + f"tags: {{team: {json.dumps(value)}}}\n"
+    )
+    (changed,) = [c for c in changes(configs, "HEAD") if c.name == "kept"]
+    tag_lines = [line for line in change_lines([changed]) if "tags.team" in line]
+    assert tag_lines == ["  - `tags.team`: `(unset)` → `` `x` @acme/sec ![p](https://e.vil/t) # h ``"]

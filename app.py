@@ -31,6 +31,7 @@ def validated(context: Mapping[str, Any]) -> tuple[Settings, list[LoadedConfig]]
         region=settings.region,
         stages=settings.stages,
         unsuffixed_stage=settings.unsuffixed_stage,
+        production_stages=settings.production_stages,
     )
     for loaded in configs:
         for warning in loaded.warnings:

@@ -90,10 +90,22 @@ def _validate(
         stages, unsuffixed = settings.stages, settings.unsuffixed_stage
         if stage is not None:
             configs = load_configs(
-                files, stage=settings.stage, strict=strict, stages=stages, unsuffixed_stage=unsuffixed
+                files,
+                stage=settings.stage,
+                strict=strict,
+                stages=stages,
+                unsuffixed_stage=unsuffixed,
+                production_stages=settings.production_stages,
             )
         else:
-            configs = _one_per_file(load_stages(files, strict=strict, stages=stages, unsuffixed_stage=unsuffixed))
+            by_stage = load_stages(
+                files,
+                strict=strict,
+                stages=stages,
+                unsuffixed_stage=unsuffixed,
+                production_stages=settings.production_stages,
+            )
+            configs = _one_per_file(by_stage)
     except ConfigError as exc:
         print(exc, file=err)
         print(f"{len(exc.issues)} error(s)", file=err)

@@ -30,6 +30,7 @@ GITHUB_REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 STAGE_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
 DEFAULT_STAGES = ("dev", "prod")
 DEFAULT_UNSUFFIXED_STAGE = "dev"
+DEFAULT_PRODUCTION_STAGES = ("prod",)  # the stages whose rules are production's (checks/stage.py)
 DEFAULT_CONFIG_DIR = "model_configs"
 CDK_JSON = Path("cdk.json")  # relative to the working directory, as the CDK CLI reads it
 
@@ -52,6 +53,7 @@ class Settings:
     github_repo: str | None
     stages: tuple[str, ...]  # every stage name, in order (the OIDC stack and deploy.yml follow it)
     unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE  # the stage whose physical names carry no stage
+    production_stages: tuple[str, ...] = DEFAULT_PRODUCTION_STAGES  # production's rules apply in these
     stage_targets: Mapping[str, StageTarget] = field(default_factory=dict)
     models: tuple[str, ...] = ()  # `-c models=a,b`: build only these (and what they depend on); () = all
     cfn_validate: bool = False  # `-c cfn_validate=true`: aws-cdk-lib's built-in template validation (README)
@@ -139,6 +141,8 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
             "stage",
             f"'{stage}' is not a stage of this app (allowed: {', '.join(stages)}; add it to the context `stages`)",
         )
+    stages_valid = not bad_stages and len(set(stages)) == len(stages)
+    production = _production_stages(context.get("production_stages"), stages, bad if stages_valid else None)
     targets = _stage_targets(context.get("stage_targets"), stages, bad)
     target = targets.get(stage, StageTarget())
     for key, given, targeted in (("account", account, target.account), ("region", region, target.region)):
@@ -156,12 +160,42 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         github_repo=github_repo,
         stages=stages,
         unsuffixed_stage=unsuffixed,
+        production_stages=production,
         stage_targets=targets,
         models=tuple(dict.fromkeys(m.strip() for m in (_text(context, "models") or "").split(",") if m.strip())),
         cfn_validate=cfn_validate,
         tree_metadata=tree_metadata,
     )
     return settings, issues
+
+
+def _production_stages(value: Any, stages: tuple[str, ...], bad: Callable[[str, str], None] | None) -> tuple[str, ...]:
+    """The stages production's rules apply to: a comma-separated string or a list; empty for none. Unset: prod,
+    and an app whose stages have no prod must name them (else no production rule would ever apply)."""
+    key = "production_stages"
+    if value is None:
+        if bad is not None and not set(DEFAULT_PRODUCTION_STAGES) & set(stages):
+            bad(
+                key,
+                f"is unset and no stage is named {', '.join(DEFAULT_PRODUCTION_STAGES)}, so no production rule would "
+                f"apply (allowed: the stages that serve production, of {', '.join(stages)}, comma-separated; "
+                "an empty string for none)",
+            )
+        return tuple(s for s in DEFAULT_PRODUCTION_STAGES if s in stages)
+    names = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        if bad is not None:
+            bad(key, "must be a comma-separated string or a list of stage names (allowed: e.g. prod or [prod])")
+        return ()
+    production = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
+    unknown = [name for name in production if name not in stages]
+    if unknown and bad is not None:
+        bad(
+            key,
+            f"{', '.join(repr(name) for name in unknown)} {'is not a stage' if len(unknown) == 1 else 'are not stages'} "
+            f"of this app (allowed: {', '.join(stages)})",
+        )
+    return tuple(name for name in production if name in stages)
 
 
 def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str], None]) -> dict[str, StageTarget]:

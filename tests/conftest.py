@@ -175,7 +175,11 @@ def stack_names(config_dir: Path, settings: Any = None) -> list[str]:
 
     settings = settings or parse_settings(fixture_context())[0]
     loaded = load_configs(
-        [config_dir], stage=settings.stage, stages=settings.stages, unsuffixed_stage=settings.unsuffixed_stage
+        [config_dir],
+        stage=settings.stage,
+        stages=settings.stages,
+        unsuffixed_stage=settings.unsuffixed_stage,
+        production_stages=settings.production_stages,
     )
     oidc = [naming.GITHUB_OIDC_STACK] if settings.github_repo else []  # app.py adds it when github_repo is set
     models = sorted(naming.stack_name(c.config.name, settings.name_stage) for c in loaded)

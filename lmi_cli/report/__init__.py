@@ -588,7 +588,11 @@ def render(
     name_stage = record.get("name_stage") or None  # the names that stage's stacks carry
     settings, _ = project_settings(stage)
     loaded = load_configs(
-        [configs], stage=settings.stage, stages=settings.stages, unsuffixed_stage=settings.unsuffixed_stage
+        [configs],
+        stage=settings.stage,
+        stages=settings.stages,
+        unsuffixed_stage=settings.unsuffixed_stage,
+        production_stages=settings.production_stages,
     )
     models = [c.config for c in loaded]
     region, prices, chosen = report_region(region, cdk_out)

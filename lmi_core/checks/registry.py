@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 
 from lmi_core.config import ConfigBase
 from lmi_core.issues import Finding
+from lmi_core.settings import DEFAULT_PRODUCTION_STAGES
 
 Scope = Literal["document", "config", "project"]
 
@@ -21,10 +22,16 @@ Scope = Literal["document", "config", "project"]
 @dataclass(frozen=True)
 class CheckContext:
     stage: str = "dev"
+    production_stages: tuple[str, ...] = DEFAULT_PRODUCTION_STAGES  # cdk.json's `production_stages`
     name_stage: str | None = None  # the stage component of physical names; None: the stage keeping today's names
     region: str | None = None  # set when the app targets one region (-c region=...)
     custom_handler: bool = False  # the code: bundle brings its own handle() (LMI's default handler is not used)
     code_files: frozenset[str] | None = None  # the code: bundle's file names, when it was read without problems
+
+    @property
+    def production(self) -> bool:
+        """Production's rules apply: the stage is one of the production stages."""
+        return self.stage in self.production_stages
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Rules of a deployment stage (`--stage prod`, `-c stage=prod`)."""
+"""Rules of a deployment stage (`--stage prod`, `-c stage=prod`); production's apply in cdk.json's
+`production_stages` (default prod)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ MAX_NAME = 40  # ConfigBase.name: every derived physical name fits SageMaker's r
 
 @check(on=InstanceConfig, fields=("data_capture",))
 def prod_captures_data(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
-    if context.stage == "prod" and config.data_capture is None:
-        yield warning("data_capture", "is off in stage prod: no record of what the model answered")
+    if context.production and config.data_capture is None:
+        yield warning("data_capture", f"is off in stage {context.stage}: no record of what the model answered")
 
 
 def _s3_uris(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:

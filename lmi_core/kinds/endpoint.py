@@ -84,8 +84,8 @@ def managed_scaling_range(config: ComponentEndpointConfig, context: CheckContext
 
 @check(on=ComponentEndpointConfig, fields=("data_capture",))
 def endpoint_prod_captures_data(config: ComponentEndpointConfig, context: CheckContext) -> Iterator[Finding]:
-    if context.stage == "prod" and config.data_capture is None:
-        yield warning("data_capture", "is off in stage prod: no record of what the components answered")
+    if context.production and config.data_capture is None:
+        yield warning("data_capture", f"is off in stage {context.stage}: no record of what the components answered")
 
 
 def placement(config: ComponentEndpointConfig) -> Placement:

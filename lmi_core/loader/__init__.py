@@ -23,7 +23,7 @@ from lmi_core.loader.code_bundle import CodeBundle, code_directory, read_code
 from lmi_core.loader.discovery import discover, nested_issues
 from lmi_core.loader.stages import for_stage
 from lmi_core.loader.yaml_source import Problem, YamlDocument, read_yaml
-from lmi_core.settings import DEFAULT_STAGES, DEFAULT_UNSUFFIXED_STAGE
+from lmi_core.settings import DEFAULT_PRODUCTION_STAGES, DEFAULT_STAGES, DEFAULT_UNSUFFIXED_STAGE
 
 
 @dataclass(frozen=True)
@@ -136,18 +136,21 @@ def load_configs(
     region: str | None = None,
     stages: Sequence[str] = DEFAULT_STAGES,
     unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE,
+    production_stages: Sequence[str] = DEFAULT_PRODUCTION_STAGES,
     read: Reader | None = None,  # default read_yaml; load_stages passes one cached read for every stage
 ) -> list[LoadedConfig]:
     """Load model YAML files or directories of them, as `stage` sees them; raise ConfigError with every problem.
 
-    `stage` selects each file's `stages:` override and enables stage rules (prod: data capture expected;
+    `stage` selects each file's `stages:` override and enables stage rules (in `production_stages`: data capture expected;
     outside dev: no placeholder buckets); `strict` makes warnings errors."""
     paths = list(paths)
     given = ", ".join(map(str, paths))
     with processing(given):
         files, issues = discover(paths)
     name_stage = None if stage == unsuffixed_stage else stage
-    context = CheckContext(stage=stage, region=region, name_stage=name_stage)
+    context = CheckContext(
+        stage=stage, production_stages=tuple(production_stages), region=region, name_stage=name_stage
+    )
     results = []
     for path in files:
         with processing(str(path)):
@@ -190,6 +193,7 @@ def load_stages(
     strict: bool = False,
     region: str | None = None,
     unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE,
+    production_stages: Sequence[str] = DEFAULT_PRODUCTION_STAGES,
 ) -> dict[str, list[LoadedConfig]]:
     """Every stage's view of the files (`validate` without --stage); ConfigError lists each problem once."""
     paths = list(paths)
@@ -205,6 +209,7 @@ def load_stages(
                 region=region,
                 stages=stages,
                 unsuffixed_stage=unsuffixed_stage,
+                production_stages=production_stages,
                 read=read_once,
             )
         except ConfigError as exc:

@@ -19,6 +19,7 @@ TEAM = {
     "region": "eu-west-1",
     "stages": "sandbox,live",
     "unsuffixed_stage": "sandbox",
+    "production_stages": "live",
     "stage_targets": {"live": {"account": "111122223333"}},
     "model_configs": "platform/models",
     "github_repo": "acme/llm-platform",
@@ -65,6 +66,7 @@ def test_the_tool_settings_follow_cdk_json(tmp_path: Path, monkeypatch: Any) -> 
     assert project_config_dir() == Path("platform/models")
     settings, issues = settings_module.project_settings("live")
     assert issues == [] and (settings.region, settings.account) == ("eu-west-1", "111122223333")
+    assert settings.production_stages == ("live",)
 
 
 def test_fixture_tests_pass_under_a_team_cdk_json_and_inventory_tests_follow_it(tmp_path: Path) -> None:

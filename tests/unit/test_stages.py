@@ -193,6 +193,9 @@ def test_stage_targets_pick_the_account_and_region() -> None:
         ({"stage_targets": {"prod": {"acount": "1"}}}, "cdk context: stage_targets.prod: must be a mapping of account and region (allowed keys: account, region)"),
         ({"stage_targets": "[1]"}, "cdk context: stage_targets: must be a mapping (allowed: {stage: {account: '123456789012', region: eu-west-1}})"),
         ({"stage": "prod", "region": "us-east-1", "stage_targets": {"prod": {"region": "eu-west-1"}}}, "cdk context: region: 'us-east-1' contradicts stage_targets.prod.region 'eu-west-1' (allowed: eu-west-1, or leave it out)"),
+        ({"stages": "sandbox,live"}, "cdk context: production_stages: is unset and no stage is named prod, so no production rule would apply (allowed: the stages that serve production, of sandbox, live, comma-separated; an empty string for none)"),
+        ({"production_stages": "live"}, "cdk context: production_stages: 'live' is not a stage of this app (allowed: dev, prod)"),
+        ({"production_stages": {"prod": True}}, "cdk context: production_stages: must be a comma-separated string or a list of stage names (allowed: e.g. prod or [prod])"),
     ],
 )  # fmt: skip
 def test_bad_stage_settings_are_one_line_each(context: dict[str, object], message: str) -> None:
@@ -274,3 +277,48 @@ def test_an_override_can_replace_a_placeholder(config_dir: Dir) -> None:
     text = MINIMAL.replace("s3://bucket/", "s3://my-models/") + "stages:\n  prod: {model: {id: 's3://acme/m1/'}}\n"
     (prod,) = load_configs([config_dir({"m.yaml": text})], stage="prod")
     assert prod.config.model.id == "s3://acme/m1/"  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- production stages
+
+
+@pytest.mark.parametrize(
+    ("context", "production"),
+    [
+        ({}, ("prod",)),
+        ({"stages": "sandbox,live", "production_stages": "live"}, ("live",)),
+        ({"stages": "dev,staging,prod,prodeu", "production_stages": ["prod", "prodeu"]}, ("prod", "prodeu")),
+        ({"stages": "dev,test", "production_stages": ""}, ()),  # an app without production, said so
+    ],
+)
+def test_production_stages_setting(context: dict[str, object], production: tuple[str, ...]) -> None:
+    settings, issues = parse_settings(context)
+    assert issues == [] and settings.production_stages == production
+
+
+ENDPOINT = """\
+name: pool
+kind: endpoint
+instance: {type: ml.g5.12xlarge, count: 1}
+"""
+
+
+def test_production_rules_follow_production_stages_not_the_name_prod(tmp_path: Path) -> None:
+    """A team whose stages are sandbox,live gets production's rules in live, none in sandbox."""
+    (tmp_path / "m1.yaml").write_text(MINIMAL.replace("s3://bucket/", "s3://acme-models/"))
+    (tmp_path / "pool.yaml").write_text(ENDPOINT)
+    team = {"stages": ("sandbox", "live"), "unsuffixed_stage": "sandbox", "production_stages": ("live",)}
+    by_stage = load_stages([tmp_path], **team)
+    warned = {
+        stage: sorted((c.config.name, w.message) for c in configs for w in c.warnings if w.field == "data_capture")
+        for stage, configs in by_stage.items()
+    }
+    assert warned == {
+        "sandbox": [],
+        "live": [
+            ("m1", "is off in stage live: no record of what the model answered"),
+            ("pool", "is off in stage live: no record of what the components answered"),
+        ],
+    }
+    (prod,) = [c for c in load_configs([tmp_path], stage="prod") if c.config.name == "m1"]  # the default: prod
+    assert [w.field for w in prod.warnings] == ["data_capture"]

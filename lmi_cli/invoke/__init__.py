@@ -77,11 +77,11 @@ class Known:
 
 
 def kind_from_configs(model: str, configs: Path) -> Known | None:
+    from lmi_cli.project import project_configs
     from lmi_core.kinds import kind_of
-    from lmi_core.loader import load_configs
 
     try:
-        for loaded in load_configs([configs]):
+        for loaded in project_configs(configs):
             kind = kind_of(loaded.config)
             if model == loaded.config.name or model in kind.invocable_names(loaded.config):
                 return Known(kind.name, kind.invocation, loaded.config.name)

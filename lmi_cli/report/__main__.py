@@ -4,11 +4,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from lmi_cli.project import project_configs
 from lmi_cli.report import COMMENT_LIMIT, changes, render
 from lmi_core.costs import UnknownPriceRegion
 from lmi_core.issues import ConfigError
 from lmi_core.kinds import kind_of
-from lmi_core.loader import load_configs
 from lmi_core.settings import project_config_dir
 
 
@@ -16,7 +16,7 @@ def list_changed(configs: Path, base: str | None) -> int:
     """For the post-deploy smoke test: one model name a line. Batch models are left out: a smoke
     test must not start a transform over a whole input prefix."""
     try:
-        smoke_tested = {loaded.config.name: kind_of(loaded.config).smoke_tested for loaded in load_configs([configs])}
+        smoke_tested = {loaded.config.name: kind_of(loaded.config).smoke_tested for loaded in project_configs(configs)}
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1

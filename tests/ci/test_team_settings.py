@@ -92,15 +92,19 @@ def test_validate_report_and_invoke_default_to_the_configured_directory(
     tmp_path: Path, monkeypatch: Any, capsys: Any
 ) -> None:
     from lmi_cli import validate
+    from lmi_cli.invoke import kind_from_configs
     from lmi_cli.report.__main__ import main as report
     from tests.conftest import MINIMAL, write_configs
 
-    configs = write_configs(tmp_path / "platform" / "models", {"m1.yaml": MINIMAL})
-    monkeypatch.setattr(settings_module, "CDK_JSON", team_cdk_json(tmp_path, model_configs=str(configs)))
+    staged = MINIMAL + "stages: {live: {instance: {count: 2}}}\n"  # an override for the team's own stage
+    configs = write_configs(tmp_path / "platform" / "models", {"m1.yaml": staged})
+    monkeypatch.setattr(settings_module, "CDK_JSON", team_cdk_json(tmp_path, **{**TEAM, "model_configs": str(configs)}))
     assert validate.main(["--no-cache"]) == 0
     assert "1 model config(s) valid" in capsys.readouterr().out
-    assert report(["--changed-models"]) == 0
+    assert report(["--changed-models"]) == 0  # deploy.yml's smoke test list, in the team's stages
     assert capsys.readouterr().out.splitlines() == ["m1"]
+    known = kind_from_configs("m1", configs)
+    assert known is not None and known.kind == "realtime"
 
 
 def test_config_dir_command_prints_cdk_json_setting(tmp_path: Path) -> None:

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINIMAL, REPO
+from tests.conftest import MINIMAL, REPO, fixture_context
 
 
 def run_app(config_dir: Path, outdir: Path) -> subprocess.CompletedProcess[str]:
-    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    context = fixture_context()
     context["model_configs"] = str(config_dir)
     env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}
     return subprocess.run(

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lmi_core.settings import context_from_environment, parse_settings
-from tests.conftest import MINIMAL, REPO, write_configs
+from tests.conftest import MINIMAL, REPO, fixture_context, write_configs
 
 
 def test_defaults() -> None:
@@ -115,7 +115,7 @@ def test_github_repo_rejects_wildcards_and_other_shapes(value: str) -> None:
 
 
 def test_synth_refuses_a_wildcard_repository_before_writing_anything(tmp_path: Path) -> None:
-    context = json.loads((REPO / "cdk.json").read_text())["context"]
+    context = fixture_context()
     context.update(model_configs=str(write_configs(tmp_path / "configs", {"m1.yaml": MINIMAL})), github_repo="*")
     outdir = tmp_path / "out"
     env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}

@@ -19,9 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"  # the shipped examples: fixtures with known content
 
 
-# The team's cdk.json; tests/ci/test_team_settings.py points it at a temporary one (the environment variable
-# is the tests' own: the app, validate and report read ./cdk.json).
-TEAM_CDK_JSON = Path(os.environ.get("LMI_TESTS_TEAM_CDK_JSON") or REPO / "cdk.json")
+TEAM_CDK_JSON = REPO / "cdk.json"  # the team's settings (README, "Your settings")
 
 
 def team_context(**overrides: Any) -> dict[str, Any]:
@@ -101,17 +99,17 @@ def team_cdk_json(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
         monkeypatch.setattr(settings, "CDK_JSON", TEAM_CDK_JSON)
 
 
-FIXTURE_PRELUDE = (
-    "import runpy, sys; from pathlib import Path; import lmi_core.settings as s; "
-    "s.CDK_JSON = Path(sys.argv.pop(1)); module = sys.argv.pop(1); sys.argv[0] = module; "
-    "runpy.run_module(module, run_name='__main__', alter_sys=True)"
-)
+def fixture_python(cdk_json: Path, code: str, *args: str) -> list[str]:
+    """`python -c <code> <args>` in a new process whose tools read `cdk_json` (the fixture_cdk_json fixture), not
+    the team's cdk.json: for tests of the project's tools over its own fixtures."""
+    prelude = f"import pathlib, lmi_core.settings; lmi_core.settings.CDK_JSON = pathlib.Path({str(cdk_json)!r}); "
+    return [sys.executable, "-c", prelude + code, *args]
 
 
 def fixture_command(cdk_json: Path, module: str, *args: str) -> list[str]:
-    """`python -m <module> <args>` in a new process that reads `cdk_json` (the fixture_cdk_json fixture),
-    not the team's cdk.json: for tests of the project's tools over its own fixtures."""
-    return [sys.executable, "-c", FIXTURE_PRELUDE, str(cdk_json), module, *args]
+    """`python -m <module> <args>`, likewise."""
+    run = f"import runpy; runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"
+    return fixture_python(cdk_json, run, *args)
 
 
 @dataclass

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from lmi_core import settings as settings_module
 from lmi_core.settings import parse_settings, project_config_dir
+from tests.ci.test_fork import repository_copy
 from tests.conftest import REPO, fixture_context, team_context
 
 TEAM = {
@@ -35,12 +39,12 @@ def team_cdk_json(directory: Path, **changes: Any) -> Path:
     return path
 
 
-def run_pytest(cdk_json: Path, *selection: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LMI_TESTS_TEAM_CDK_JSON": str(cdk_json), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+def run_pytest(copy: Path, *selection: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     env.pop("PYTEST_XDIST_WORKER", None)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", *selection],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=copy, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
 
 
@@ -69,23 +73,29 @@ def test_the_tool_settings_follow_cdk_json(tmp_path: Path, monkeypatch: Any) -> 
     assert settings.production_stages == ("live",)
 
 
+@pytest.mark.slow
 def test_fixture_tests_pass_under_a_team_cdk_json_and_inventory_tests_follow_it(tmp_path: Path) -> None:
-    """The team's cdk.json (another region, stages sandbox,live, a config directory that does not exist yet):
-    catalog, stage and settings tests over the fixtures pass unchanged (no synth); the inventory's first test
-    fails, naming the missing directory, instead of skipping the team's models."""
-    cdk_json = team_cdk_json(tmp_path, **TEAM)
+    """A copy of the repository whose cdk.json a team edited (another region, stages sandbox,live, a config
+    directory that does not exist yet): the tests over the fixtures that read settings in this process or in
+    new ones (catalog, stages, validate and its cache, the app's process) pass unchanged, without a synth;
+    the inventory's first test fails, naming the missing directory, instead of skipping the team's models."""
+    copy = repository_copy(tmp_path / "team")
+    team_cdk_json(copy, **TEAM)
     fixtures = run_pytest(
-        cdk_json,
+        copy,
         "tests/catalog/test_catalog.py",
         "tests/unit/test_stages.py",
+        "tests/unit/test_settings.py",
+        "tests/unit/test_validate.py",
+        "tests/unit/test_validate_cache.py",
         "tests/catalog/test_hostile_inputs.py::test_validate_process_over_the_whole_catalog",
         "tests/catalog/test_hostile_inputs.py::test_catalog_file_is_rejected_at_both_entry_points",
-        "tests/unit/test_settings.py",
     )
     assert fixtures.returncode == 0, fixtures.stdout[-3000:]
-    inventory = run_pytest(cdk_json, "tests/inventory/test_inventory.py::test_configured_directory_exists")
+    assert not re.search(r"\d+ (failed|skipped|error)", fixtures.stdout)
+    inventory = run_pytest(copy, "tests/inventory/test_inventory.py::test_configured_directory_exists")
     assert inventory.returncode == 1
-    assert f"cdk.json's model_configs names {REPO / 'platform/models'}, which is not a directory" in inventory.stdout
+    assert f"cdk.json's model_configs names {copy / 'platform/models'}, which is not a directory" in inventory.stdout
 
 
 def test_validate_report_and_invoke_default_to_the_configured_directory(

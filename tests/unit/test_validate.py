@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from lmi_core.checks.memory import accelerator_fit, bytes_per_parameter, suggest
 from lmi_core.facts.instances import instance_spec
 from lmi_core.issues import ConfigError
 from lmi_core.loader import load_configs
-from tests.conftest import EXAMPLES, MINIMAL, REPO
+from tests.conftest import EXAMPLES, MINIMAL, REPO, fixture_python
 
 TIGHT = MINIMAL.replace('id: "s3://bucket/models/m1/"', 'id: "s3://bucket/models/m1/", parameters: 8')
 
@@ -24,13 +23,17 @@ def test_examples_validate(capsys: pytest.CaptureFixture[str]) -> None:
     assert "model config(s) valid" in capsys.readouterr().out
 
 
-def test_validate_does_not_import_cdk() -> None:
+def test_validate_does_not_import_cdk(fixture_cdk_json: Path) -> None:
     code = "import sys; from lmi_cli.validate import main; main(['examples']); print('aws_cdk' in sys.modules, 'jsii' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        fixture_python(fixture_cdk_json, code), cwd=REPO, capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip().splitlines()[-1] == "False False"
 
 
-def test_validate_imports_only_the_kinds_it_meets(config_dir: Callable[[dict[str, str]], Path]) -> None:
+def test_validate_imports_only_the_kinds_it_meets(
+    config_dir: Callable[[dict[str, str]], Path], fixture_cdk_json: Path
+) -> None:
     """Lazy imports: a realtime file imports (and builds) the realtime kind alone, and no packaging (only a code:
     bundle's requirements.txt needs it)."""
     directory = config_dir({"m.yaml": MINIMAL})
@@ -39,7 +42,7 @@ def test_validate_imports_only_the_kinds_it_meets(config_dir: Callable[[dict[str
         "print(sorted(m for m in sys.modules if m.startswith(('lmi_core.kinds.', 'packaging'))))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, str(directory)], cwd=REPO, capture_output=True, text=True, check=True
+        fixture_python(fixture_cdk_json, code, str(directory)), cwd=REPO, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "['lmi_core.kinds.kind', 'lmi_core.kinds.realtime']"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 from lmi_cli import validate, validate_cache
-from tests.conftest import EXAMPLES, MINIMAL, REPO
+from tests.conftest import EXAMPLES, MINIMAL, REPO, fixture_python
 
 Run = Callable[..., tuple[int, str, str, bool]]
 
@@ -54,7 +53,7 @@ def test_a_clean_result_is_replayed_exactly(
     assert len(entries(validate_cache_dir)) == 1
 
 
-def test_replay_imports_no_pydantic(tmp_path: Path, validate_cache_dir: Path) -> None:
+def test_replay_imports_no_pydantic(tmp_path: Path, validate_cache_dir: Path, fixture_cdk_json: Path) -> None:
     directory = tmp_path / "configs"
     directory.mkdir()
     (directory / "m.yaml").write_text(MINIMAL)
@@ -62,7 +61,7 @@ def test_replay_imports_no_pydantic(tmp_path: Path, validate_cache_dir: Path) ->
         "import sys; from lmi_cli import validate, validate_cache; validate_cache.CACHE_DIR = sys.argv[2]; "
         "code = validate.main([sys.argv[1]]); print(code, 'pydantic' in sys.modules, 'yaml' in sys.modules)"
     )
-    command = [sys.executable, "-c", code, str(directory), str(validate_cache_dir)]
+    command = fixture_python(fixture_cdk_json, code, str(directory), str(validate_cache_dir))
     fresh, replayed = (subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=True) for _ in "ab")
     assert fresh.stdout.splitlines()[-1] == "0 True True"
     assert replayed.stdout.splitlines()[-1] == "0 False False"

@@ -91,7 +91,7 @@ def fixture_cdk_json(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
 
 
 @pytest.fixture(autouse=True)
-def team_cdk_json(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+def team_settings_when_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests about the team's own project (tests/inventory, marker `team_context`) read the team's cdk.json."""
     from lmi_core import settings
 

@@ -48,11 +48,11 @@ report: install-runtime  ## Markdown report of cdk.out + configs (DIR=... BASE=o
 	test -d cdk.out || $(MAKE) synth $(if $(DIR),DIR=$(DIR))
 	$(PY) -m lmi_cli.report --cdk-out cdk.out $(if $(DIR),--configs $(DIR)) $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT)) $(if $(COMMENT),--comment $(COMMENT)) $(if $(BASE_CDK_OUT),--base-cdk-out $(BASE_CDK_OUT)) $(if $(REPORT_LINK),--full-report-link "$(REPORT_LINK)")
 
-invoke: install-runtime  ## send one request to a deployed model (MODEL=name [PAYLOAD=file] [TIMEOUT=s])
-	$(PY) -m lmi_cli.invoke $(MODEL) $(if $(PAYLOAD),--payload $(PAYLOAD)) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+invoke: install-runtime  ## send one request to a deployed model (MODEL=name [PAYLOAD=file] [TIMEOUT=s] [STAGE=...])
+	$(PY) -m lmi_cli.invoke $(MODEL) $(if $(PAYLOAD),--payload $(PAYLOAD)) $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(STAGE),--stage $(STAGE))
 
-loadtest: install  ## locust load test of a deployed endpoint (MODEL=name USERS=4 DURATION=60)
-	$(PY) -m lmi_cli.invoke.loadtest $(MODEL) --users $(or $(USERS),4) --duration $(or $(DURATION),60)
+loadtest: install  ## locust load test of a deployed endpoint (MODEL=name USERS=4 DURATION=60 [STAGE=...])
+	$(PY) -m lmi_cli.invoke.loadtest $(MODEL) --users $(or $(USERS),4) --duration $(or $(DURATION),60) $(if $(STAGE),--stage $(STAGE))
 
 # MODEL=name: that model's stack only (and the shared stack it depends on); -c models= synthesizes just those.
 STACK = $(if $(MODEL),$(shell $(PY) -m lmi_cli.stack_name '$(MODEL)' $(if $(STAGE),--stage '$(STAGE)')))

@@ -99,15 +99,32 @@ def invocation_from_outputs(outputs: dict[str, str]) -> Invocation:
     return "component" if "InferenceComponentName" in outputs else "endpoint"
 
 
+def name_stage(stage: str | None) -> str | None:
+    """The suffix a stage's physical names carry (cdk.json's stages and unsuffixed_stage), as synth names them."""
+    from lmi_core.settings import project_settings
+
+    settings, problems = project_settings(stage or None)
+    if problems:
+        raise InvokeError(problems[0])
+    return settings.name_stage
+
+
 def find_target(
-    model: str, *, endpoint: str | None, configs: Path, region: str | None, component: str | None = None
+    model: str,
+    *,
+    endpoint: str | None,
+    configs: Path,
+    region: str | None,
+    component: str | None = None,
+    suffix: str | None = None,
 ) -> Target:
+    """`suffix`: the stage's name suffix (name_stage); None for the stage that keeps bare names."""
     if endpoint is not None:
         invocation: Invocation = "endpoint" if component is None else "component"
         kind = "realtime" if component is None else "component"
         return Target(model, kind, invocation, {"EndpointName": endpoint}, component)
     known = kind_from_configs(model, configs)
-    stack = naming.stack_name(known.owner if known is not None else model)
+    stack = naming.stack_name(known.owner if known is not None else model, suffix)
     try:
         stacks = client("cloudformation", region).describe_stacks(StackName=stack)["Stacks"]
     except Exception as exc:
@@ -120,7 +137,7 @@ def find_target(
         return Target(model, kind, invocation, outputs, outputs.get("InferenceComponentName"))
     if known.invocation == "none":
         raise InvokeError(f"{model} is kind {known.kind}: it hosts components; invoke one of them instead")
-    name = naming.component_name(model) if known.invocation == "component" else None
+    name = naming.component_name(naming.staged(model, suffix)) if known.invocation == "component" else None
     return Target(model, known.kind, known.invocation, outputs, name)
 
 

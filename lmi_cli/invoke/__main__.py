@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from lmi_cli.invoke import DEFAULT_PAYLOAD, InvokeError, find_target, invoke
+from lmi_cli.invoke import DEFAULT_PAYLOAD, InvokeError, find_target, invoke, name_stage
 from lmi_core.settings import project_config_dir
 
 
@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint", help="endpoint name instead of the stack outputs")
     parser.add_argument("--component", help="with --endpoint: the inference component (or adapter) to invoke")
     parser.add_argument("--region", help="default: AWS_REGION, then AWS_DEFAULT_REGION (profile: AWS_PROFILE)")
+    parser.add_argument("--stage", help="the stage it was deployed in (make deploy STAGE=...): its stack and names")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for async/batch results")
     parser.add_argument(
         "--configs", type=Path, default=None, help="default: cdk.json's `model_configs` (model_configs/ without it)"
@@ -27,7 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         payload = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
         target = find_target(
-            args.model, endpoint=args.endpoint, configs=args.configs, region=args.region, component=args.component
+            args.model,
+            endpoint=args.endpoint,
+            configs=args.configs,
+            region=args.region,
+            component=args.component,
+            suffix=name_stage(args.stage),
         )
         answer = invoke(target, payload, region=args.region, timeout_s=args.timeout)
     except (InvokeError, OSError, json.JSONDecodeError) as exc:

@@ -151,7 +151,7 @@ def write_reports(result: LoadResult, directory: Path) -> tuple[Path, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from lmi_cli.invoke import DEFAULT_PAYLOAD, InvokeError, ensure_in_service, find_target
+    from lmi_cli.invoke import DEFAULT_PAYLOAD, InvokeError, ensure_in_service, find_target, name_stage
 
     parser = argparse.ArgumentParser(prog="loadtest", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("model")
@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint")
     parser.add_argument("--component", help="with --endpoint: the inference component (or adapter)")
     parser.add_argument("--region", help="default: AWS_REGION, then AWS_DEFAULT_REGION (profile: AWS_PROFILE)")
+    parser.add_argument("--stage", help="the stage it was deployed in (make deploy STAGE=...): its stack and names")
     parser.add_argument("--payload", type=Path)
     parser.add_argument("--report-dir", type=Path, default=Path("loadtest-reports"))
     parser.add_argument(
@@ -173,7 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         payload = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
         target = find_target(
-            args.model, endpoint=args.endpoint, configs=args.configs, region=args.region, component=args.component
+            args.model,
+            endpoint=args.endpoint,
+            configs=args.configs,
+            region=args.region,
+            component=args.component,
+            suffix=name_stage(args.stage),
         )
         if target.invocation not in ("endpoint", "component"):
             raise InvokeError(f"{args.model} is {target.kind}: load tests drive endpoints that answer InvokeEndpoint")

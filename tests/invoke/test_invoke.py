@@ -73,6 +73,19 @@ def test_realtime_invoke_prints_answer_and_latency(env: str, capsys: pytest.Capt
     assert err.startswith("realtime rt-model: ") and err.rstrip().endswith(" ms")
 
 
+def test_a_model_deployed_in_a_stage_is_found_by_its_staged_stack(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make deploy STAGE=prod` names the stack lmi-<model>-prod; `make invoke STAGE=prod` must look there."""
+    deploy(env, "staged-model-prod", {"EndpointName": "staged-model-prod"})
+    assert main(["staged-model", "--stage", "prod", "--configs", str(tmp_path)]) == 0
+    assert capsys.readouterr().err.startswith("realtime staged-model: ")
+    assert main(["staged-model", "--configs", str(tmp_path)]) == 1  # dev keeps bare names: lmi-staged-model
+    assert "stack lmi-staged-model not found" in capsys.readouterr().err
+    assert main(["staged-model", "--stage", "qa", "--configs", str(tmp_path)]) == 1
+    assert "qa" in capsys.readouterr().err
+
+
 def test_async_invoke_uploads_and_waits_for_the_output(env: str, tmp_path: Path) -> None:
     aws(env, "s3").create_bucket(Bucket="lmi-async-payloads-123456789012-us-east-1")
     deploy(env, "async-model", {

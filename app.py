@@ -92,6 +92,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         app,
         shared_name,
         name_stage=stage,
+        alarm_emails=settings.alarm_emails,
         env=env,
         description="LMI serving: shared key, buckets and alarm topic"
         + ("" if stage is None else f" (stage {settings.stage})"),

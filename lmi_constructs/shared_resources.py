@@ -3,12 +3,14 @@ bucket, and an SNS topic for operational alarms."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from lmi_constructs.nag import acknowledge
@@ -32,6 +34,7 @@ class SharedResourcesProps:
     capture_retention_days: int = 90
     async_retention_days: int = 30
     log_retention_days: int = 365
+    alarm_emails: Sequence[str] = ()  # email subscriptions of the alarm topic
 
 
 class SharedServingResources(Construct):
@@ -85,6 +88,8 @@ class SharedServingResources(Construct):
                     "would copy inference payloads out of the serving region.",
                 )
         self.alarm_topic = SecureTopic(self, "Alarms", key=self.key, display_name="LMI serving alarms").topic
+        for email in props.alarm_emails:  # each address confirms its subscription by email
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))
         # CloudWatch alarms publish to the encrypted topic only if they may use the key: this account's
         # alarms only (aws:SourceAccount keeps another account's CloudWatch from using it as a deputy).
         self.key.add_to_resource_policy(

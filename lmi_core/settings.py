@@ -58,6 +58,7 @@ class Settings:
     models: tuple[str, ...] = ()  # `-c models=a,b`: build only these (and what they depend on); () = all
     cfn_validate: bool = False  # `-c cfn_validate=true`: aws-cdk-lib's built-in template validation (README)
     tree_metadata: bool = False  # `-c tree_metadata=true`: write cdk.out/tree.json (README, "Performance")
+    alarm_emails: tuple[str, ...] = ()  # subscribed to the shared alarm topic (each address confirms by email)
 
     @property
     def name_stage(self) -> str | None:
@@ -144,6 +145,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     stages_valid = not bad_stages and len(set(stages)) == len(stages)
     production = _production_stages(context.get("production_stages"), stages, bad if stages_valid else None)
     targets = _stage_targets(context.get("stage_targets"), stages, bad)
+    alarm_emails = _alarm_emails(context.get("alarm_emails"), bad)
     target = targets.get(stage, StageTarget())
     for key, given, targeted in (("account", account, target.account), ("region", region, target.region)):
         if given is not None and targeted is not None and given != targeted:
@@ -165,8 +167,30 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         models=tuple(dict.fromkeys(m.strip() for m in (_text(context, "models") or "").split(",") if m.strip())),
         cfn_validate=cfn_validate,
         tree_metadata=tree_metadata,
+        alarm_emails=alarm_emails,
     )
     return settings, issues
+
+
+# One address: no spaces, commas or angle brackets, one @, a dotted domain (SNS checks deliverability itself).
+EMAIL = re.compile(r"[^@\s,<>\"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", re.ASCII)
+
+
+def _alarm_emails(value: Any, bad: Callable[[str, str], None]) -> tuple[str, ...]:
+    """Addresses for the alarm topic: a comma-separated string or a list."""
+    key = "alarm_emails"
+    if value is None or value == "":
+        return ()
+    names = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        bad(key, "must be a comma-separated string or a list of email addresses (allowed: e.g. ml-oncall@example.com)")
+        return ()
+    emails = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
+    wrong = [email for email in emails if not EMAIL.fullmatch(email)]
+    if wrong:
+        bad(key, f"{', '.join(repr(e) for e in wrong)} is not an email address (allowed: name@example.com)")
+        return ()
+    return emails
 
 
 def _production_stages(value: Any, stages: tuple[str, ...], bad: Callable[[str, str], None] | None) -> tuple[str, ...]:

@@ -36,7 +36,15 @@ def import_in_use_guard(model_stack: Stack, shared_stack_name: str) -> CfnOutput
 class SharedStack(Stack):
     """The KMS key, data-capture, async-payload, AOT-artifact and access-log buckets and the alarm topic."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, name_stage: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name_stage: str | None = None,
+        alarm_emails: tuple[str, ...] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         names = BucketNames(
             capture=shared_bucket_name("data-capture", name_stage),
@@ -44,7 +52,9 @@ class SharedStack(Stack):
             async_payloads=shared_bucket_name("async-payloads", name_stage),
             aot_artifacts=shared_bucket_name("aot-artifacts", name_stage),
         )
-        self.resources = SharedServingResources(self, "Shared", props=SharedResourcesProps(bucket_names=names))
+        self.resources = SharedServingResources(
+            self, "Shared", props=SharedResourcesProps(bucket_names=names, alarm_emails=alarm_emails)
+        )
         # Model stacks reach the key and topic by weak references (Fn::GetStackOutput), which do not stop a
         # delete: this export does. Its value never changes, so imports never block an update.
         CfnOutput(

@@ -483,8 +483,10 @@ DEPRECATED_KEYS: dict[str, str] = {
     # properties.py validate_enable_streaming logs "streaming is deprecated"
     "option.enable_streaming": "deprecated: rolling batch streams by default; clients pass stream=true",
     # hf_properties.py validators
-    "option.load_in_4bit": "deprecated: use option.quantize=bitsandbytes4",
-    "option.load_in_8bit": "deprecated (HuggingFace handler): use option.quantize=bitsandbytes8",
+    "option.load_in_4bit": "deprecated (HuggingFace handler): use option.quantize=bitsandbytes4 there, "
+    "option.quantize=bitsandbytes on vLLM",
+    "option.load_in_8bit": "deprecated (HuggingFace handler): use option.quantize=bitsandbytes8 there, "
+    "option.quantize=bitsandbytes on vLLM",
     # trt_llm_user_guide.md: "Now maps to max_seq_len in TRTLLM"
     "option.max_output_len": "kept for compatibility: TensorRT-LLM reads it as max_seq_len",
 }

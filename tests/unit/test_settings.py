@@ -37,11 +37,23 @@ def test_defaults() -> None:
         ({"stage_targets": {"prod": {"account": "１２３４５６７８９０１２"}}}, "cdk context: stage_targets.prod.account: '１２３４５６７８９０１２' is not an AWS account id (allowed: 12 digits)"),
         ({"strict_warnings": "yes"}, "cdk context: strict_warnings: 'yes' is not allowed (allowed: true, false)"),
         ({"tree_metadata": "on"}, "cdk context: tree_metadata: 'on' is not allowed (allowed: true, false)"),
+        ({"alarm_emails": "oncall@example.com,not an address"}, "cdk context: alarm_emails: 'not an address' is not an email address (allowed: name@example.com)"),
+        ({"alarm_emails": {"to": "a@example.com"}}, "cdk context: alarm_emails: must be a comma-separated string or a list of email addresses (allowed: e.g. ml-oncall@example.com)"),
     ],
 )  # fmt: skip
 def test_bad_values_are_one_line_each(context: dict[str, str], message: str) -> None:
     _, issues = parse_settings(context)
     assert [str(i) for i in issues] == [message]
+
+
+def test_alarm_emails_from_a_string_or_a_list() -> None:
+    for value in (
+        "ml-oncall@example.com, team+alarms@example.co.uk",
+        ["ml-oncall@example.com", "team+alarms@example.co.uk"],
+    ):
+        settings, issues = parse_settings({"alarm_emails": value})
+        assert issues == [] and settings.alarm_emails == ("ml-oncall@example.com", "team+alarms@example.co.uk")
+    assert parse_settings({})[0].alarm_emails == ()
 
 
 @pytest.mark.parametrize(

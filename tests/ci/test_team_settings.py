@@ -77,18 +77,15 @@ def test_the_tool_settings_follow_cdk_json(tmp_path: Path, monkeypatch: Any) -> 
 def test_fixture_tests_pass_under_a_team_cdk_json_and_inventory_tests_follow_it(tmp_path: Path) -> None:
     """A copy of the repository whose cdk.json a team edited (another region, stages sandbox,live, a config
     directory that does not exist yet): the tests over the fixtures that read settings in this process or in
-    new ones (catalog, stages, validate and its cache, the app's process) pass unchanged, without a synth;
+    new ones (catalog, stages, validate's process and cache, the app's process) pass unchanged, without a synth;
     the inventory's first test fails, naming the missing directory, instead of skipping the team's models."""
     copy = repository_copy(tmp_path / "team")
     team_cdk_json(copy, **TEAM)
     fixtures = run_pytest(
         copy,
-        "tests/catalog/test_catalog.py",
-        "tests/unit/test_stages.py",
-        "tests/unit/test_settings.py",
-        "tests/unit/test_validate.py",
-        "tests/unit/test_validate_cache.py",
-        "tests/catalog/test_hostile_inputs.py::test_validate_process_over_the_whole_catalog",
+        "tests/catalog/test_catalog.py",  # messages that name the stages (allowed: dev, prod)
+        "tests/unit/test_stages.py",  # the examples' stage overrides
+        "tests/unit/test_validate_cache.py",  # validate in new processes (fixture_command)
         "tests/catalog/test_hostile_inputs.py::test_catalog_file_is_rejected_at_both_entry_points",
     )
     assert fixtures.returncode == 0, fixtures.stdout[-3000:]

@@ -171,7 +171,7 @@ def loadtest(moto_url: str, reports: Path, *args: str) -> subprocess.CompletedPr
 @pytest.mark.slow
 def test_short_load_test_reports_real_figures(moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "load-model", {"EndpointName": "load-model"})
-    result = loadtest(moto_url, tmp_path, "load-model", "--users", "2", "--duration", "3")
+    result = loadtest(moto_url, tmp_path, "load-model", "--users", "2", "--duration", "1")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "requests" in result.stderr  # the progress display
     with (tmp_path / "loadtest-load-model.csv").open() as handle:
@@ -296,7 +296,7 @@ def _component(name: str, *, copies: int) -> dict[str, Any]:
 def test_load_test_of_a_component(moto_url: str, tmp_path: Path) -> None:
     deploy(moto_url, "load-pool", {"EndpointName": "load-pool"})
     result = loadtest(
-        moto_url, tmp_path, "chat", "--endpoint", "load-pool", "--component", "chat", "--users", "1", "--duration", "2"
+        moto_url, tmp_path, "chat", "--endpoint", "load-pool", "--component", "chat", "--users", "1", "--duration", "1"
     )
     assert result.returncode == 0, result.stderr[-2000:]
     with (tmp_path / "loadtest-chat.csv").open() as handle:

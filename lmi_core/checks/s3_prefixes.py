@@ -6,6 +6,8 @@ output and failure). An output that is, lies inside or contains
 - weights: the writer's role can overwrite them (its own, or another model's);
 - a batch input: every result starts a transform job; when that job's results reach the writer's own
   input (any cycle), the jobs start each other without end.
+Two models' outputs apart too: where one is, or lies inside, another model's output, each role could
+overwrite (or read back as its own) the other's results.
 Run per stage on the merged configs, so a stage override is checked where it applies. The project's
 shared buckets (data capture, async payloads, AOT artifacts) are not compared: no config may name them
 (lmi_core/config/s3.py), and the project writes only under each model's own prefix there.
@@ -118,3 +120,30 @@ def outputs_apart_from_inputs_and_weights(files: Sequence[ProjectFile]) -> Itera
                 f"{output.uri} {VERBS[overlap.relation]} {what} ({_why(overlap, started)}) {ALLOWED}",
             ),
         )
+
+
+@check(fields=("batch.output", "async.output", "async.failure"), scope="project")
+def outputs_apart_from_other_models_outputs(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
+    outputs: dict[str, list[_Located]] = {}
+    for file in files:
+        if file.config is not None:
+            for use in kind_of(file.config).s3_uses(file.config):
+                if use.access == "output":
+                    bucket, key = s3.parse(use.uri)
+                    outputs.setdefault(bucket, []).append(_Located(file, use, key))
+    for located in outputs.values():
+        for mine in located:
+            for theirs in located:
+                if theirs.file.path == mine.file.path:
+                    continue
+                relation = s3.key_overlap(mine.key, theirs.key)
+                if relation in ("equal", "inside"):  # the outer one is reported as inside-of by the inner
+                    yield (
+                        mine.file.path,
+                        error(
+                            mine.use.field,
+                            f"{mine.use.uri} {VERBS[relation]} {theirs.use.field} {theirs.use.uri} of model "
+                            f"'{theirs.file.name}' (each model's role could overwrite the other's results) "
+                            "(allowed: a prefix of this model's own)",
+                        ),
+                    )

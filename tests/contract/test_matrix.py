@@ -69,7 +69,8 @@ def config(kind: str, index: int, profile: tuple[str, str, str, int, list[str] |
     if kind == "realtime":
         document["autoscaling"] = {"min": 1, "max": 2, "target_invocations_per_instance": 10}
     if kind == "batch":
-        document["batch"] = {"input": "s3://my-batch-data/in/", "output": "s3://my-batch-data/out/"}
+        name = document["name"]  # each model its own prefixes: two models' results never share one
+        document["batch"] = {"input": f"s3://my-batch-data/{name}/in/", "output": f"s3://my-batch-data/{name}/out/"}
     return document
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from lmi_core import bug_report, inputs, naming
 from lmi_core.issues import ConfigError, Issue, did_you_mean
 from lmi_core.kinds import kind_of
-from lmi_core.loader import LoadedConfig, load_configs
+from lmi_core.loader import LoadedConfig, load_in
 from lmi_core.settings import WHERE, Settings, context_from_environment, parse_settings
 
 
@@ -24,15 +24,7 @@ def validated(context: Mapping[str, Any]) -> tuple[Settings, list[LoadedConfig]]
     settings, issues = parse_settings(context)
     if issues:
         raise ConfigError(issues)
-    configs = load_configs(
-        [settings.config_dir],
-        stage=settings.stage,
-        strict=settings.strict,
-        region=settings.region,
-        stages=settings.stages,
-        unsuffixed_stage=settings.unsuffixed_stage,
-        production_stages=settings.production_stages,
-    )
+    configs = load_in(settings, [settings.config_dir], strict=settings.strict, region=settings.region)
     for loaded in configs:
         for warning in loaded.warnings:
             print(warning, file=sys.stderr)

@@ -13,16 +13,10 @@ def project_configs(configs: Path) -> list[LoadedConfig]:
     """`configs` loaded in cdk.json's stage, with its stages (a file's `stages: {live: ...}` is not an error
     where the stages are sandbox,live); raises ConfigError like load_configs."""
     from lmi_core.issues import ConfigError
-    from lmi_core.loader import load_configs
+    from lmi_core.loader import load_in
     from lmi_core.settings import project_settings
 
     settings, issues = project_settings()
     if issues:
         raise ConfigError(issues)
-    return load_configs(
-        [configs],
-        stage=settings.stage,
-        stages=settings.stages,
-        unsuffixed_stage=settings.unsuffixed_stage,
-        production_stages=settings.production_stages,
-    )
+    return load_in(settings, [configs])

@@ -79,7 +79,7 @@ def _validate(
     from pathlib import Path
 
     from lmi_core.issues import ConfigError
-    from lmi_core.loader import load_configs, load_stages
+    from lmi_core.loader import load_in, load_stages
     from lmi_core.settings import project_settings
 
     settings, issues = project_settings(stage)
@@ -87,22 +87,14 @@ def _validate(
     try:
         if issues:
             raise ConfigError(issues)
-        stages, unsuffixed = settings.stages, settings.unsuffixed_stage
         if stage is not None:
-            configs = load_configs(
-                files,
-                stage=settings.stage,
-                strict=strict,
-                stages=stages,
-                unsuffixed_stage=unsuffixed,
-                production_stages=settings.production_stages,
-            )
+            configs = load_in(settings, files, strict=strict)
         else:
             by_stage = load_stages(
                 files,
                 strict=strict,
-                stages=stages,
-                unsuffixed_stage=unsuffixed,
+                stages=settings.stages,
+                unsuffixed_stage=settings.unsuffixed_stage,
                 production_stages=settings.production_stages,
             )
             configs = _one_per_file(by_stage)

@@ -168,17 +168,11 @@ def stack_names(config_dir: Path, settings: Any = None) -> list[str]:
     """The stacks a config directory gives in the settings' stage (default: the fixtures'): the shared stack,
     then one per model (by its `name:`)."""
     from lmi_core import naming
-    from lmi_core.loader import load_configs
+    from lmi_core.loader import load_in
     from lmi_core.settings import parse_settings
 
     settings = settings or parse_settings(fixture_context())[0]
-    loaded = load_configs(
-        [config_dir],
-        stage=settings.stage,
-        stages=settings.stages,
-        unsuffixed_stage=settings.unsuffixed_stage,
-        production_stages=settings.production_stages,
-    )
+    loaded = load_in(settings, [config_dir])
     oidc = [naming.GITHUB_OIDC_STACK] if settings.github_repo else []  # app.py adds it when github_repo is set
     models = sorted(naming.stack_name(c.config.name, settings.name_stage) for c in loaded)
     return [naming.shared_stack_name(settings.name_stage), *models, *oidc]

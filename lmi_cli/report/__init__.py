@@ -29,7 +29,7 @@ from lmi_core.costs import PriceTable, UnknownPriceRegion
 from lmi_core.kinds import KINDS, kind_of, validate_config
 from lmi_core.kinds.component import hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
-from lmi_core.loader import LoadedConfig, load_configs
+from lmi_core.loader import LoadedConfig, load_in
 from lmi_core.settings import project_config_dir, project_settings
 
 COMMENT_LIMIT = 60_000  # pr.yml cuts a comment at 65,000 characters; leave room for its marker and link
@@ -587,13 +587,7 @@ def render(
     stage = record.get("stage")
     name_stage = record.get("name_stage") or None  # the names that stage's stacks carry
     settings, _ = project_settings(stage)
-    loaded = load_configs(
-        [configs],
-        stage=settings.stage,
-        stages=settings.stages,
-        unsuffixed_stage=settings.unsuffixed_stage,
-        production_stages=settings.production_stages,
-    )
+    loaded = load_in(settings, [configs])
     models = [c.config for c in loaded]
     region, prices, chosen = report_region(region, cdk_out)
     header = [

@@ -23,7 +23,7 @@ from lmi_core.loader.code_bundle import CodeBundle, code_directory, read_code
 from lmi_core.loader.discovery import discover, nested_issues
 from lmi_core.loader.stages import for_stage
 from lmi_core.loader.yaml_source import Problem, YamlDocument, read_yaml
-from lmi_core.settings import DEFAULT_PRODUCTION_STAGES, DEFAULT_STAGES, DEFAULT_UNSUFFIXED_STAGE
+from lmi_core.settings import DEFAULT_PRODUCTION_STAGES, DEFAULT_STAGES, DEFAULT_UNSUFFIXED_STAGE, Settings
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,21 @@ def load_configs(
     if errors:
         raise ConfigError(errors)
     return loaded
+
+
+def load_in(
+    settings: Settings, paths: Iterable[Path], *, strict: bool = False, region: str | None = None
+) -> list[LoadedConfig]:
+    """`paths` as the stage `settings` selects sees them: its stages, names and production rules (cdk.json)."""
+    return load_configs(
+        paths,
+        stage=settings.stage,
+        strict=strict,
+        region=region,
+        stages=settings.stages,
+        unsuffixed_stage=settings.unsuffixed_stage,
+        production_stages=settings.production_stages,
+    )
 
 
 def load_stages(

@@ -33,7 +33,7 @@ def _release(config: ModelConfig) -> int | None:
 def vllm_reads_values(config: ModelConfig, context: CheckContext) -> bool:
     """LMI's vLLM handler builds VllmRbProperties from serving.properties (lmi image, LMI's own handler)."""
     release = _release(config)
-    if config.container.image != "lmi" or context.custom_handler or release is None:
+    if config.container.flavour != "lmi" or context.custom_handler or release is None:
         return False
     if release < lmi_options.VLLM_CHECKED_FROM:
         return False
@@ -56,7 +56,7 @@ def neuronx_reads_values(config: ModelConfig, context: CheckContext) -> bool:
     """djl_python.transformers_neuronx builds TransformerNeuronXProperties from serving.properties."""
     entry = config.serving.get("option.entryPoint")
     return (
-        config.container.image == "neuronx"
+        config.container.flavour == "neuronx"
         and not context.custom_handler
         and entry in (None, lmi_options.NEURON_ENTRY_POINT)
     )
@@ -140,7 +140,7 @@ def quantize_fits_engine(config: ModelConfig, context: CheckContext) -> Iterator
             allowed = ", ".join(sorted(lmi_options.NEURON_QUANTIZE))
             yield error(field, f"'{text}': Transformers-NeuronX fails to load the model (allowed: {allowed})")
         elif (
-            config.container.image == "tensorrtllm"
+            config.container.flavour == "tensorrtllm"
             and release is not None
             and release >= lmi_options.TRTLLM_QUANTIZE_IGNORED_FROM
         ):
@@ -154,7 +154,7 @@ def quantize_fits_engine(config: ModelConfig, context: CheckContext) -> Iterator
 @check(on=ModelConfig, fields=("serving", "container.image", "aot.mode"))
 def other_engine_keys_ignored(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     """A key of another engine is read by no handler of this image (nor by the model's AOT job): it has no effect."""
-    image = config.container.image
+    image = config.container.flavour
     if image is None or context.custom_handler:
         return
     steps = config.aot.steps if config.aot is not None else ()

@@ -45,7 +45,7 @@ def image_matches_tag(config: ModelConfig, context: CheckContext) -> Iterator[Fi
 def image_fits_instance(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     instance = instance_of(config)
     spec = instance.spec() if instance is not None else None
-    image = config.container.image
+    image = config.container.flavour
     if spec is None or image is None:
         return
     if image in ("lmi", "tensorrtllm") and spec.gpus == 0:
@@ -66,7 +66,7 @@ def image_fits_instance(config: ModelConfig, context: CheckContext) -> Iterator[
 @check(on=ModelConfig, fields=("serving.option.rolling_batch", "container.image"))
 def engine_matches_image(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     rolling = str(config.serving.get("option.rolling_batch", "")).lower()
-    image = config.container.image
+    image = config.container.flavour
     if rolling == "trtllm" and image not in (None, "tensorrtllm"):
         yield error("serving.option.rolling_batch", f"trtllm needs the tensorrtllm image, not {image}")
     if rolling == "vllm" and image == "tensorrtllm":
@@ -78,7 +78,7 @@ def rolling_batch_of_another_image(config: ModelConfig, context: CheckContext) -
     """tnx (Transformers-NeuronX) exists only on the neuronx image: the GPU images fail at load or ignore it."""
     rolling = str(config.serving.get("option.rolling_batch", "")).lower()
     home = lmi_options.ROLLING_BATCH_IMAGE.get(rolling)
-    image = config.container.image
+    image = config.container.flavour
     if home is None or image is None or image == home:
         return
     allowed = ", ".join(lmi_options.ROLLING_BATCH_BY_IMAGE[image])

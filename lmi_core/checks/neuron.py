@@ -14,7 +14,7 @@ from lmi_core.issues import Finding, error, warning
     on=InstanceConfig, fields=("container.image", "serving.option.n_positions", "serving.option.max_rolling_batch_size")
 )
 def neuron_graph_shape(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
-    if config.container.image != "neuronx":
+    if config.container.flavour != "neuronx":
         return
     if "option.n_positions" not in config.serving:
         yield error(
@@ -32,7 +32,7 @@ def neuron_graph_shape(config: InstanceConfig, context: CheckContext) -> Iterato
 
 @check(on=InstanceConfig, fields=("container.image", "aot.mode"))
 def neuron_compiles_ahead(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
-    if config.container.image == "neuronx" and (config.aot is None or "compile" not in config.aot.steps):
+    if config.container.flavour == "neuronx" and (config.aot is None or "compile" not in config.aot.steps):
         yield warning(
             "aot",
             "is not set: Neuron then compiles the model when the endpoint starts, which LMI's docs put at 70 minutes "

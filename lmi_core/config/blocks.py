@@ -123,6 +123,13 @@ class Container(Strict):
         return _image_tag(value)
 
     @property
+    def flavour(self) -> str | None:
+        """`image`, or the flavour a djl-inference `uri`'s tag names: the image checks apply to both."""
+        if self.image is not None or self.uri is None:
+            return self.image
+        return images.flavour_of_uri(self.uri)
+
+    @property
     def image_tag(self) -> str | None:
         """The tag, also when the image is given as a full URI (None for a digest or no tag)."""
         if self.tag is not None:

@@ -199,4 +199,16 @@ def parse_image_uri(uri: str) -> EcrImage:
     )
 
 
+def flavour_of_uri(uri: str) -> str | None:
+    """The flavour a djl-inference image URI's tag names (AWS's or a mirror's repository), else None."""
+    try:
+        image = parse_image_uri(uri)
+    except ValueError:
+        return None
+    if image.tag is None or image.repository.rsplit("/", 1)[-1] != "djl-inference":
+        return None
+    named = [flavour for flavour, pattern in TAG_PATTERNS.items() if pattern.fullmatch(image.tag)]
+    return named[0] if len(named) == 1 else None
+
+
 assert get_args(InferenceAmiVersion) == INFERENCE_AMI_VERSIONS, "one list of inference AMIs"

@@ -174,10 +174,10 @@ def adapters_need_vllm(config: ComponentConfig, context: CheckContext) -> Iterat
     async_mode = str(config.serving.get("option.async_mode", "")).lower() == "true"
     # From LMI V17 (0.35) an unset or `auto` rolling_batch runs vLLM's async engine (LmiConfigRecommender;
     # docs/research/lmi-release-facts.md); before, `auto` could pick another engine.
-    tag = config.container.tag
+    tag = config.container.image_tag
     async_by_default = tag is not None and (version(tag) or (0, 0)) >= (0, 35) and rolling in ("", "auto")
-    if config.container.image not in (None, "lmi"):
-        yield error("adapters", f"LoRA adapters need the lmi (vLLM) image, not {config.container.image}")
+    if config.container.flavour not in (None, "lmi"):
+        yield error("adapters", f"LoRA adapters need the lmi (vLLM) image, not {config.container.flavour}")
     elif rolling != "vllm" and not async_mode and not async_by_default:
         yield error(
             "adapters",
@@ -296,7 +296,7 @@ def placement_findings(config: ComponentConfig, host: ComponentEndpointConfig) -
             "resources.cpus",
             f"{config.resources.cpus:g} cores per copy, but {spec.name} has {spec.vcpus} (allowed: 0.25..{spec.vcpus})",
         )
-    if config.container.image == "neuronx":
+    if config.container.flavour == "neuronx":
         yield error(
             "container.image",
             f"neuronx images need Inferentia/Trainium instances, not {spec.name} of {host.name} (allowed: lmi)",

@@ -39,9 +39,10 @@ def provisioned_within_max(config: ServerlessConfig, context: CheckContext) -> I
 
 @check(on=ServerlessConfig, fields=("container.image", "serving.option.tensor_parallel_degree", "autoscaling", "aot"))
 def serverless_has_no_gpu_features(config: ServerlessConfig, context: CheckContext) -> Iterator[Finding]:
-    if config.container.image not in (None, "cpu"):
+    if config.container.flavour not in (None, "cpu"):
         yield error(
-            "container.image", f"serverless endpoints have no GPU; '{config.container.image}' needs one (allowed: cpu)"
+            "container.image",
+            f"serverless endpoints have no GPU; '{config.container.flavour}' needs one (allowed: cpu)",
         )
     if tensor_parallel_degree(config.serving) not in (None, 1):
         yield error(

@@ -13,6 +13,9 @@ from lmi_core.settings import github_repo_problem
 GITHUB_OIDC = "token.actions.githubusercontent.com"
 DEPLOY_BRANCH = "refs/heads/main"
 DEPLOY_WORKFLOW = ".github/workflows/deploy.yml"
+# The token's audience: STS of the stack's partition (sts.amazonaws.com, sts.amazonaws.com.cn in China, where
+# the workflows set configure-aws-credentials' `audience` from the AWS_OIDC_AUDIENCE variable).
+AUDIENCE = f"sts.{Aws.URL_SUFFIX}"
 
 
 def claim(name: str) -> str:
@@ -37,7 +40,7 @@ def deploy_trust(repository: str, stages: list[str]) -> dict[str, dict[str, str 
     the workflow file. All keys must match (StringEquals with a missing claim is false)."""
     return {
         "StringEquals": {
-            claim("aud"): "sts.amazonaws.com",
+            claim("aud"): AUDIENCE,
             claim("repository"): repository,
             claim("environment"): list(stages),
             claim("ref"): DEPLOY_BRANCH,
@@ -51,7 +54,7 @@ def diff_trust(repository: str) -> dict[str, dict[str, str | list[str]]]:
     """`pull_request` jobs of this repository: their `sub` ends in `:pull_request` and their `ref` is the
     merge ref `refs/pull/<n>/merge` (a `pull_request_target` run has the base branch's ref instead)."""
     return {
-        "StringEquals": {claim("aud"): "sts.amazonaws.com", claim("repository"): repository},
+        "StringEquals": {claim("aud"): AUDIENCE, claim("repository"): repository},
         "StringLike": {claim("sub"): subjects(repository, "pull_request"), claim("ref"): "refs/pull/*/merge"},
     }
 
@@ -71,9 +74,7 @@ class GithubOidcStack(Stack):
         if problem := github_repo_problem(repository):
             raise ValueError(problem)
         super().__init__(scope, construct_id, **kwargs)
-        provider = iam.OpenIdConnectProvider(
-            self, "GitHub", url=f"https://{GITHUB_OIDC}", client_ids=["sts.amazonaws.com"]
-        )
+        provider = iam.OpenIdConnectProvider(self, "GitHub", url=f"https://{GITHUB_OIDC}", client_ids=[AUDIENCE])
         bootstrap = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/cdk-hnb659fds"
 
         deploy_role = iam.Role(

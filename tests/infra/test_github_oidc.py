@@ -45,13 +45,21 @@ def allows(condition: dict[str, Any], token: dict[str, str]) -> bool:
     for operator, keys in condition.items():
         for key, wanted in keys.items():
             claim = token.get(key.removeprefix(f"{GITHUB}:"))
-            values = wanted if isinstance(wanted, list) else [wanted]
+            values = [resolved(v) for v in (wanted if isinstance(wanted, list) else [wanted])]
             if claim is None or not any(tests[operator](v, claim) for v in values):
                 return False
     return True
 
 
 GITHUB = "token.actions.githubusercontent.com"
+# STS of the stack's partition; resolved to the commercial partition's where a token's claims are tested
+AUDIENCE = {"Fn::Join": ["", ["sts.", {"Ref": "AWS::URLSuffix"}]]}
+
+
+def resolved(value: Any) -> Any:
+    return "sts.amazonaws.com" if value == AUDIENCE else value
+
+
 REPO = "acme/llm-serving"
 MAIN_DEPLOY = {  # a push to main running deploy.yml in the dev environment (GitHub's default claims)
     "aud": "sts.amazonaws.com",
@@ -82,7 +90,7 @@ def test_deploy_trust_names_repository_branch_workflow_and_environments(oidc: Sy
                         {
                             "Condition": {
                                 "StringEquals": {
-                                    f"{GITHUB}:aud": "sts.amazonaws.com",
+                                    f"{GITHUB}:aud": AUDIENCE,
                                     f"{GITHUB}:repository": REPO,
                                     f"{GITHUB}:environment": ["dev", "prod"],
                                     f"{GITHUB}:ref": "refs/heads/main",
@@ -185,3 +193,13 @@ def test_nag_clean(oidc: Synth) -> None:
 
 def test_not_in_the_default_app(examples: Synth) -> None:
     assert "lmi-github-oidc" not in examples.templates
+
+
+def test_audience_is_sts_of_the_stacks_partition(oidc: Synth) -> None:
+    """sts.amazonaws.com, and sts.amazonaws.com.cn in China (the workflows' AWS_OIDC_AUDIENCE variable)."""
+    template = Template.from_stack(oidc.stack("lmi-github-oidc"))
+    (provider,) = template.find_resources("Custom::AWSCDKOpenIdConnectProvider").values()
+    assert provider["Properties"]["ClientIDList"] == [AUDIENCE]
+    for workflow in ("deploy.yml", "pr.yml"):
+        text = (REPO_ROOT / ".github" / "workflows" / workflow).read_text()
+        assert "audience: ${{ vars.AWS_OIDC_AUDIENCE || 'sts.amazonaws.com' }}" in text, workflow

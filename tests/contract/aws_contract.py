@@ -28,6 +28,38 @@ SKIPPED_PATTERNS: set[str] = set()
 _JAVA_SURROGATE_RANGE = r"\uD800\uDC00-\uDBFF\uDFFF"
 _CODE_POINT_RANGE = r"\U00010000-\U0010FFFF"
 
+# java.util.regex defaults that a Unicode-wide engine lacks: \d \w \s and POSIX \p{Alnum} are ASCII-only,
+# and `.` also refuses \r, NEL and the line and paragraph separators. (\p{L}, \p{N}, ... stay Unicode.)
+_JAVA_ASCII_CLASSES = {
+    r"\d": "[0-9]", r"\D": "[^0-9]", r"\w": "[a-zA-Z_0-9]", r"\W": "[^a-zA-Z_0-9]",
+    r"\s": r"[ \t\n\x0B\f\r]", r"\S": r"[^ \t\n\x0B\f\r]", r"\p{Alnum}": "[a-zA-Z0-9]",
+}  # fmt: skip
+_JAVA_DOT = r"[^\n\r\u0085\u2028\u2029]"
+
+
+def java_semantics(pattern: str) -> str:
+    """`pattern` rewritten so that the `regex` module (V1: nested sets) matches what Java matches."""
+    out, depth, index = [], 0, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            token = (
+                pattern[index : pattern.index("}", index) + 1]
+                if pattern.startswith("\\p{", index)
+                else pattern[index : index + 2]
+            )
+            out.append(_JAVA_ASCII_CLASSES.get(token, token))
+            index += len(token)
+            continue
+        if char == "[":
+            depth += 1
+        elif char == "]" and depth:
+            depth -= 1
+        out.append(_JAVA_DOT if char == "." and depth == 0 else char)
+        index += 1
+    return "".join(out)
+
+
 _HOOK_EVENT = "before-parameter-build"
 _CLIENT_HOOK_ID = f"{__name__}.strict_client"
 _STUBBER_HOOK_ID = f"{__name__}.StrictStubber"
@@ -126,7 +158,7 @@ def _operation_model(service: str, operation: str, api_version: str | None) -> O
 def _compile(pattern: str) -> regex.Pattern[str] | None:
     """Compile a model pattern with Java-like character classes (V1 nested sets and ``&&``)."""
     try:
-        return regex.compile(pattern.replace(_JAVA_SURROGATE_RANGE, _CODE_POINT_RANGE), regex.V1)
+        return regex.compile(java_semantics(pattern.replace(_JAVA_SURROGATE_RANGE, _CODE_POINT_RANGE)), regex.V1)
     except regex.error:
         SKIPPED_PATTERNS.add(pattern)
         return None

@@ -96,6 +96,41 @@ def test_tag_value_with_pipe_breaks_pattern() -> None:
     assert "'a|b'" in problem.message
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "allowed"),
+    [
+        # RoleArn: arn:aws[a-z\-]*:iam::\d{12}:role/?... - Java's \d is ASCII
+        (("RoleArn",), "arn:aws:iam::١٢٣٤٥٦٧٨٩٠١٢:role/SageMakerRole", False),
+        (("RoleArn",), ROLE, True),
+        # TagValue: ([\p{L}\p{Z}\p{N}_.:/=+\-@]*) - \p{L} stays Unicode in Java
+        (("Tags", 1, "Value"), "équipe-données", True),
+        # TrainingJobName: [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} - no Unicode letters
+        (("TrainingJobName",), "lmi-trainé", False),
+    ],
+)
+def test_patterns_match_as_java_matches(path: tuple[Any, ...], value: str, allowed: bool) -> None:
+    r"""AWS evaluates the model's patterns with java.util.regex: \d, \w, \s and \p{Alnum} are ASCII, `.`
+    refuses line separators, \p{L} and friends are Unicode."""
+    params = training_job()
+    target: Any = params
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    assert (check_request("sagemaker", "CreateTrainingJob", params) == []) is allowed
+
+
+def test_dot_refuses_the_line_separators_java_does() -> None:
+    import regex
+
+    from tests.contract.aws_contract import java_semantics
+
+    dot = regex.compile(java_semantics(".*"), regex.V1)
+    assert dot.fullmatch("any text, é and 😀")
+    for separator in ("\r", "\u0085", "\u2028", "\u2029", "\n"):
+        assert dot.fullmatch(f"a{separator}b") is None, repr(separator)
+    assert regex.compile(java_semantics("[.]"), regex.V1).fullmatch(".")  # a dot in a class is literal
+
+
 def test_container_argument_too_long() -> None:
     params = training_job()
     params["AlgorithmSpecification"]["ContainerArguments"][0] = "x" * 300

@@ -6,16 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Aws, Duration, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from lmi_constructs.log_groups import owned_log_group
 from lmi_constructs.model import LmiModel, LmiModelProps
+from lmi_constructs.rollback_alarms import sns_action
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
 from lmi_constructs.secure_topic import SecureTopic
 from lmi_constructs.tokens import key_arn, service_principal
@@ -57,6 +60,7 @@ class BatchTransformProps:
     job_name_prefix: str  # each run's job is <prefix>-<uuid>: at most 26 characters
     capture: CaptureProps | None = None  # a transform job captures every record (no sampling, no mode)
     generate_inference_id: bool = True
+    alarm_topic: sns.ITopic | None = None  # a failed or timed-out run also alarms here (the team's on-call)
 
 
 class BatchTransform(Construct):
@@ -167,6 +171,8 @@ class BatchTransform(Construct):
             timeout=Duration.hours(24),
         )
         self._grant_state_machine(machine_role, props)
+        if props.alarm_topic is not None:
+            self._alarm_on_failed_runs(name, props.alarm_topic)
 
         events_role = iam.Role(self, "EventsRole", assumed_by=service_principal("events.amazonaws.com"))
         ScopedPolicy(self, "EventsPolicy", role=events_role, description=f"Start {name} batch runs").allow(
@@ -191,6 +197,24 @@ class BatchTransform(Construct):
                 role=events_role.without_policy_updates(),
             )
         )
+
+    def _alarm_on_failed_runs(self, name: str, topic: sns.ITopic) -> None:
+        """A run that failed or timed out (Step Functions' metrics per state machine), to the alarm topic."""
+        for metric_id, metric, what in (
+            ("RunFailedAlarm", self.state_machine.metric_failed(), "failed"),
+            ("RunTimedOutAlarm", self.state_machine.metric_timed_out(), "timed out"),
+        ):
+            alarm = cloudwatch.Alarm(
+                self,
+                metric_id,
+                alarm_description=f"A {name} batch run {what}: see the state machine's execution history.",
+                metric=metric.with_(period=Duration.minutes(5), statistic="Sum"),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(sns_action(topic))
 
     def _grant_model_data(self, transform: TransformProps, key: kms.IKey) -> None:
         policy = self.model.policy

@@ -11,7 +11,7 @@ from lmi_constructs.tokens import once_per_object
 
 
 @once_per_object
-def _sns_action(topic: sns.ITopic) -> cw_actions.SnsAction:
+def sns_action(topic: sns.ITopic) -> cw_actions.SnsAction:
     """One action per topic: it only names the topic's ARN, so alarms in any stack may share it."""
     return cw_actions.SnsAction(topic)
 
@@ -48,7 +48,7 @@ def rollback_alarms(
         comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
     )
-    action = _sns_action(topic)
+    action = sns_action(topic)
     for alarm in (errors_alarm, latency_alarm):
         alarm.add_alarm_action(action)
     return [errors_alarm, latency_alarm]

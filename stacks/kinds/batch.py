@@ -47,6 +47,7 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
             job_name_prefix=naming.transform_job_prefix(name),
             capture=None if capture is None else CaptureProps(capture_location(name, shared), shared.key),
             generate_inference_id=capture is not None and capture.generate_inference_id,
+            alarm_topic=shared.alarm_topic,
         ),
     )
     return ServingOutputs(

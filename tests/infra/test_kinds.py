@@ -255,3 +255,19 @@ def test_inline_policies_only_in_the_cdk_provider_framework(examples: Synth) -> 
     for name, template in examples.templates.items():
         inline = [k for k, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Policy"]
         assert all(k.startswith("AotProvider") for k in inline), (name, inline)
+
+
+def test_a_failed_or_timed_out_batch_run_alarms_the_shared_topic(examples: Synth) -> None:
+    """The team's on-call hears of a failed nightly batch like of any other alarm (cdk.json alarm_emails)."""
+    template = _batch(examples)
+    alarms = {a["MetricName"]: a for a in of_type(template, "AWS::CloudWatch::Alarm")}
+    assert set(alarms) == {"ExecutionsFailed", "ExecutionsTimedOut"}
+    for alarm in alarms.values():
+        assert (alarm["Namespace"], alarm["Statistic"], alarm["Period"], alarm["Threshold"]) == (
+            "AWS/States",
+            "Sum",
+            300,
+            1,
+        )
+        assert alarm["Dimensions"][0]["Name"] == "StateMachineArn"
+        assert "SharedAlarmsTopic" in json.dumps(alarm["AlarmActions"])

@@ -437,10 +437,10 @@ def release_of(tag: str | None) -> int | None:
     """The LMI release (V-number) of an image tag, or None when the tag does not say."""
     if tag is None:
         return None
-    explicit = re.search(r"-lmi(\d+)\.", tag)
+    explicit = re.search(r"-lmi([0-9]+)\.", tag)
     if explicit:
         return int(explicit.group(1))
-    djl = re.match(r"^0\.(\d+)\.", tag)
+    djl = re.match(r"^0\.([0-9]+)\.", tag)
     return int(djl.group(1)) - 18 if djl else None
 
 

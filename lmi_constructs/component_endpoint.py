@@ -10,7 +10,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from lmi_constructs.scoped_policy import ScopedPolicy, arn
+from lmi_constructs.model import allow_log_group
+from lmi_constructs.scoped_policy import ScopedPolicy
 from lmi_constructs.tokens import service_principal
 from lmi_constructs.variant import VARIANT_NAME, CaptureProps, data_capture_config, storage_encryption
 
@@ -60,15 +61,7 @@ class ComponentEndpoint(Construct):
         self.policy = ScopedPolicy(
             self, "ExecutionPolicy", role=self.role, description=f"LMI endpoint {props.endpoint_name}"
         )
-        log_group = props.log_group_name
-        self.policy.allow(
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-            [
-                arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"),
-                arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}:log-stream:*"),
-            ],
-            reason=f"SageMaker names one log stream per instance at run time, inside the log group {log_group}.",
-        )
+        allow_log_group(self.policy, props.log_group_name)
         self.policy.allow(
             ["cloudwatch:PutMetricData"],
             ["*"],

@@ -16,7 +16,7 @@ from constructs import Construct
 
 from lmi_constructs.adapter_component import AdapterComponent, AdapterComponentProps
 from lmi_constructs.component_endpoint import grant_component_invoke
-from lmi_constructs.model import LmiModel, LmiModelProps
+from lmi_constructs.model import LmiModel, LmiModelProps, allow_log_group
 from lmi_constructs.rollback_alarms import rollback_alarms
 from lmi_constructs.scaling import ScalingProps, scalable_target, track
 from lmi_constructs.scoped_policy import BucketRef, ScopedPolicy
@@ -137,6 +137,8 @@ class InferenceComponent(Construct):
                 reason=f"Read-only on the component's own model prefix {model.weights.describe()}, whose file names "
                 "(weight shards) are not known at synth.",
             )
+        for log_group in model.log_group_names:  # and whichever role writes the component's container logs
+            allow_log_group(policy, log_group, model.log_stream_prefix)
         return policy
 
     def metric(self, metric_name: str, *, statistic: str = "Average") -> cloudwatch.Metric:

@@ -46,6 +46,19 @@ class LmiModelProps:
     code: Mapping[str, bytes] = field(default_factory=dict)  # extra bundle files: model.py, requirements.txt, ...
 
 
+def allow_log_group(policy: ScopedPolicy, log_group: str, stream_prefix: str = "") -> None:
+    """Write SageMaker's container logs: the group, and streams (named per instance at run time) in it."""
+    policy.allow(
+        ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+        [
+            arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"),
+            arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}:log-stream:{stream_prefix}*"),
+        ],
+        reason=f"SageMaker names one log stream per instance at run time, inside the log group {log_group}"
+        + (f", starting with {stream_prefix}." if stream_prefix else "."),
+    )
+
+
 @once_per_object
 def _stage_outdir(stage: Stage) -> Path:
     return Path(stage.outdir)
@@ -99,18 +112,7 @@ class LmiModel(Construct):
                     "shards) are not known at synth.",
                 )
             for log_group in props.log_group_names:
-                self.policy.allow(
-                    ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                    [
-                        arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"),
-                        arn(
-                            f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"
-                            f":log-stream:{props.log_stream_prefix}*"
-                        ),
-                    ],
-                    reason=f"SageMaker names one log stream per instance at run time, inside the log group {log_group}"
-                    + (f", starting with {props.log_stream_prefix}." if props.log_stream_prefix else "."),
-                )
+                allow_log_group(self.policy, log_group, props.log_stream_prefix)
             vpc = None
             if props.subnets:
                 self.policy.allow(

@@ -201,6 +201,8 @@ def test_the_endpoint_role_may_fetch_each_components_artifacts(examples: Synth) 
     text = json.dumps(host["PolicyDocument"])
     assert "ecr:BatchGetImage" in text and "my-models/llama-3.1-8b-instruct/*" in text and "sql.tar.gz" in text
     assert "s3:PutObject" not in text
+    # and may write the component's container logs, whichever of the two roles SageMaker writes them with
+    assert "logs:PutLogEvents" in text and "log-group:/aws/sagemaker/InferenceComponents/llama3-8b-ic" in text
 
 
 # ---------------------------------------------------------------- the constructs on their own

@@ -127,17 +127,22 @@ class AotPreparation(Construct):
                 ["s3:GetObject"],
                 reason=f"The job reads the source weights under {props.source_weights.uri}, names unknown at synth.",
             )
-        job_logs = "/aws/sagemaker/TrainingJobs"
-        job_policy.allow(
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-            [
-                arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{job_logs}"),
-                arn(
-                    f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{job_logs}:log-stream:{props.job_name_prefix}-*"
-                ),
-            ],
-            reason="Training jobs log to streams named <job name>/<host>; job names are content hashes.",
-        )
+        # An optimization job runs its container like a training job; where it logs is not documented, so its
+        # role may write either group, streams of its own jobs only.
+        for job_logs in sorted({JOB_LOG_GROUPS["training-job"], JOB_LOG_GROUPS[props.engine]}, reverse=True):
+            job_policy.allow(
+                ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                [
+                    arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{job_logs}"),
+                    arn(
+                        f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{job_logs}:log-stream:{props.job_name_prefix}-*"
+                    ),
+                ],
+                reason="Training jobs log to streams named <job name>/<host>; job names are content hashes."
+                if job_logs == JOB_LOG_GROUPS["training-job"]
+                else "An optimization job may log here (undocumented) to streams named after the job; job names "
+                "are content hashes.",
+            )
         if props.key is not None:
             job_policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key_arn(props.key)])
         if props.hub_token is not None:

@@ -257,3 +257,14 @@ def test_no_function_reserves_concurrency(examples: Synth) -> None:
         for resource in template["Resources"].values():
             if resource["Type"] == "AWS::Lambda::Function":
                 assert "ReservedConcurrentExecutions" not in resource["Properties"], name
+
+
+def test_job_roles_may_write_the_log_groups_their_jobs_use(awq: dict[str, Any], trtllm: dict[str, Any]) -> None:
+    """A training job logs to /aws/sagemaker/TrainingJobs; an optimization job's group is undocumented, so
+    its role may write that one or /aws/sagemaker/OptimizationJobs, streams of its own jobs only."""
+    for template, groups in ((trtllm, {"TrainingJobs"}), (awq, {"TrainingJobs", "OptimizationJobs"})):
+        text = json.dumps(_statements(template, "JobPolicy"))
+        found = {
+            group for group in ("TrainingJobs", "OptimizationJobs") if f"/aws/sagemaker/{group}:log-stream:" in text
+        }
+        assert found == groups

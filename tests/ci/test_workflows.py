@@ -54,6 +54,15 @@ def test_actions_pinned_by_full_sha(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
+def test_python_downloads_are_cached_by_the_requirement_files(path: Path) -> None:
+    """Every job that sets up Python keeps pip's download cache, keyed by requirements*.txt and the lock."""
+    steps = [step for job in load(path)["jobs"].values() for step in job["steps"]]
+    setups = [step["with"] for step in steps if str(step.get("uses", "")).startswith("actions/setup-python@")]
+    assert setups
+    assert all((s.get("cache"), s.get("cache-dependency-path")) == ("pip", "requirements*") for s in setups)
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=[p.name for p in WORKFLOWS])
 def test_least_privilege_permissions(path: Path) -> None:
     workflow = load(path)
     assert workflow["permissions"] == {"contents": "read"}

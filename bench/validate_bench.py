@@ -39,8 +39,9 @@ def own_buckets(text: str) -> str:
 
 def make_configs(directory: Path, count: int) -> None:
     """`count` valid files: every example once (components and their endpoint as they are), then renamed
-    copies of the examples that no other file refers to; a team's own buckets instead of the examples'
-    placeholders, which `make validate` (every stage) rejects outside dev."""
+    copies of the examples that no other file refers to, each under S3 prefixes of its own (two models may
+    not share an output); a team's own buckets instead of the examples' placeholders, which `make validate`
+    (every stage) rejects outside dev."""
     shutil.copytree(REPO / "examples" / "code", directory / "code")  # `code:` directories of the examples
     examples = sorted((REPO / "examples").glob("*.yaml"))
     standalone = [p for p in examples if not re.search(r"^kind: (component|endpoint)$", p.read_text(), re.M)]
@@ -50,6 +51,7 @@ def make_configs(directory: Path, count: int) -> None:
             continue
         text = standalone[index % len(standalone)].read_text()
         name = next(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("name:"))
+        text = re.sub(r"s3://([a-z0-9.-]+)/", rf"s3://\1/bench-{index:03d}/", text)
         (directory / f"m{index:03d}.yaml").write_text(
             own_buckets(text.replace(f"name: {name}", f"name: bench-{index:03d}"))
         )

@@ -462,6 +462,13 @@ REMOVED_LATER: dict[str, tuple[int, str]] = {
     "option.use_v2_block_manager": (16, "was removed in LMI V16 (0.34): vLLM V1 has one block manager; delete the key"),
     "option.preloaded_model": (17, "was removed in LMI V17 (0.35): delete the key"),
     "option.override_neuron_config": (17, "was removed in LMI V17 (0.35) with vLLM-on-Neuron: delete the key"),
+    # Not a VllmRbProperties field: LMI passes it on only while EngineArgs has it (vllm_rb_properties.py
+    # get_additional_vllm_engine_args); vLLM 0.11.2's arg_utils.py has it, 0.12.0's (LMI V18) does not.
+    "option.lora_extra_vocab_size": (
+        18,
+        "is dropped from LMI V18 (0.36.0-lmi18): vLLM 0.12 removed it, and LMI passes on only keys vLLM's "
+        "EngineArgs has; delete the key",
+    ),
 }
 # Keys the vLLM handler silently drops from V15 (0.33): their only readers (lmi-dist, transformers-neuronx)
 # are gone from the GPU images, and vLLM V1 reads option.speculative_config instead.

@@ -41,6 +41,15 @@ def test_a_key_removed_later_is_an_error_only_from_that_release(tmp_path: Path) 
     ]
 
 
+def test_lora_extra_vocab_size_is_an_error_from_the_release_that_drops_it(tmp_path: Path) -> None:
+    """LMI passes it to vLLM as an EngineArgs field: V17 pins vLLM 0.11.1, which has it; V18 pins 0.12.0."""
+    assert messages(tmp_path, "0.35.0-lmi17.0.0-cu128", {"option.lora_extra_vocab_size": 256}) == []
+    assert messages(tmp_path, "0.36.0-lmi18.0.0-cu128", {"option.lora_extra_vocab_size": 256}) == [
+        "error serving.option.lora_extra_vocab_size: is dropped from LMI V18 (0.36.0-lmi18): vLLM 0.12 removed it, "
+        "and LMI passes on only keys vLLM's EngineArgs has; delete the key"
+    ]
+
+
 def test_the_old_draft_model_key_is_ignored_by_vllm_v1(tmp_path: Path) -> None:
     found = messages(tmp_path, "0.36.0-lmi27.0.0-cu130", {"option.speculative_draft_model": "s3://b/draft/"})
     assert found == [

@@ -473,9 +473,14 @@ REMOVED_LATER: dict[str, tuple[int, str]] = {
 # Keys the vLLM handler silently drops from V15 (0.33): their only readers (lmi-dist, transformers-neuronx)
 # are gone from the GPU images, and vLLM V1 reads option.speculative_config instead.
 IGNORED_FROM: dict[str, tuple[int, str]] = {
-    key: (15, 'is ignored by LMI\'s vLLM handler from V15 (0.33) (allowed: option.speculative_config, e.g. '
-              '{"model": "<draft model>", "num_speculative_tokens": 5})')
-    for key in ("option.speculative_draft_model", "option.speculative_length", "option.draft_model_tp_size")
+    **{
+        key: (15, 'is ignored by LMI\'s vLLM handler from V15 (0.33) (allowed: option.speculative_config, e.g. '
+                  '{"model": "<draft model>", "num_speculative_tokens": 5})')
+        for key in ("option.speculative_draft_model", "option.speculative_length", "option.draft_model_tp_size")
+    },
+    # lmi_dist_rb_properties.py was its only reader (0.32 .. 0.34 branches; none from 0.35.0-dlc).
+    "option.record_acceptance_rate": (15, "is read only by lmi-dist, which the images lost in V15 (0.33): no "
+                                          "handler reads it (allowed: delete the key)"),
 }  # fmt: skip
 # Keys that first appear in a later release; an older image ignores them.
 ADDED_IN: dict[str, int] = {"option.kv_transfer_config": 17, "option.lmcache_auto_config": 19}

@@ -60,6 +60,13 @@ def test_the_old_draft_model_key_is_ignored_by_vllm_v1(tmp_path: Path) -> None:
     assert messages(tmp_path, "0.36.0-lmi27.0.0-cu130", {"option.speculative_config": config}) == []
 
 
+def test_the_lmi_dist_acceptance_rate_key_is_read_by_no_handler_from_v15(tmp_path: Path) -> None:
+    assert messages(tmp_path, "0.33.0-lmi15.0.0-cu128", {"option.record_acceptance_rate": True}) == [
+        "error serving.option.record_acceptance_rate: is read only by lmi-dist, which the images lost in V15 (0.33): "
+        "no handler reads it (allowed: delete the key)"
+    ]
+
+
 def test_a_newer_key_warns_on_an_older_image(tmp_path: Path) -> None:
     assert messages(tmp_path, "0.36.0-lmi18.0.0-cu128", {"option.lmcache_auto_config": True}) == [
         "warning serving.option.lmcache_auto_config: first appears in LMI V19; 0.36.0-lmi18.0.0-cu128 (V18) ignores it "

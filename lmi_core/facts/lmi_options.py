@@ -483,7 +483,8 @@ IGNORED_FROM: dict[str, tuple[int, str]] = {
                                           "handler reads it (allowed: delete the key)"),
 }  # fmt: skip
 # Keys that first appear in a later release; an older image ignores them.
-ADDED_IN: dict[str, int] = {"option.kv_transfer_config": 17, "option.lmcache_auto_config": 19}
+# option.normalize (embeddings): VllmRbProperties.normalize from 0.36.0-lmi25-dlc; no reader on 0.29 .. lmi24.
+ADDED_IN: dict[str, int] = {"option.kv_transfer_config": 17, "option.lmcache_auto_config": 19, "option.normalize": 25}
 # Keys an older release reads are known, whatever the image: the release rules above judge them.
 KNOWN_KEYS = KNOWN_KEYS | REMOVED_LATER.keys() | ADDED_IN.keys()
 

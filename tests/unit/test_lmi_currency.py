@@ -73,6 +73,11 @@ def test_a_newer_key_warns_on_an_older_image(tmp_path: Path) -> None:
         "(allowed: a newer tag)"
     ]
     assert messages(tmp_path, "0.36.0-lmi19.0.0-cu128", {"option.lmcache_auto_config": True}) == []
+    assert messages(tmp_path, "0.36.0-lmi24.0.0-cu128", {"option.normalize": False}) == [
+        "warning serving.option.normalize: first appears in LMI V25; 0.36.0-lmi24.0.0-cu128 (V24) ignores it "
+        "(allowed: a newer tag)"
+    ]
+    assert messages(tmp_path, "0.36.0-lmi25.0.0-cu128", {"option.normalize": False}) == []
 
 
 def test_fp8_on_ampere_is_a_warning_not_an_error(tmp_path: Path) -> None:

@@ -42,6 +42,8 @@ class ProjectFile:
     path: str
     name: str | None
     config: ConfigBase | None = None
+    # a field as the file shows it (set by this stage's override: under `stages.<stage>.`)
+    field_label: Callable[[str], str] = lambda field: field
 
 
 ConfigCheck = Callable[[Any, CheckContext], Iterable[Finding]]

@@ -110,9 +110,8 @@ def outputs_apart_from_inputs_and_weights(files: Sequence[ProjectFile]) -> Itera
         own = overlap.reader.path == overlap.writer.path
         if own and read.access == "input" and overlap.relation != "containing":
             continue  # an output in its own input: the kind's own check says so (batch_settings)
-        what = (
-            f"its own {read.field} {read.uri}" if own else f"{read.field} {read.uri} of model '{overlap.reader.name}'"
-        )
+        field = overlap.reader.field_label(read.field)
+        what = f"its own {field} {read.uri}" if own else f"{field} {read.uri} of model '{overlap.reader.name}'"
         yield (
             overlap.writer.path,
             error(
@@ -142,7 +141,7 @@ def outputs_apart_from_other_models_outputs(files: Sequence[ProjectFile]) -> Ite
                         mine.file.path,
                         error(
                             mine.use.field,
-                            f"{mine.use.uri} {VERBS[relation]} {theirs.use.field} {theirs.use.uri} of model "
+                            f"{mine.use.uri} {VERBS[relation]} {theirs.file.field_label(theirs.use.field)} {theirs.use.uri} of model "
                             f"'{theirs.file.name}' (each model's role could overwrite the other's results) "
                             "(allowed: a prefix of this model's own)",
                         ),

@@ -21,7 +21,7 @@ from lmi_core.kinds import validate_config
 from lmi_core.loader import messages
 from lmi_core.loader.code_bundle import CodeBundle, code_directory, read_code
 from lmi_core.loader.discovery import discover, nested_issues
-from lmi_core.loader.stages import for_stage
+from lmi_core.loader.stages import StagedDocument, for_stage
 from lmi_core.loader.yaml_source import Problem, YamlDocument, read_yaml
 from lmi_core.settings import DEFAULT_PRODUCTION_STAGES, DEFAULT_STAGES, DEFAULT_UNSUFFIXED_STAGE, Settings
 
@@ -55,7 +55,12 @@ class _FileResult:
     issues: list[Issue]
     name: str | None = None  # the file's `name:`, even when the rest is broken
     config: ConfigBase | None = None  # as pydantic validated it, also when a check failed
-    document: YamlDocument | None = None
+    staged: StagedDocument | None = None
+
+    def field_label(self, field: str) -> str:
+        """`field` as the file shows it: under `stages.<stage>.` when the stage's override set it."""
+        shown = self.staged.override_field(field_path(field)) if self.staged is not None else None
+        return shown or field
 
 
 Reader = Callable[[Path], tuple[YamlDocument | None, list[Problem]]]
@@ -97,7 +102,7 @@ def _load(
         config = validate_config(document.data)
     except ValidationError as exc:
         issues += filter(new, (located(f, key_path) for key_path, f in messages.findings(exc, document.data)))
-        return _FileResult(None, issues, name, document=document)
+        return _FileResult(None, issues, name, staged=staged)
     code = None
     if isinstance(config, ModelConfig) and config.code is not None:
         code, code_findings = read_code(path, config.code, dict(config.serving), config.code_max_mb)
@@ -109,10 +114,10 @@ def _load(
     )
     issues += filter(new, (located(f) for f in run_config_checks(config, context)))
     if any(issue.severity == "error" for issue in issues):
-        return _FileResult(None, issues, name, config, document)
+        return _FileResult(None, issues, name, config, staged)
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
     loaded = LoadedConfig(path, config, warnings, code, context.stage, context.name_stage)
-    return _FileResult(loaded, issues, name, config, document)
+    return _FileResult(loaded, issues, name, config, staged)
 
 
 def _with_warnings(loaded: LoadedConfig, project_issues: list[Issue]) -> LoadedConfig:
@@ -165,15 +170,15 @@ def load_configs(
     loaded = [r.loaded for r in results if r.loaded is not None]
     for r in results:
         issues += r.issues
-    project = [ProjectFile(str(file), r.name, r.config) for file, r in zip(files, results, strict=True)]
-    documents = {str(file): r.document for file, r in zip(files, results, strict=True)}
+    project = [ProjectFile(str(file), r.name, r.config, r.field_label) for file, r in zip(files, results, strict=True)]
+    by_file = {str(file): r for file, r in zip(files, results, strict=True)}
     project_issues = []
     with processing(given):
         project_findings = [*run_project_checks(project), *staged_name_findings(project, name_stage)]
     for file, finding in project_findings:
-        document = documents.get(file)
-        line = document.line(field_path(finding.field)) if document is not None else 1
-        project_issues.append(Issue(file, line, finding.field, finding.message, finding.severity))
+        result = by_file[file]
+        line = result.staged.document.line(field_path(finding.field)) if result.staged is not None else 1
+        project_issues.append(Issue(file, line, result.field_label(finding.field), finding.message, finding.severity))
     issues += project_issues
     if strict:
         issues = [replace(issue, severity="error") for issue in issues]

@@ -166,13 +166,32 @@ def test_an_output_over_its_own_weights_in_a_stage_override(config_dir: Dir) -> 
     directory = config_dir({"a.yaml": text + 'stages:\n  prod:\n    async: {output: "s3://data-abc/models/"}\n'})
     assert load_configs([directory])  # dev
     expected = (
-        f"a.yaml:11: async.output: s3://data-abc/models/ contains its own model.id s3://data-abc/models/a/ "
+        f"a.yaml:11: stages.prod.async.output: s3://data-abc/models/ contains its own model.id s3://data-abc/models/a/ "
         f"(its role could overwrite those weights) {ALLOWED}"
     )
     assert errors(directory, stage="prod") == [expected]
     with pytest.raises(ConfigError) as caught:
         load_stages([directory])
     assert [f"{Path(i.file).name}:{i.line}: {i.field}: {i.message}" for i in caught.value.issues] == [expected]
+
+
+def test_an_override_is_named_as_written_on_both_sides_of_a_shared_output(config_dir: Dir) -> None:
+    """b's prod override takes a's output: each message names the field where its file sets it."""
+    override = 'stages:\n  prod:\n    batch: {output: "s3://data-abc/a/out/"}\n'
+    directory = config_dir(
+        {
+            "a.yaml": batch("a", "s3://data-abc/a/in/", "s3://data-abc/a/out/"),
+            "b.yaml": batch("b", "s3://data-abc/b/in/", "s3://data-abc/b/out/") + override,
+        }
+    )
+    assert load_configs([directory])  # dev
+    mine = "(each model's role could overwrite the other's results) (allowed: a prefix of this model's own)"
+    assert errors(directory, stage="prod") == [
+        f"a.yaml:7: batch.output: s3://data-abc/a/out/ is stages.prod.batch.output s3://data-abc/a/out/ of model 'b' "
+        f"{mine}",
+        f"b.yaml:10: stages.prod.batch.output: s3://data-abc/a/out/ is batch.output s3://data-abc/a/out/ of model 'a' "
+        f"{mine}",
+    ]
 
 
 # ---------------------------------------------------------------- every S3 URI is listed by its kind

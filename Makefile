@@ -44,7 +44,7 @@ synth: install-runtime  ## synthesize every model YAML (cdk.json's model_configs
 validate: $(VENV)/.runtime  ## validate model YAML without CDK (default: cdk.json's model_configs dir; FILES=... STAGE=prod STRICT=1 NO_CACHE=1)
 	$(PY) -m lmi_cli.validate $(FILES) $(if $(STAGE),--stage $(STAGE)) $(if $(STRICT),--strict) $(if $(NO_CACHE),--no-cache)
 
-report: install-runtime  ## Markdown report of cdk.out + configs (DIR=... BASE=origin/main BASE_CDK_OUT=dir REGION=the stacks' region REPORT=file COMMENT=file)
+report: install  ## Markdown report of cdk.out + configs (DIR=... BASE=origin/main BASE_CDK_OUT=dir REGION=the stacks' region REPORT=file COMMENT=file)
 	test -d cdk.out || $(MAKE) synth $(if $(DIR),DIR=$(DIR))
 	$(PY) -m lmi_cli.report --cdk-out cdk.out $(if $(DIR),--configs $(DIR)) $(if $(BASE),--base $(BASE)) $(if $(REGION),--region $(REGION)) $(if $(REPORT),--output $(REPORT)) $(if $(COMMENT),--comment $(COMMENT)) $(if $(BASE_CDK_OUT),--base-cdk-out $(BASE_CDK_OUT)) $(if $(REPORT_LINK),--full-report-link "$(REPORT_LINK)")
 

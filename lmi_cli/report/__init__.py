@@ -515,13 +515,14 @@ def change_lines(found: list[ModelChange], region: str | None = None, name_stage
 
 
 def template_lines(
-    models: list[ConfigBase], base_out: Path, head_out: Path, name_stage: str | None = None
+    models: list[ConfigBase], base_out: Path, head_out: Path, name_stage: str | None = None, region: str | None = None
 ) -> list[str]:
-    """What the deploy replaces and updates, stack by stack, from the base and head templates; stacks with the
-    same changes are grouped."""
+    """What the deploy replaces and updates, stack by stack, from the base and head templates (judged by the
+    registry schemas of `region`); stacks with the same changes are grouped."""
     kinds = {naming.stack_name(m.name, name_stage): m.kind for m in models}
     groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for stack, found in template_diff.assembly_changes(base_out, head_out).items():
+    changes = template_diff.assembly_changes(base_out, head_out, region or template_diff.SCHEMA_REGION)
+    for stack, found in changes.items():
         groups[tuple(template_diff.summary(found, INTERRUPTS.get(kinds.get(stack, ""))))].append(stack)
     lines = [f"### Template changes against `{base_out}`", ""]
     for said, stacks in groups.items():
@@ -622,7 +623,7 @@ def render(
         changed += change_lines(found, region_bound, name_stage) if found else ["No model config changed."]
         changed.append("")
     if base_cdk_out is not None:
-        changed += template_lines(models, base_cdk_out, cdk_out, name_stage)
+        changed += template_lines(models, base_cdk_out, cdk_out, name_stage, region)
     rows, _, _ = cost_table(models, prices)
     cost = [
         f"## Cost ({prices.region}, on-demand)",

@@ -1,37 +1,24 @@
 """What a deploy replaces and updates, from two cloud assemblies (base and head): the resources whose
 properties differ, judged by CloudFormation's update behaviour for each type.
 
-Replacement rules (CloudFormation resource reference, "Update requires"): every property of a SageMaker
-Model and EndpointConfig but Tags needs a replacement; an Endpoint is replaced only for a new EndpointName
-and otherwise updates to a new config without interruption (SageMaker then rolls the fleet); names are
-replacements for the other types listed. A resource that refers (Ref, Fn::GetAtt) to a replaced one is
-updated too: its reference resolves to the new physical resource.
+Replacement rules: a type's createOnlyProperties in the CloudFormation registry schemas cfn-lint bundles
+(pinned in requirements-dev.txt), for the stacks' region: a change at one of those paths replaces the
+resource (a SageMaker Model or EndpointConfig for any change but Tags; an Endpoint only for a new
+EndpointName, otherwise it updates to the new config and SageMaker rolls the fleet). A resource that refers
+(Ref, Fn::GetAtt) to a replaced one is updated too: its reference resolves to the new physical resource,
+and where the reference sits at a create-only path, it is replaced in turn.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ALL_BUT_TAGS = "*"
-REPLACED_BY: dict[str, frozenset[str] | str] = {
-    "AWS::SageMaker::Model": ALL_BUT_TAGS,
-    "AWS::SageMaker::EndpointConfig": ALL_BUT_TAGS,
-    "AWS::SageMaker::Endpoint": frozenset({"EndpointName"}),
-    "AWS::SageMaker::InferenceComponent": frozenset({"InferenceComponentName", "EndpointName"}),
-    "AWS::ApplicationAutoScaling::ScalableTarget": frozenset({"ResourceId", "ScalableDimension", "ServiceNamespace"}),
-    "AWS::ApplicationAutoScaling::ScalingPolicy": frozenset(
-        {"PolicyName", "ResourceId", "ScalableDimension", "ServiceNamespace", "ScalingTargetId"}
-    ),
-    "AWS::StepFunctions::StateMachine": frozenset({"StateMachineName", "StateMachineType"}),
-    "AWS::IAM::Role": frozenset({"RoleName", "Path"}),
-    "AWS::IAM::ManagedPolicy": frozenset({"ManagedPolicyName", "Path", "Description"}),
-    "AWS::CloudWatch::Alarm": frozenset({"AlarmName"}),
-    "AWS::Logs::LogGroup": frozenset({"LogGroupName"}),
-    "AWS::S3::Bucket": frozenset({"BucketName"}),
-}
+SCHEMA_REGION = "us-east-1"  # the registry schemas of a region cfn-lint does not know, or of no region
+KeyPath = tuple[str, ...]
 SHORT = {"AWS::SageMaker::": "", "AWS::ApplicationAutoScaling::": "", "AWS::": ""}
 
 
@@ -57,11 +44,40 @@ def _resources(template_path: Path) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in resources.items() if v.get("Type") != "AWS::CDK::Metadata"}
 
 
-def _replaces(resource_type: str, properties: set[str]) -> bool:
-    rule = REPLACED_BY.get(resource_type)
-    if rule == ALL_BUT_TAGS:
-        return bool(properties - {"Tags"})
-    return isinstance(rule, frozenset) and bool(properties & rule)
+@functools.cache
+def create_only(resource_type: str, region: str = SCHEMA_REGION) -> tuple[KeyPath, ...]:
+    """The property paths whose change replaces a resource of this type (none for a type no schema knows)."""
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError  # here: 0.4 s only the report pays
+
+    for where in dict.fromkeys((region, SCHEMA_REGION)):
+        try:
+            schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(where, resource_type).schema
+        except (KeyError, ResourceNotFoundError):  # KeyError: a region cfn-lint has no schemas for
+            continue
+        pointers = schema.get("createOnlyProperties", ())
+        return tuple(tuple(pointer.removeprefix("/properties/").split("/")) for pointer in pointers)
+    return ()
+
+
+def _at(value: Any, path: KeyPath) -> Any:
+    """The value at a schema path (`*`: every list item); an intrinsic function on the way stands for all below."""
+    if not path or (isinstance(value, dict) and len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref"))):
+        return value
+    step, rest = path[0], path[1:]
+    if isinstance(value, list):
+        items = value if step == "*" else value[int(step) : int(step) + 1] if step.isdigit() else []
+        return [_at(item, rest) for item in items]
+    return _at(value.get(step), rest) if isinstance(value, dict) else None
+
+
+def _replaces(
+    resource_type: str, before: dict[str, Any], after: dict[str, Any], replaced_targets: set[str], region: str
+) -> bool:
+    """A create-only path changed its value, or refers to a resource the deploy replaces."""
+    return any(
+        _at(before, path) != _at(after, path) or any(_refers_to(_at(after, path), t) for t in replaced_targets)
+        for path in create_only(resource_type, region)
+    )
 
 
 def _refers_to(value: Any, logical_id: str) -> bool:
@@ -69,7 +85,7 @@ def _refers_to(value: Any, logical_id: str) -> bool:
     return f'{{"Ref": "{logical_id}"}}' in text or f'{{"Fn::GetAtt": ["{logical_id}"' in text
 
 
-def stack_changes(base: Path, head: Path) -> list[ResourceChange]:
+def stack_changes(base: Path, head: Path, region: str = SCHEMA_REGION) -> list[ResourceChange]:
     """The changes one stack's deploy makes, from its base and head templates."""
     old, new = _resources(base), _resources(head)
     found: dict[str, ResourceChange] = {}
@@ -77,39 +93,55 @@ def stack_changes(base: Path, head: Path) -> list[ResourceChange]:
         found[logical_id] = ResourceChange(logical_id, new[logical_id]["Type"], "add", ())
     for logical_id in sorted(old.keys() - new.keys()):
         found[logical_id] = ResourceChange(logical_id, old[logical_id]["Type"], "remove", ())
+    kept = sorted(k for k in old.keys() & new.keys() if old[k]["Type"] == new[k]["Type"])
     for logical_id in sorted(old.keys() & new.keys()):
-        before, after = old[logical_id].get("Properties", {}), new[logical_id].get("Properties", {})
-        changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
         if old[logical_id]["Type"] != new[logical_id]["Type"]:
             found[logical_id] = ResourceChange(logical_id, new[logical_id]["Type"], "replace", ("Type",))
-        elif changed:
-            action = "replace" if _replaces(new[logical_id]["Type"], changed) else "update"
-            found[logical_id] = ResourceChange(logical_id, new[logical_id]["Type"], action, tuple(sorted(changed)))
+    refers_to_replaced: dict[str, set[str]] = {logical_id: set() for logical_id in kept}
+
+    def judged(logical_id: str) -> ResourceChange | None:
+        before, after = old[logical_id].get("Properties", {}), new[logical_id].get("Properties", {})
+        targets = refers_to_replaced[logical_id]
+        changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+        changed |= {key for key, value in after.items() if any(_refers_to(value, t) for t in targets)}
+        if not changed:
+            return None
+        replaces = _replaces(new[logical_id]["Type"], before, after, targets, region)
+        return ResourceChange(
+            logical_id, new[logical_id]["Type"], "replace" if replaces else "update", tuple(sorted(changed))
+        )
+
+    for logical_id in kept:
+        change = judged(logical_id)
+        if change is not None:
+            found[logical_id] = change
     replaced = [c.logical_id for c in found.values() if c.action == "replace"]
     while replaced:  # a reference to a replaced resource resolves to a new one: the referrer changes too
         target = replaced.pop()
-        for logical_id in sorted(old.keys() & new.keys()):
-            properties = new[logical_id].get("Properties", {})
-            referring = {key for key, value in properties.items() if _refers_to(value, target)}
-            current = found.get(logical_id)
-            if not referring or (current is not None and set(referring) <= set(current.properties)):
+        for logical_id in kept:
+            if target in refers_to_replaced[logical_id] or not _refers_to(
+                new[logical_id].get("Properties", {}), target
+            ):
                 continue
-            merged = set(referring) | set(current.properties if current else ())
-            action = "replace" if _replaces(new[logical_id]["Type"], merged) else "update"
-            if action == "replace" and (current is None or current.action != "replace"):
+            refers_to_replaced[logical_id].add(target)
+            earlier = found.get(logical_id)
+            change = judged(logical_id)
+            if change is None:  # cannot be: the reference to the target counts as a change
+                continue
+            found[logical_id] = change
+            if change.action == "replace" and (earlier is None or earlier.action != "replace"):
                 replaced.append(logical_id)
-            found[logical_id] = ResourceChange(logical_id, new[logical_id]["Type"], action, tuple(sorted(merged)))
     return sorted(found.values(), key=lambda c: (c.action, c.type, c.logical_id))
 
 
-def assembly_changes(base_out: Path, head_out: Path) -> dict[str, list[ResourceChange]]:
+def assembly_changes(base_out: Path, head_out: Path, region: str = SCHEMA_REGION) -> dict[str, list[ResourceChange]]:
     """Stack id -> its resource changes, for every stack in either assembly whose template differs."""
     stacks = {
         p.name.removesuffix(".template.json") for out in (base_out, head_out) for p in out.glob("*.template.json")
     }
     result = {}
     for stack in sorted(stacks):
-        found = stack_changes(base_out / f"{stack}.template.json", head_out / f"{stack}.template.json")
+        found = stack_changes(base_out / f"{stack}.template.json", head_out / f"{stack}.template.json", region)
         if found:
             result[stack] = found
     return result

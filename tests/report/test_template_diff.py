@@ -67,3 +67,43 @@ def test_rules_and_references_on_plain_templates(tmp_path: Path) -> None:
     renamed = {**endpoint, "Properties": {**endpoint["Properties"], "EndpointName": "y"}}
     found = template_diff.stack_changes(base, template("renamed", {"M": model, "C": config, "E": renamed}))
     assert template_diff.summary(found, "x")[-1].startswith("interrupts: the endpoint is deleted")
+
+
+def test_replacement_follows_the_registry_schemas(tmp_path: Path) -> None:
+    """createOnlyProperties from cfn-lint's schemas: any type, nested paths, custom resources, every region."""
+    import json
+
+    def changes(before: dict[str, object], after: dict[str, object], region: str = "us-east-1") -> list[str]:
+        paths = []
+        for name, resources in (("base", before), ("head", after)):
+            path = tmp_path / f"{name}.template.json"
+            path.write_text(json.dumps({"Resources": resources}))
+            paths.append(path)
+        return [f"{c.logical_id} {c.action}" for c in template_diff.stack_changes(*paths, region)]
+
+    def resource(kind: str, **properties: object) -> dict[str, object]:
+        return {"Type": kind, "Properties": properties}
+
+    component = resource("AWS::SageMaker::InferenceComponent", EndpointName="pool-a", InferenceComponentName="c")
+    moved = resource("AWS::SageMaker::InferenceComponent", EndpointName="pool-b", InferenceComponentName="c")
+    assert changes({"C": component}, {"C": moved}) == ["C update"]  # no create-only property at all
+    function = resource("AWS::Lambda::Function", FunctionName="f", Timeout=60)
+    assert changes({"F": function}, {"F": {**function, "Properties": {"FunctionName": "g", "Timeout": 60}}}) == [
+        "F replace"
+    ]
+    endpoint = resource("AWS::EC2::VPCEndpoint", DnsOptions={"PrivateDnsPreference": "A", "DnsRecordIpType": "ipv4"})
+    nested_kept = resource("AWS::EC2::VPCEndpoint", DnsOptions={"PrivateDnsPreference": "A", "DnsRecordIpType": "dualstack"})  # fmt: skip
+    nested_changed = resource("AWS::EC2::VPCEndpoint", DnsOptions={"PrivateDnsPreference": "B", "DnsRecordIpType": "ipv4"})  # fmt: skip
+    assert changes({"V": endpoint}, {"V": nested_kept}) == ["V update"]
+    assert changes({"V": endpoint}, {"V": nested_changed}) == ["V replace"]
+    conditional = resource("AWS::EC2::VPCEndpoint", DnsOptions={"Fn::If": ["C", {"PrivateDnsPreference": "B"}, {}]})
+    assert changes({"V": endpoint}, {"V": conditional}) == ["V replace"]  # an intrinsic: judged as a whole
+    custom = resource("Custom::AotPreparation", ServiceToken="arn:a", ContentHash="1")
+    assert changes({"A": custom}, {"A": resource("Custom::AotPreparation", ServiceToken="arn:a", ContentHash="2")}) == [
+        "A update"  # the handler decides what an update does
+    ]
+    assert changes({"A": custom}, {"A": resource("Custom::AotPreparation", ServiceToken="arn:b", ContentHash="1")}) == [
+        "A replace"
+    ]
+    renamed = {"F": {**function, "Properties": {"FunctionName": "g", "Timeout": 60}}}
+    assert changes({"F": function}, renamed, region="xx-nowhere-1") == ["F replace"]  # no schemas: us-east-1's

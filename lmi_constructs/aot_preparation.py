@@ -29,6 +29,7 @@ from lmi_constructs.image import ImageProps, LmiImage
 from lmi_constructs.log_groups import owned_log_group
 from lmi_constructs.nag import acknowledge
 from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
+from lmi_constructs.telemetry import allow_sagemaker_metrics
 from lmi_constructs.tokens import AWS, key_arn, service_principal
 from lmi_core import naming, serving_properties
 from lmi_core.serving_properties import ServingValue
@@ -114,12 +115,7 @@ class AotPreparation(Construct):
         job_policy = ScopedPolicy(self, "JobPolicy", role=self.job_role, description=f"AOT job of {name}")
         image = LmiImage(self, "Image", props=props.image)
         image.grant_pull(job_policy)
-        job_policy.allow(
-            ["cloudwatch:PutMetricData"],
-            ["*"],
-            reason="cloudwatch:PutMetricData has no resource-level scope; a cloudwatch:namespace condition limits it.",
-            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
-        )
+        allow_sagemaker_metrics(job_policy)
         self._grant_artifacts(job_policy, artifacts)
         if props.source_weights is not None:
             job_policy.allow_prefix(

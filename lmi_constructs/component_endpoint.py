@@ -10,8 +10,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from lmi_constructs.model import allow_log_group
 from lmi_constructs.scoped_policy import ScopedPolicy
+from lmi_constructs.telemetry import allow_log_group, allow_sagemaker_metrics
 from lmi_constructs.tokens import service_principal
 from lmi_constructs.variant import VARIANT_NAME, CaptureProps, data_capture_config, storage_encryption
 
@@ -62,12 +62,7 @@ class ComponentEndpoint(Construct):
             self, "ExecutionPolicy", role=self.role, description=f"LMI endpoint {props.endpoint_name}"
         )
         allow_log_group(self.policy, props.log_group_name)
-        self.policy.allow(
-            ["cloudwatch:PutMetricData"],
-            ["*"],
-            reason="cloudwatch:PutMetricData has no resource-level scope; a cloudwatch:namespace condition limits it.",
-            conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "AWS/SageMaker*"]}},
-        )
+        allow_sagemaker_metrics(self.policy)
         scaling = props.scaling
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,

@@ -16,10 +16,11 @@ from constructs import Construct
 
 from lmi_constructs.adapter_component import AdapterComponent, AdapterComponentProps
 from lmi_constructs.component_endpoint import grant_component_invoke
-from lmi_constructs.model import LmiModel, LmiModelProps, allow_log_group
+from lmi_constructs.model import LmiModel, LmiModelProps
 from lmi_constructs.rollback_alarms import rollback_alarms
 from lmi_constructs.scaling import ScalingProps, scalable_target, track
 from lmi_constructs.scoped_policy import BucketRef, ScopedPolicy
+from lmi_constructs.telemetry import allow_log_group
 from lmi_constructs.variant import VARIANT_NAME
 
 COPY_COUNT = "sagemaker:inference-component:DesiredCopyCount"

@@ -18,7 +18,8 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from lmi_constructs.image import ImageProps, LmiImage
-from lmi_constructs.scoped_policy import S3Location, ScopedPolicy, arn
+from lmi_constructs.scoped_policy import S3Location, ScopedPolicy
+from lmi_constructs.telemetry import allow_log_group, allow_sagemaker_metrics
 from lmi_constructs.tokens import once_per_object, service_principal
 from lmi_core import serving_properties
 from lmi_core.bundle import write_model_bundle
@@ -44,19 +45,6 @@ class LmiModelProps:
     subnets: Sequence[ec2.ISubnet] = ()
     security_groups: Sequence[ec2.ISecurityGroup] = ()
     code: Mapping[str, bytes] = field(default_factory=dict)  # extra bundle files: model.py, requirements.txt, ...
-
-
-def allow_log_group(policy: ScopedPolicy, log_group: str, stream_prefix: str = "") -> None:
-    """Write SageMaker's container logs: the group, and streams (named per instance at run time) in it."""
-    policy.allow(
-        ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-        [
-            arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}"),
-            arn(f"arn:{{partition}}:logs:{{region}}:{{account}}:log-group:{log_group}:log-stream:{stream_prefix}*"),
-        ],
-        reason=f"SageMaker names one log stream per instance at run time, inside the log group {log_group}"
-        + (f", starting with {stream_prefix}." if stream_prefix else "."),
-    )
 
 
 @once_per_object
@@ -91,12 +79,7 @@ class LmiModel(Construct):
         with self.policy.batch():  # its statements reach the Node process in a few calls
             self.image = LmiImage(self, "Image", props=props.image)
             self.image.grant_pull(self.policy)
-            self.policy.allow(
-                ["cloudwatch:PutMetricData"],
-                ["*"],
-                reason="cloudwatch:PutMetricData has no resource-level scope; a cloudwatch:namespace condition limits it.",
-                conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "AWS/SageMaker*"]}},
-            )
+            allow_sagemaker_metrics(self.policy)
 
             self.serving_properties = serving_properties.render(props.serving, props.model_id)
             bundle_dir = _outdir(self) / ".lmi-bundles" / props.name

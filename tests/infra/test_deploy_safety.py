@@ -76,6 +76,8 @@ def test_every_put_metric_data_names_its_namespaces(examples: Synth) -> None:
     for name, statement in puts:
         namespaces = statement.get("Condition", {}).get("StringLike", {}).get("cloudwatch:namespace")
         assert namespaces and not any(n in ("*", "") for n in namespaces), name
+        # AWS/SageMaker holds the service's invocation metrics, which scaling and alarms read: no forging
+        assert namespaces == ["/aws/sagemaker/*"], name
 
 
 def log_groups(examples: Synth) -> Iterator[tuple[str, str, dict[str, Any]]]:

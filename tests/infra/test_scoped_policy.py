@@ -29,7 +29,7 @@ def _grant_first(policy: ScopedPolicy) -> None:
         ["cloudwatch:PutMetricData"],
         ["*"],
         reason=WHY_METRICS,
-        conditions={"StringLike": {"cloudwatch:namespace": ["AWS/SageMaker*"]}},
+        conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*"]}},
     )
 
 

@@ -2,8 +2,8 @@
 
 A YAML value reaches the comment through the Models, Cost and Changes sections. Unescaped, a `|` breaks the
 table, `@org/team` notifies people, `![x](https://...)` makes every reader's browser fetch an outside image,
-`[x](...)` links, `<...>` is HTML, `&#64;` is an entity for `@`, and a newline can start a heading or end a
-code fence. `text()` is the one escape for all of them; `code()` shows a value as inline code in a list.
+`[x](...)` links, so do a bare `https://...` and `www....` (GitHub's autolinks), `<...>` is HTML, `&#64;` is an
+entity for `@`, and a newline can start a heading or end a code fence. `text()` is the one escape for all of them; `code()` shows a value as inline code in a list.
 """
 
 from __future__ import annotations
@@ -16,11 +16,15 @@ ZERO_WIDTH_SPACE = "\u200b"
 SPECIAL = re.compile(r"([\\`|\[\]<&])")
 # Line breaks of every kind, and other control characters: one line of text, always.
 BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# What GitHub links without brackets (GFM's extended autolinks): `http://`, `https://` and a `www.` that starts
+# a word, each broken by a zero-width space; an e-mail address needs an `@`, broken below. s3:// stays.
+AUTOLINK = re.compile(r"(?:(?<=http:)|(?<=https:))(?=//)|(?<![\w.-]www)(?<=www)(?=\.)", re.IGNORECASE)
 
 
 def text(value: Any) -> str:
     """`value` as literal Markdown text on one line, safe in a table cell or a list item."""
     escaped = SPECIAL.sub(r"\\\1", BREAKS.sub(" ", str(value)))
+    escaped = AUTOLINK.sub(ZERO_WIDTH_SPACE, escaped)  # shown as written, never a link
     return escaped.replace("@", "@" + ZERO_WIDTH_SPACE)  # `@name` notifies nobody (GitHub mentions)
 
 

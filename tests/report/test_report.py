@@ -355,9 +355,12 @@ def test_markdown_text_escapes_what_markdown_would_read() -> None:
     escaped = text(HOSTILE + "\n# heading\r\n")
     assert "\n" not in escaped and "\r" not in escaped
     assert escaped == (
-        f"X\\|@{ZERO_WIDTH_SPACE}acme/sec !\\[p\\](https://e.vil/t) \\[l\\](https://e.vil) \\<img src=x> "
+        f"X\\|@{ZERO_WIDTH_SPACE}acme/sec !\\[p\\](https:{ZERO_WIDTH_SPACE}//e.vil/t) "
+        f"\\[l\\](https:{ZERO_WIDTH_SPACE}//e.vil) \\<img src=x> "
         f"\\&#64;o \\`c\\` \\\\\\|  # heading "
     )
+    bare = text("see www.e.vil or HTTP://e.vil; keep s3://b/k, a.www.b")  # GitHub would link the first two
+    assert bare == f"see www{ZERO_WIDTH_SPACE}.e.vil or HTTP:{ZERO_WIDTH_SPACE}//e.vil; keep s3://b/k, a.www.b"
     assert code("a`b``c") == "```a`b``c```" and code("`x") == "`` `x ``" and code("a\nb") == "`a b`"
 
 
@@ -377,7 +380,7 @@ def test_hostile_accelerator_model_stays_in_its_cell(tmp_path: Path) -> None:
     assert len(cells) == len(header.split("|")) - 2  # the row keeps its 8 cells
     assert "![" not in line and "](https" not in line.replace("\\](https", "")
     assert "@acme" not in line and f"@{ZERO_WIDTH_SPACE}acme" in line
-    assert "1 x X\\|@\u200bacme/sec !\\[p\\](https://e.vil/t) (96 GiB)" in line
+    assert "1 x X\\|@\u200bacme/sec !\\[p\\](https:\u200b//e.vil/t) (96 GiB)" in line
 
 
 def test_a_hostile_value_in_a_change_stays_in_its_code_span(repo: Path) -> None:

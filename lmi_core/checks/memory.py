@@ -11,6 +11,10 @@ Rule (documented in the README):
   activations to serve even one long request; warning above 70 %: it runs, but with a short
   KV cache (few concurrent sequences).
 - serverless: weights against `memory_mb` (CPU, no GPU), same thresholds.
+- Neuron (inf2, trn1, trn2): also the instance's host memory, same thresholds. LMI's Neuron handlers build
+  the model in host memory before moving it to the NeuronCores (transformers-neuronx `from_pretrained`,
+  then `to_neuron`; `option.low_cpu_mem_usage` only lowers the peak), so 16 GB of bf16 weights do not
+  load on an inf2.xlarge's 16 GiB; LMI's own benchmarks start at inf2.8xlarge.
 """
 
 from __future__ import annotations
@@ -126,3 +130,36 @@ def accelerator_memory_fits(config: InstanceConfig, context: CheckContext) -> It
         return
     options = suggestions(parameters, serving, spec.family)
     yield from fit_findings(parameters, fit, f"(try: {'; or '.join(options)})" if options else "")
+
+
+def host_memory_suggestion(weights: float, spec: InstanceSpec) -> str:
+    """The smallest type of the same family whose host memory leaves WARN_SHARE room."""
+    for other in sorted(INSTANCES.values(), key=lambda s: (s.memory_gib, s.vcpus)):
+        if other.family == spec.family and weights <= WARN_SHARE * other.memory_gib:
+            return f" (try: {other.name}, {other.memory_gib} GiB host memory)"
+    return ""
+
+
+@check(on=InstanceConfig, fields=("model.parameters", "instance.type", "serving"))
+def neuron_host_memory_fits(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    """LMI's Neuron handlers hold the whole model in host memory while they load it onto the NeuronCores."""
+    parameters = config.model.parameters
+    spec = config.instance.spec()
+    if parameters is None or spec is None or not spec.is_neuron or not spec.memory_gib:
+        return
+    weights = weights_gib(parameters, served_weights(config))
+    share = weights / spec.memory_gib
+    text = (
+        f"~{weights:.0f} GiB of weights for the {spec.memory_gib} GiB host memory of {spec.name}, where LMI's Neuron "
+        "handler builds the model before moving it to the NeuronCores"
+    )
+    if share > ERROR_SHARE:
+        yield error(
+            "model.parameters",
+            f"{parameters:g}B parameters do not load: {text}{host_memory_suggestion(weights, spec)}",
+        )
+    elif share > WARN_SHARE:
+        yield warning(
+            "model.parameters",
+            f"tight fit: {text}; the loader may be killed for memory{host_memory_suggestion(weights, spec)}",
+        )

@@ -42,7 +42,7 @@ PROFILES: list[tuple[str, str, str, int, list[str] | None]] = [
     ("tensorrtllm", TRTLLM, "ml.g5.12xlarge", 4, ["compile"]),
     ("tensorrtllm", TRTLLM_JOB, "ml.g6.12xlarge", 4, ["quantize-awq", "compile"]),
     ("tensorrtllm", TRTLLM, "ml.g6e.2xlarge", 1, None),
-    ("neuronx", "0.29.0-neuronx-sdk2.19.1", "ml.inf2.xlarge", 2, ["compile"]),
+    ("neuronx", "0.29.0-neuronx-sdk2.19.1", "ml.inf2.8xlarge", 2, ["compile"]),
     ("neuronx", "0.29.0-neuronx-sdk2.19.1", "ml.trn1.2xlarge", 2, ["compile"]),
     ("cpu", "0.29.0-cpu-full", "ml.m5.xlarge", 1, None),
 ]

@@ -85,7 +85,7 @@ def test_sharded_model_loads_with_fast_model_loader(shard: dict[str, Any]) -> No
 
 def test_neuron_compiles_for_its_neuroncores(inf2: dict[str, Any]) -> None:
     props = custom_resource(inf2)
-    assert (props["Engine"], props["InstanceType"]) == ("optimization-job", "ml.inf2.xlarge")
+    assert (props["Engine"], props["InstanceType"]) == ("optimization-job", "ml.inf2.8xlarge")
     (config,) = json.loads(props["OptimizationConfigs"])
     assert config[0] == "ModelCompilationConfig"
     assert config[1]["OPTION_TENSOR_PARALLEL_DEGREE"] == "2" and config[1]["OPTION_N_POSITIONS"] == "4096"

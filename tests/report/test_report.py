@@ -41,7 +41,7 @@ def test_models_table(report: str) -> None:
     assert "compile by training-job, image 0.33.0-tensorrtllm0.21.0-cu128 for ml.g5.12xlarge |" in report
     assert "quantize-awq by optimization-job, image 0.32.0-lmi14.0.0-cu126 for ml.g5.12xlarge |" in report
     assert (
-        "| llama31-8b-inf2 | realtime | 0.29.0-neuronx-sdk2.19.1 | ml.inf2.xlarge x 1 | 1 x Inferentia2 (32 GiB, 2 NeuronCores), TP 2 |"
+        "| llama31-8b-inf2 | realtime | 0.29.0-neuronx-sdk2.19.1 | ml.inf2.8xlarge x 1 | 1 x Inferentia2 (32 GiB, 2 NeuronCores), TP 2 |"
         in report
     )
     assert (

@@ -332,6 +332,27 @@ def test_neuron_compile_needs_an_image_whose_job_writes_optimized_model(tmp_path
     assert any("allowed: a neuronx image 0.28 to 0.30" in e for e in errors), errors
 
 
+def test_neuron_weights_against_host_memory(tmp_path: Path) -> None:
+    """The Neuron handler builds the model in host memory: 8B bf16 fits the device of an inf2.xlarge, not its RAM."""
+    inf2 = (Path(__file__).parents[2] / "examples" / "llama31-8b-inf2.yaml").read_text()
+    small = {"instance": {"type": "ml.inf2.xlarge"}}
+    assert [e for e in errors_for(tmp_path, small, base=inf2) if "host memory" in e] == [
+        "model.parameters: 8B parameters do not load: ~16 GiB of weights for the 16 GiB host memory of "
+        "ml.inf2.xlarge, where LMI's Neuron handler builds the model before moving it to the NeuronCores "
+        "(try: ml.inf2.8xlarge, 128 GiB host memory)"
+    ]
+    tight = [
+        f"{i.severity} {i.message}" for i in issues_for(tmp_path, {**small, "model": {"parameters": 6}}, base=inf2)
+    ]
+    assert [m for m in tight if "host memory" in m] == [
+        "warning tight fit: ~12 GiB of weights for the 16 GiB host memory of ml.inf2.xlarge, where LMI's Neuron "
+        "handler builds the model before moving it to the NeuronCores; the loader may be killed for memory "
+        "(try: ml.inf2.8xlarge, 128 GiB host memory)"
+    ]
+    assert not any("host memory" in m for m in tight if m.startswith("error"))
+    assert errors_for(tmp_path, {}, base=inf2) == []  # the example: inf2.8xlarge
+
+
 def test_batch_predict_timeout_below_the_invocation_timeout_warns(tmp_path: Path) -> None:
     batch = (Path(__file__).parents[2] / "examples" / "qwen25-7b-batch.yaml").read_text()
     assert issues_for(tmp_path, {}, base=batch) == []

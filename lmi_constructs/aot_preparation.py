@@ -216,7 +216,7 @@ class AotPreparation(Construct):
             "Job",
             service_token=self.provider.service_token,
             service_timeout=SERVICE_TIMEOUT,
-            resource_type="Custom::LmiAotPreparation",
+            resource_type=naming.AOT_RESOURCE_TYPE,
             properties={
                 "ModelName": name,
                 "Engine": props.engine,

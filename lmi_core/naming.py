@@ -16,6 +16,13 @@ GITHUB_OIDC_STACK = f"{PREFIX}-github-oidc"
 SAGEMAKER_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 AOT_HASH_LENGTH = 16
+AOT_RESOURCE_TYPE = "Custom::LmiAotPreparation"
+# The resource properties its content hash covers: a change is a new job and a new physical id, so
+# CloudFormation replaces the resource (and whatever reads its OutputPrefix where a change replaces).
+AOT_CONTENT_PROPERTIES = (
+    "AcceptEula", "Engine", "ImageUri", "InstanceType", "ModelId", "OptimizationConfigs", "ServingProperties", "Steps",
+    "TensorParallelDegree",
+)  # fmt: skip
 AOT_MODEL_PART = 30  # lmi-aot-<30: model part>-<16-char hash>-r<NN> stays within 63
 TRANSFORM_MODEL_PART = 26  # <26: model part>-<36-char uuid> = 63
 NAME_HASH_LENGTH = 6  # a model part is <model name, cut>-<hash of the whole name>

@@ -6,7 +6,9 @@ Replacement rules: a type's createOnlyProperties in the CloudFormation registry 
 resource (a SageMaker Model or EndpointConfig for any change but Tags; an Endpoint only for a new
 EndpointName, otherwise it updates to the new config and SageMaker rolls the fleet). A resource that refers
 (Ref, Fn::GetAtt) to a replaced one is updated too: its reference resolves to the new physical resource,
-and where the reference sits at a create-only path, it is replaced in turn.
+and where the reference sits at a create-only path, it is replaced in turn. A custom resource's handler
+decides for itself: the AOT preparation returns a new physical id when its content properties change
+(lmi_core.naming.AOT_CONTENT_PROPERTIES), which CloudFormation treats as a replacement.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from lmi_core import naming
 
 SCHEMA_REGION = "us-east-1"  # the registry schemas of a region cfn-lint does not know, or of no region
 KeyPath = tuple[str, ...]
@@ -47,6 +51,8 @@ def _resources(template_path: Path) -> dict[str, dict[str, Any]]:
 @functools.cache
 def create_only(resource_type: str, region: str = SCHEMA_REGION) -> tuple[KeyPath, ...]:
     """The property paths whose change replaces a resource of this type (none for a type no schema knows)."""
+    if resource_type == naming.AOT_RESOURCE_TYPE:  # its handler's new physical id; ServiceToken as for any
+        return (("ServiceToken",), *((name,) for name in naming.AOT_CONTENT_PROPERTIES))
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError  # here: 0.4 s only the report pays
 
     for where in dict.fromkeys((region, SCHEMA_REGION)):

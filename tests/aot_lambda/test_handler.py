@@ -22,6 +22,7 @@ from job_requests import (
     training_job_request,
 )
 
+from lmi_core import naming
 from tests.aot_lambda.conftest import Stubbed, delete_of
 
 STARTED = datetime(2026, 11, 24, tzinfo=UTC)
@@ -426,14 +427,27 @@ def test_unknown_request_type(stubbed: Stubbed, optimization_event: dict[str, An
         on_event({**optimization_event, "RequestType": "Upsert"}, clients=stubbed.clients)
 
 
+OTHER_VALUES = {
+    "RoleArn": "arn:aws:iam::111111111111:role/other", "OutputBucket": "other-bucket", "OutputKeyPrefix": "other/",
+    "MaxRuntimeSeconds": "3600", "OutputKmsKeyId": "", "AcceptEula": "true", "ModelName": "other-model",
+    "Engine": "training-job", "Steps": "quantize-fp8", "ImageUri": "x:1", "ModelId": "s3://b/other/",
+    "OptimizationConfigs": '[["ModelQuantizationConfig", {"OPTION_QUANTIZE": "fp8"}]]',
+    "ServingProperties": '{"engine": "Python"}', "TensorParallelDegree": "2", "InstanceType": "ml.g5.24xlarge",
+    "VolumeSizeGb": "100",
+}  # fmt: skip
+
+
 def test_hash_covers_exactly_the_inputs_that_shape_the_output(optimization_event: dict[str, Any]) -> None:
+    """naming.AOT_CONTENT_PROPERTIES, which the review report treats as replacing the resource, is that set."""
     base = inputs_of(optimization_event).content_hash
-    properties = optimization_event["ResourceProperties"]
-    for key, value in (("ImageUri", "x:1"), ("ModelId", "s3://b/other/"), ("InstanceType", "ml.g5.24xlarge"),
-                       ("TensorParallelDegree", "2"), ("AcceptEula", "true"), ("Steps", "quantize-fp8")):  # fmt: skip
-        assert inputs_of({"ResourceProperties": {**properties, key: value}}).content_hash != base, key
-    for key, value in (("MaxRuntimeSeconds", "3600"), ("RoleArn", "arn:aws:iam::111111111111:role/other")):
-        assert inputs_of({"ResourceProperties": {**properties, key: value}}).content_hash == base, key
+    properties = {k: v for k, v in optimization_event["ResourceProperties"].items() if k != "ServiceToken"}
+    assert set(properties) == set(OTHER_VALUES)  # a new property gets a value here, and a side
+    changing = {
+        key
+        for key, value in OTHER_VALUES.items()
+        if inputs_of({"ResourceProperties": {**properties, key: value}}).content_hash != base
+    }
+    assert changing == set(naming.AOT_CONTENT_PROPERTIES)
 
 
 @pytest.mark.parametrize("engine", ["OptimizationJob", "TrainingJob"])

@@ -107,3 +107,29 @@ def test_replacement_follows_the_registry_schemas(tmp_path: Path) -> None:
     ]
     renamed = {"F": {**function, "Properties": {"FunctionName": "g", "Timeout": 60}}}
     assert changes({"F": function}, renamed, region="xx-nowhere-1") == ["F replace"]  # no schemas: us-east-1's
+
+
+def test_a_new_aot_content_hash_replaces_the_job_and_what_reads_its_output(tmp_path: Path) -> None:
+    """The handler returns a new physical id for new content (naming.AOT_CONTENT_PROPERTIES): a replacement,
+    and the Model that reads OutputPrefix in its container is replaced with it."""
+    import json
+
+    from lmi_core import naming
+
+    def stack(name: str, **job: str) -> Path:
+        resources = {
+            "Job": {"Type": naming.AOT_RESOURCE_TYPE, "Properties": {"ServiceToken": "arn:p", **job}},
+            "M": {"Type": "AWS::SageMaker::Model", "Properties": {"PrimaryContainer": {"Environment": {
+                "OPTION_MODEL_ID": {"Fn::GetAtt": ["Job", "OutputPrefix"]}}}}},
+        }  # fmt: skip
+        path = tmp_path / f"{name}.template.json"
+        path.write_text(json.dumps({"Resources": resources}))
+        return path
+
+    base = stack("base", InstanceType="ml.inf2.xlarge", MaxRuntimeSeconds="86400")
+    moved = stack("moved", InstanceType="ml.inf2.8xlarge", MaxRuntimeSeconds="86400")
+    assert [(c.logical_id, c.action) for c in template_diff.stack_changes(base, moved)] == [
+        ("M", "replace"), ("Job", "replace")
+    ]  # fmt: skip
+    longer = stack("longer", InstanceType="ml.inf2.xlarge", MaxRuntimeSeconds="3600")
+    assert [(c.logical_id, c.action) for c in template_diff.stack_changes(base, longer)] == [("Job", "update")]

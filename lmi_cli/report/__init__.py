@@ -289,10 +289,16 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
         said.append(f"new EndpointConfig (immutable, replaced): {kind.rollout}")
         if kind_name in INTERRUPTS:
             said.append(f"interrupts: {INTERRUPTS[kind_name]}")
-    if "aot" in roots or ("aot" in new and roots & {"model", "container", "serving"}):
-        said.append("new AOT job (new content hash); the endpoint waits for it")
     old_type = flatten(old).get("instance.type")
     new_type = flatten(new).get("instance.type")
+    aot = new.get("aot")
+    prepared_for_the_instance = isinstance(aot, dict) and not aot.get("instance_type")  # the job's target
+    if (
+        "aot" in roots
+        or (aot is not None and roots & {"model", "container", "serving"})
+        or (prepared_for_the_instance and old_type != new_type)
+    ):
+        said.append("new AOT job (new content hash); the endpoint waits for it")
     if old_type != new_type and old_type is not None and new_type is not None:
         said.append(f"new instances: {old_type} → {new_type} (check the account's {new_type} quota for the rollout)")
         if old.get("autoscaling"):  # registered with autoscaling now

@@ -278,6 +278,22 @@ def test_consequences_of_endpoint_and_component_changes() -> None:
     ]
 
 
+def test_an_aot_model_on_a_new_instance_type_gets_a_new_job() -> None:
+    """The job prepares the model for instance.type unless aot.instance_type names another target."""
+    from lmi_cli.report import consequences
+
+    inf2 = {"name": "n", "kind": "realtime", "aot": {"mode": ["compile"]}, "instance": {"type": "ml.inf2.xlarge"}}
+    moved = {**inf2, "instance": {"type": "ml.inf2.8xlarge"}}
+    assert "new AOT job (new content hash); the endpoint waits for it" in consequences(
+        inf2, moved, ["instance.type"], code_changed=False
+    )
+    pinned = {**inf2, "aot": {"mode": ["compile"], "instance_type": "ml.inf2.xlarge"}}
+    said = consequences(pinned, {**pinned, "instance": {"type": "ml.inf2.8xlarge"}}, ["instance.type"], False)
+    assert not any("AOT" in line for line in said)
+    more = {**inf2, "instance": {"type": "ml.inf2.xlarge", "count": 2}}
+    assert not any("AOT" in line for line in consequences(inf2, more, ["instance.count"], code_changed=False))
+
+
 # ---------------------------------------------------------------- prices
 
 

@@ -11,10 +11,11 @@ Rule (documented in the README):
   activations to serve even one long request; warning above 70 %: it runs, but with a short
   KV cache (few concurrent sequences).
 - serverless: weights against `memory_mb` (CPU, no GPU), same thresholds.
-- Neuron (inf2, trn1, trn2): also the instance's host memory, same thresholds. LMI's Neuron handlers build
-  the model in host memory before moving it to the NeuronCores (transformers-neuronx `from_pretrained`,
-  then `to_neuron`; `option.low_cpu_mem_usage` only lowers the peak), so 16 GB of bf16 weights do not
-  load on an inf2.xlarge's 16 GiB; LMI's own benchmarks start at inf2.8xlarge.
+- Neuron (inf2, trn1, trn2): also the instance's host memory, same thresholds. LMI's Neuron handler builds
+  the model in host memory before moving it to the NeuronCores (0.29.0-dlc neuron_utils/model_loader.py:
+  the checkpoint through transformers-neuronx `from_pretrained`, an HF model loaded whole to split it,
+  then `to_neuron()`, L268-291 and L370-378; `option.low_cpu_mem_usage` only lowers the peak), so 16 GB of
+  bf16 weights do not load on an inf2.xlarge's 16 GiB; LMI's own benchmarks start at inf2.8xlarge.
 """
 
 from __future__ import annotations

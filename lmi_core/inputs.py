@@ -31,8 +31,8 @@ def _digest(named: Iterable[tuple[str, bytes]]) -> str:
 
 
 def model_digest(loaded: LoadedConfig) -> str:
-    """The YAML file's bytes and every file of its `code:` directory."""
-    files = [("config", loaded.path.read_bytes())]
+    """The YAML file's bytes (those validated, not read again) and every file of its `code:` directory."""
+    files = [("config", loaded.raw or loaded.path.read_bytes())]
     if loaded.code is not None:
         files += [(f"code/{name}", content) for name, content in loaded.code.files.items()]
     return _digest(files)

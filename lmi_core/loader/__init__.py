@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ class LoadedConfig:
     code: CodeBundle | None = None
     stage: str = DEFAULT_UNSUFFIXED_STAGE
     name_stage: str | None = None  # the stage component of physical names (None: today's names)
+    raw: bytes = field(default=b"", repr=False, compare=False)  # the file's bytes as validated
 
     def physical(self, name: str) -> str:
         """A model's (or adapter's) name as its physical names carry it in this stage."""
@@ -116,7 +117,7 @@ def _load(
     if any(issue.severity == "error" for issue in issues):
         return _FileResult(None, issues, name, config, staged)
     warnings = tuple(issue for issue in issues if issue.severity == "warning")
-    loaded = LoadedConfig(path, config, warnings, code, context.stage, context.name_stage)
+    loaded = LoadedConfig(path, config, warnings, code, context.stage, context.name_stage, source.raw)
     return _FileResult(loaded, issues, name, config, staged)
 
 

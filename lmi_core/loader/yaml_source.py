@@ -75,6 +75,7 @@ Problem = tuple[int, Finding]  # (1-based line, 0 when unknown; the finding)
 class YamlDocument:
     data: dict[str, Any]
     lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    raw: bytes = field(default=b"", repr=False, compare=False)  # the file's bytes as read (for its digest)
 
     def line(self, path: Iterable[Any]) -> int:
         """The line of a key path, else of its nearest known ancestor, else 1."""
@@ -89,11 +90,12 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[YamlDocument |
     problems: list[Problem] = []
     builder = _Builder(problems)
     try:
-        root = _compose(_decode(_read_bytes(path, max_bytes)))
+        raw = _read_bytes(path, max_bytes)
+        root = _compose(_decode(raw))
         data = builder.document(root)
     except _Rejected as rejected:
         return None, [*problems, rejected.problem]
-    return YamlDocument(data, builder.lines), problems
+    return YamlDocument(data, builder.lines, raw), problems
 
 
 class _Rejected(Exception):

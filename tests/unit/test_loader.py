@@ -116,3 +116,15 @@ def test_yaml_in_a_sub_folder_is_an_error_unless_a_code_folder(config_dir: Calla
         f"{directory / 'team-b' / 'b.yaml'}: is in a sub-folder of {directory}, and only its top level is read "
         f"(allowed: move it to {directory}/, or keep it in a folder that a config names in `code:`)"
     )
+
+
+def test_the_recorded_digest_is_of_the_bytes_validated(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    """The report's record (inputs.model_digest) hashes what was validated, not the file read again later."""
+    from lmi_core import inputs
+
+    directory = config_dir({"m1.yaml": MINIMAL})
+    (loaded,) = load_configs([directory])
+    validated = inputs.model_digest(loaded)
+    (directory / "m1.yaml").write_text(MINIMAL.replace("count: 1", "count: 2"))  # edited during synth
+    assert inputs.model_digest(loaded) == validated
+    assert loaded.raw == MINIMAL.encode()

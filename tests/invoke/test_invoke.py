@@ -230,9 +230,14 @@ def test_component_target_without_configs_comes_from_the_outputs(env: str, tmp_p
     assert (by_hand.invocation, by_hand.component) == ("component", "x-sql")
 
 
-def test_an_endpoint_that_only_hosts_components_is_not_invoked(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_endpoint_that_only_hosts_components_is_not_invoked(
+    env: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its own pool (a copy of the example's), deployed here: the test passes alone and in any order."""
+    pool = (REPO / "examples" / "pool-g5-48xl.yaml").read_text().replace("name: pool-g5-48xl", "name: pool-only")
+    (tmp_path / "pool-only.yaml").write_text(pool)
     deploy(env, "pool-only", {"EndpointName": "pool-only"}, endpoint=False)
-    assert main(["pool-g5-48xl", "--configs", str(REPO / "examples")]) == 1
+    assert main(["pool-only", "--configs", str(tmp_path)]) == 1
     assert "is kind endpoint: it hosts components; invoke one of them instead" in capsys.readouterr().err
 
 

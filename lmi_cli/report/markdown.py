@@ -16,15 +16,16 @@ ZERO_WIDTH_SPACE = "\u200b"
 SPECIAL = re.compile(r"([\\`|\[\]<&])")
 # Line breaks of every kind, and other control characters: one line of text, always.
 BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-# What GitHub links without brackets (GFM's extended autolinks): `http://`, `https://` and a `www.` that starts
-# a word, each broken by a zero-width space; an e-mail address needs an `@`, broken below. s3:// stays.
-AUTOLINK = re.compile(r"(?:(?<=http:)|(?<=https:))(?=//)|(?<![\w.-]www)(?<=www)(?=\.)", re.IGNORECASE)
+# What GitHub links without brackets (GFM's extended autolinks, cmark-gfm): `http://`, `https://`, `ftp://`, and
+# `www.` at the start or after a space, `*`, `_`, `~` or `(`; each gets a zero-width space. An e-mail address needs
+# an `@`, broken below. s3:// and a `www.` inside a path stay as written.
+AUTOLINK = re.compile(r"(?:(?<=http:)|(?<=https:)|(?<=ftp:))(?=//)|(?:^|(?<=[\s*_~(]))www(?=\.)", re.IGNORECASE)
 
 
 def text(value: Any) -> str:
     """`value` as literal Markdown text on one line, safe in a table cell or a list item."""
     escaped = SPECIAL.sub(r"\\\1", BREAKS.sub(" ", str(value)))
-    escaped = AUTOLINK.sub(ZERO_WIDTH_SPACE, escaped)  # shown as written, never a link
+    escaped = AUTOLINK.sub(lambda found: found.group() + ZERO_WIDTH_SPACE, escaped)  # shown as written, never a link
     return escaped.replace("@", "@" + ZERO_WIDTH_SPACE)  # `@name` notifies nobody (GitHub mentions)
 
 

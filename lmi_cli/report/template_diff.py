@@ -5,7 +5,7 @@ Replacement rules: a type's createOnlyProperties in the CloudFormation registry 
 (pinned in requirements-dev.txt), for the stacks' region: a change at one of those paths replaces the
 resource (a SageMaker Model or EndpointConfig for any change but Tags; an Endpoint only for a new
 EndpointName, otherwise it updates to the new config and SageMaker rolls the fleet). A resource that refers
-(Ref, Fn::GetAtt) to a replaced one is updated too: its reference resolves to the new physical resource,
+(Ref, Fn::GetAtt, Fn::Sub) to a replaced one is updated too: its reference resolves to the new physical resource,
 and where the reference sits at a create-only path, it is replaced in turn. A custom resource's handler
 decides for itself: the AOT preparation returns a new physical id when its content properties change
 (lmi_core.naming.AOT_CONTENT_PROPERTIES), which CloudFormation treats as a replacement.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,9 +66,16 @@ def create_only(resource_type: str, region: str = SCHEMA_REGION) -> tuple[KeyPat
     return ()
 
 
+def _is_intrinsic(value: Any) -> bool:
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    (key,) = value
+    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
+
+
 def _at(value: Any, path: KeyPath) -> Any:
     """The value at a schema path (`*`: every list item); an intrinsic function on the way stands for all below."""
-    if not path or (isinstance(value, dict) and len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref"))):
+    if not path or _is_intrinsic(value):
         return value
     step, rest = path[0], path[1:]
     if isinstance(value, list):
@@ -87,8 +95,24 @@ def _replaces(
 
 
 def _refers_to(value: Any, logical_id: str) -> bool:
-    text = json.dumps(value)
-    return f'{{"Ref": "{logical_id}"}}' in text or f'{{"Fn::GetAtt": ["{logical_id}"' in text
+    """`value` holds a Ref, an Fn::GetAtt (list or `Id.Attr` string) or an Fn::Sub `${Id}` / `${Id.Attr}` of it."""
+    if isinstance(value, list):
+        return any(_refers_to(item, logical_id) for item in value)
+    if not isinstance(value, dict):
+        return False
+    if _is_intrinsic(value):
+        ((key, argument),) = value.items()
+        if key == "Ref":
+            return bool(argument == logical_id)
+        if key == "Fn::GetAtt":
+            target = argument[0] if isinstance(argument, list) and argument else argument
+            return isinstance(target, str) and target.split(".", 1)[0] == logical_id
+        if key == "Fn::Sub":
+            template = argument[0] if isinstance(argument, list) and argument else argument
+            variables = argument[1] if isinstance(argument, list) and len(argument) > 1 else {}
+            named = isinstance(template, str) and re.search(rf"\$\{{{re.escape(logical_id)}(\.[^}}]*)?\}}", template)
+            return bool(named) or _refers_to(variables, logical_id)
+    return any(_refers_to(item, logical_id) for item in value.values())
 
 
 def stack_changes(base: Path, head: Path, region: str = SCHEMA_REGION) -> list[ResourceChange]:
@@ -169,6 +193,13 @@ def summary(changes: list[ResourceChange], interrupts: str | None) -> list[str]:
         c.type == "AWS::SageMaker::Endpoint" and c.action == "update" and "EndpointConfigName" in c.properties
         for c in changes
     )
+    if any(c.type == "AWS::SageMaker::InferenceComponent" and c.action == "update" and "EndpointName" in c.properties
+           for c in changes):  # fmt: skip
+        lines.append(
+            "caution: CloudFormation updates a component's EndpointName in place, but SageMaker's "
+            "UpdateInferenceComponent takes no endpoint name: the move may fail; a new component name creates it "
+            "on the other endpoint instead"
+        )
     if any(c.type == "AWS::SageMaker::Endpoint" and c.action in ("replace", "remove") for c in changes):
         lines.append("interrupts: the endpoint is deleted (and created again): requests fail until it is InService")
     elif endpoint_update and interrupts:

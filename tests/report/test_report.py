@@ -375,8 +375,9 @@ def test_markdown_text_escapes_what_markdown_would_read() -> None:
         f"\\[l\\](https:{ZERO_WIDTH_SPACE}//e.vil) \\<img src=x> "
         f"\\&#64;o \\`c\\` \\\\\\|  # heading "
     )
-    bare = text("see www.e.vil or HTTP://e.vil; keep s3://b/k, a.www.b")  # GitHub would link the first two
-    assert bare == f"see www{ZERO_WIDTH_SPACE}.e.vil or HTTP:{ZERO_WIDTH_SPACE}//e.vil; keep s3://b/k, a.www.b"
+    bare = text("see www.e.vil or HTTP://e.vil, _www.e.vil; keep s3://b/www.k/, a.www.b")  # GitHub links 3
+    z = ZERO_WIDTH_SPACE
+    assert bare == f"see www{z}.e.vil or HTTP:{z}//e.vil, _www{z}.e.vil; keep s3://b/www.k/, a.www.b"
     assert code("a`b``c") == "```a`b``c```" and code("`x") == "`` `x ``" and code("a\nb") == "`a b`"
 
 

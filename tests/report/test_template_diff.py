@@ -133,3 +133,59 @@ def test_a_new_aot_content_hash_replaces_the_job_and_what_reads_its_output(tmp_p
     ]  # fmt: skip
     longer = stack("longer", InstanceType="ml.inf2.xlarge", MaxRuntimeSeconds="3600")
     assert [(c.logical_id, c.action) for c in template_diff.stack_changes(base, longer)] == [("Job", "update")]
+
+
+def test_every_reference_form_carries_a_replacement(tmp_path: Path) -> None:
+    """Ref, Fn::GetAtt (list or `Id.Attr`), Fn::Sub `${Id}` / `${Id.Attr}` (also in its variables), inside Fn::Join."""
+    import json
+
+    def changes(reference: object, name: str = "r2") -> list[tuple[str, str]]:
+        paths = []
+        for side, role_name in (("base", "r1"), ("head", name)):
+            resources = {
+                "Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": role_name}},
+                "M": {"Type": "AWS::SageMaker::Model", "Properties": {"ExecutionRoleArn": reference}},
+            }
+            path = tmp_path / f"{side}.template.json"
+            path.write_text(json.dumps({"Resources": resources}))
+            paths.append(path)
+        return [(c.logical_id, c.action) for c in template_diff.stack_changes(*paths)]
+
+    for reference in (
+        {"Ref": "Role"},
+        {"Fn::GetAtt": ["Role", "Arn"]},
+        {"Fn::GetAtt": "Role.Arn"},
+        {"Fn::Sub": "${Role.Arn}"},
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::1:role/${Role}"},
+        {"Fn::Sub": ["${A}", {"A": {"Fn::GetAtt": ["Role", "Arn"]}}]},
+        {"Fn::Join": ["", [{"Ref": "Role"}]]},
+    ):
+        assert changes(reference) == [("Role", "replace"), ("M", "replace")], reference
+    for unrelated in ({"Fn::Sub": "${Roles.Arn}"}, {"Fn::GetAtt": "Roles.Arn"}, "Role"):
+        assert changes(unrelated) == [("Role", "replace")], unrelated
+
+
+def test_a_key_that_starts_like_ref_is_not_an_intrinsic(tmp_path: Path) -> None:
+    import json
+
+    paths = []
+    for side, token in (("base", "1"), ("head", "2")):
+        endpoint = {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"DnsOptions": {"RefreshToken": token}}}
+        path = tmp_path / f"{side}.template.json"
+        path.write_text(json.dumps({"Resources": {"V": endpoint}}))
+        paths.append(path)
+    assert [(c.logical_id, c.action) for c in template_diff.stack_changes(*paths)] == [("V", "update")]
+
+
+def test_moving_a_component_to_another_endpoint_comes_with_a_caution(tmp_path: Path) -> None:
+    import json
+
+    paths = []
+    for side, pool in (("base", "pool-a"), ("head", "pool-b")):
+        component = {"Type": "AWS::SageMaker::InferenceComponent", "Properties": {"EndpointName": pool}}
+        path = tmp_path / f"{side}.template.json"
+        path.write_text(json.dumps({"Resources": {"C": component}}))
+        paths.append(path)
+    said = template_diff.summary(template_diff.stack_changes(*paths), None)
+    assert said[0] == "updates in place: InferenceComponent C (EndpointName)"
+    assert said[1].startswith("caution: CloudFormation updates a component's EndpointName in place, but SageMaker's")

@@ -12,7 +12,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 CDK := cdk --no-notices --no-version-reporting
 PIP_INSTALL := $(PY) -m pip install --quiet --no-input
 # pytest's plugins are named in pyproject.toml (addopts); autoloading them costs ~1 s per worker (see there).
-PYTEST := PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(PY) -m pytest
+# Bytecode is written even where the environment turns it off (PYTHONDONTWRITEBYTECODE): otherwise every run
+# compiles the project and rewrites the tests' asserts again in each worker and synth subprocess (README,
+# "Performance"). __pycache__ is ignored by git and by code: bundles.
+PYTEST := PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 
 .PHONY: help install install-runtime synth test validate report invoke loadtest diff deploy destroy test-fast lint typecheck schema snapshot-update bench bench-peer bench-hostile clean
 

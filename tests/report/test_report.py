@@ -278,6 +278,15 @@ def test_consequences_of_endpoint_and_component_changes() -> None:
     ]
 
 
+def test_a_component_moved_to_another_endpoint_is_said_to_be_a_risky_update() -> None:
+    """The component's stack keeps its InferenceComponent; only its EndpointName changes (no create-only property)."""
+    from lmi_cli.report import consequences
+
+    chat = {"name": "chat", "kind": "component", "endpoint": "pool-a", "copies": {"max": 2}}
+    (said,) = consequences(chat, {**chat, "endpoint": "pool-b"}, ["endpoint"], code_changed=False)
+    assert said.startswith("moves the component to endpoint pool-b: CloudFormation updates it in place, but ")
+
+
 def test_an_aot_model_on_a_new_instance_type_gets_a_new_job() -> None:
     """The job prepares the model for instance.type unless aot.instance_type names another target."""
     from lmi_cli.report import consequences

@@ -7,6 +7,7 @@ boto3 clients honour LMI_AWS_ENDPOINT_URL, so tests can point them at a local mo
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
@@ -139,6 +140,34 @@ def find_target(
         raise InvokeError(f"{model} is kind {known.kind}: it hosts components; invoke one of them instead")
     name = naming.component_name(naming.staged(model, suffix)) if known.invocation == "component" else None
     return Target(model, known.kind, known.invocation, outputs, name)
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options invoke and loadtest share: which deployed model, where, and what to send."""
+    parser.add_argument("--payload", type=Path, help="JSON request (default: a short LMI prompt)")
+    parser.add_argument("--endpoint", help="endpoint name instead of the stack outputs")
+    parser.add_argument("--component", help="with --endpoint: the inference component (or adapter) to invoke")
+    parser.add_argument("--region", help="default: AWS_REGION, then AWS_DEFAULT_REGION (profile: AWS_PROFILE)")
+    parser.add_argument("--stage", help="the stage it was deployed in (make deploy STAGE=...): its stack and names")
+    parser.add_argument(
+        "--configs", type=Path, default=None, help="default: cdk.json's `model_configs` (model_configs/ without it)"
+    )
+
+
+def target_and_payload(args: argparse.Namespace) -> tuple[Target, dict[str, Any]]:
+    """The target and request the options of add_target_arguments name (OSError, JSONDecodeError, InvokeError)."""
+    from lmi_core.settings import project_config_dir
+
+    payload: dict[str, Any] = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
+    target = find_target(
+        args.model,
+        endpoint=args.endpoint,
+        configs=args.configs or project_config_dir(),
+        region=args.region,
+        component=args.component,
+        suffix=name_stage(args.stage),
+    )
+    return target, payload
 
 
 CREDENTIAL_ERRORS = ("NoCredentialsError", "PartialCredentialsError", "NoRegionError")

@@ -25,8 +25,6 @@ from dataclasses import asdict, dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-from lmi_core.settings import project_config_dir  # noqa: E402
-
 IN_FLIGHT_S = 30  # how long requests in flight at the duration may still take
 
 
@@ -151,36 +149,20 @@ def write_reports(result: LoadResult, directory: Path) -> tuple[Path, Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from lmi_cli.invoke import DEFAULT_PAYLOAD, InvokeError, ensure_in_service, find_target, name_stage
+    from lmi_cli.invoke import InvokeError, add_target_arguments, ensure_in_service, target_and_payload
 
     parser = argparse.ArgumentParser(prog="loadtest", description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("model")
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds")
-    parser.add_argument("--endpoint")
-    parser.add_argument("--component", help="with --endpoint: the inference component (or adapter)")
-    parser.add_argument("--region", help="default: AWS_REGION, then AWS_DEFAULT_REGION (profile: AWS_PROFILE)")
-    parser.add_argument("--stage", help="the stage it was deployed in (make deploy STAGE=...): its stack and names")
-    parser.add_argument("--payload", type=Path)
     parser.add_argument("--report-dir", type=Path, default=Path("loadtest-reports"))
-    parser.add_argument(
-        "--configs", type=Path, default=None, help="default: cdk.json's `model_configs` (model_configs/ without it)"
-    )
+    add_target_arguments(parser)
     args = parser.parse_args(argv)
-    args.configs = args.configs or project_config_dir()
     if args.users < 1 or args.duration <= 0:
         print("loadtest: --users must be >= 1 and --duration > 0", file=sys.stderr)
         return 1
     try:
-        payload = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
-        target = find_target(
-            args.model,
-            endpoint=args.endpoint,
-            configs=args.configs,
-            region=args.region,
-            component=args.component,
-            suffix=name_stage(args.stage),
-        )
+        target, payload = target_and_payload(args)
         if target.invocation not in ("endpoint", "component"):
             raise InvokeError(f"{args.model} is {target.kind}: load tests drive endpoints that answer InvokeEndpoint")
         ensure_in_service(target, args.region)

@@ -43,8 +43,8 @@ class _Overlap:
     relation: s3.Overlap
 
 
-def _overlaps(files: Sequence[ProjectFile]) -> list[_Overlap]:
-    """Every output against every read location of its bucket (each URI parsed once)."""
+def _locations(files: Sequence[ProjectFile]) -> tuple[list[tuple[str, _Located]], dict[str, list[_Located]]]:
+    """Every output as (bucket, location), in file order, and every location read, by bucket; each URI parsed once."""
     outputs: list[tuple[str, _Located]] = []
     reads: dict[str, list[_Located]] = {}
     for file in files:
@@ -56,6 +56,12 @@ def _overlaps(files: Sequence[ProjectFile]) -> list[_Overlap]:
                 outputs.append((bucket, _Located(file, use, key)))
             else:
                 reads.setdefault(bucket, []).append(_Located(file, use, key))
+    return outputs, reads
+
+
+def _overlaps(files: Sequence[ProjectFile]) -> list[_Overlap]:
+    """Every output against every read location of its bucket."""
+    outputs, reads = _locations(files)
     found = []
     for bucket, output in outputs:
         for read in reads.get(bucket, ()):
@@ -124,12 +130,8 @@ def outputs_apart_from_inputs_and_weights(files: Sequence[ProjectFile]) -> Itera
 @check(fields=("batch.output", "async.output", "async.failure"), scope="project")
 def outputs_apart_from_other_models_outputs(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
     outputs: dict[str, list[_Located]] = {}
-    for file in files:
-        if file.config is not None:
-            for use in kind_of(file.config).s3_uses(file.config):
-                if use.access == "output":
-                    bucket, key = s3.parse(use.uri)
-                    outputs.setdefault(bucket, []).append(_Located(file, use, key))
+    for bucket, output in _locations(files)[0]:
+        outputs.setdefault(bucket, []).append(output)
     for located in outputs.values():
         for mine in located:
             for theirs in located:

@@ -308,9 +308,8 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
             )
     if kind_name == "component" and "endpoint" in roots:
         said.append(
-            f"moves the component to endpoint {new.get('endpoint')}: CloudFormation updates it in place, but "
-            "SageMaker's UpdateInferenceComponent takes no endpoint name, so the move may fail; a new component "
-            "name creates it on the other endpoint instead (a new stack; remove the old one)"
+            f"moves the component to endpoint {new.get('endpoint')}: {template_diff.COMPONENT_MOVE} "
+            "(a new stack; remove the old one)"
         )
     if roots and roots <= in_place:
         said.append("updated in place (scaling policy, tags or state machine), no replacement")

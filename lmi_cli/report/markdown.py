@@ -3,7 +3,8 @@
 A YAML value reaches the comment through the Models, Cost and Changes sections. Unescaped, a `|` breaks the
 table, `@org/team` notifies people, `![x](https://...)` makes every reader's browser fetch an outside image,
 `[x](...)` links, so do a bare `https://...` and `www....` (GitHub's autolinks), `<...>` is HTML, `&#64;` is an
-entity for `@`, and a newline can start a heading or end a code fence. `text()` is the one escape for all of them; `code()` shows a value as inline code in a list.
+entity for `@`, and a newline can start a heading or end a code fence. `text()` is the one escape for all of
+them; `code()` shows a value as inline code in a list.
 """
 
 from __future__ import annotations

@@ -25,6 +25,11 @@ from lmi_core import naming
 SCHEMA_REGION = "us-east-1"  # the registry schemas of a region cfn-lint does not know, or of no region
 KeyPath = tuple[str, ...]
 SHORT = {"AWS::SageMaker::": "", "AWS::ApplicationAutoScaling::": "", "AWS::": ""}
+# A component's EndpointName is no create-only property, yet the update call cannot change it.
+COMPONENT_MOVE = (
+    "CloudFormation updates a component's EndpointName in place, but SageMaker's UpdateInferenceComponent takes no "
+    "endpoint name: the move may fail; a new component name creates it on the other endpoint instead"
+)
 
 
 @dataclass(frozen=True)
@@ -195,11 +200,7 @@ def summary(changes: list[ResourceChange], interrupts: str | None) -> list[str]:
     )
     if any(c.type == "AWS::SageMaker::InferenceComponent" and c.action == "update" and "EndpointName" in c.properties
            for c in changes):  # fmt: skip
-        lines.append(
-            "caution: CloudFormation updates a component's EndpointName in place, but SageMaker's "
-            "UpdateInferenceComponent takes no endpoint name: the move may fail; a new component name creates it "
-            "on the other endpoint instead"
-        )
+        lines.append(f"caution: {COMPONENT_MOVE}")
     if any(c.type == "AWS::SageMaker::Endpoint" and c.action in ("replace", "remove") for c in changes):
         lines.append("interrupts: the endpoint is deleted (and created again): requests fail until it is InService")
     elif endpoint_update and interrupts:

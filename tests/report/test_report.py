@@ -284,7 +284,8 @@ def test_a_component_moved_to_another_endpoint_is_said_to_be_a_risky_update() ->
 
     chat = {"name": "chat", "kind": "component", "endpoint": "pool-a", "copies": {"max": 2}}
     (said,) = consequences(chat, {**chat, "endpoint": "pool-b"}, ["endpoint"], code_changed=False)
-    assert said.startswith("moves the component to endpoint pool-b: CloudFormation updates it in place, but ")
+    assert said.startswith("moves the component to endpoint pool-b: CloudFormation updates a component's ")
+    assert "UpdateInferenceComponent takes no endpoint name" in said
 
 
 def test_an_aot_model_on_a_new_instance_type_gets_a_new_job() -> None:

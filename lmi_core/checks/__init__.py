@@ -1,6 +1,7 @@
-"""Every check, registered on import: one module per topic (kind-specific checks live with their kind)."""
+"""Every check, registered on import: one module per topic (kind-specific checks live with their kind).
+A new topic module is imported here, or its checks never run (tests/unit/test_check_registry.py)."""
 
-from lmi_core.checks import (
+from lmi_core.checks import (  # noqa: F401  (imported to register their checks)
     aot,
     engines,
     environment,
@@ -28,27 +29,8 @@ from lmi_core.checks.registry import (
     run_project_checks,
 )
 
-TOPICS = (
-    aot,
-    engines,
-    environment,
-    image,
-    instance,
-    memory,
-    names,
-    network,
-    neuron,
-    references,
-    s3_prefixes,
-    scaling,
-    serving,
-    stage,
-    tags,
-)
-
 __all__ = [
     "CHECKS",
-    "TOPICS",
     "Check",
     "CheckContext",
     "ProjectFile",

@@ -107,7 +107,9 @@ class AotPreparation(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, props: AotProps) -> None:
         super().__init__(scope, construct_id)
         name = props.model_name
-        artifacts = S3Location(props.artifacts.bucket, naming.aot_artifacts_prefix(name, props.artifacts.prefix))
+        artifacts = S3Location(
+            props.artifacts.bucket, naming.aot_artifacts_prefix(name, props.artifacts.prefix), props.artifacts.key
+        )
         self.artifacts = artifacts  # the serving Model reads the prepared model from here
 
         # ---- the training job's role: source weights, its output prefix, the image, its logs

@@ -11,13 +11,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
 from lmi_constructs.nag import Acknowledgements, nag_label
-from lmi_constructs.tokens import AWS, is_unresolved
+from lmi_constructs.tokens import AWS, is_unresolved, key_arn
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_kms as kms
 
 
 def arn(template: str) -> str:
@@ -71,6 +74,7 @@ class S3Location:
 
     bucket: BucketRef
     prefix: str
+    key: kms.IKey | None = None  # the customer-managed key its objects are encrypted with (readers need kms:Decrypt)
 
     def __post_init__(self) -> None:
         for text in (self.bucket_name, self.prefix):
@@ -209,8 +213,11 @@ class ScopedPolicy(Construct):
     def allow_prefix(
         self, location: S3Location, actions: Sequence[str], *, reason: str, list_bucket: bool = True
     ) -> None:
-        """`actions` on every object under the prefix (names unknown at synth), and ListBucket only there."""
+        """`actions` on every object under the prefix (names unknown at synth), and ListBucket only there;
+        a reader of SSE-KMS objects also needs kms:Decrypt on their key."""
         self.allow(actions, [location.objects_arn()], reason=reason)
+        if location.key is not None and "s3:GetObject" in actions:
+            self.allow(["kms:Decrypt"], [key_arn(location.key)])
         if list_bucket:
             self.allow(
                 ["s3:ListBucket"],

@@ -257,7 +257,7 @@ class Aot(Strict):
     instance_type: str | None = Field(
         default=None,
         description="The instance the model is prepared for (optimization job) or on (training job); "
-        "default: instance.type.",
+        "default: instance.type (a component names its endpoint's).",
     )
     engine: Literal["auto", "optimization-job", "training-job"] = Field(
         default="auto",

@@ -250,7 +250,7 @@ def adapter_names_unique(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Fi
             owner.setdefault(adapter.name, path)
 
 
-@check(fields=("resources", "model.parameters", "copies.min"), scope="project")
+@check(fields=("resources", "model.parameters", "copies.min", "aot.instance_type"), scope="project")
 def fits_its_endpoint(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
     hosts = endpoints(files)
     for path, config in components(files):
@@ -321,7 +321,13 @@ def placement_findings(config: ComponentConfig, host: ComponentEndpointConfig) -
                 f"fp8 needs an Ampere GPU or newer; {spec.name} of {host.name} has {spec.describe_accelerators()} "
                 "(allowed there: awq)",
             )
-    if config.aot is not None and config.aot.instance_type is not None:
+    if config.aot is not None and config.aot.instance_type is None:
+        yield error(
+            "aot.instance_type",
+            f"is required on a component: the job prepares the model for one instance type, and that of {host.name} "
+            f"is in another file (allowed: {spec.name}, or another ml.{spec.family}.* type)",
+        )
+    elif config.aot is not None and config.aot.instance_type is not None:
         aot_spec = instance_spec(config.aot.instance_type)
         if aot_spec is not None and aot_spec.family != spec.family:
             yield error(

@@ -37,7 +37,7 @@ def aot_props(loaded: LoadedConfig, plan: aot_plan.AotPlan, shared: SharedRefs, 
         instance_type=plan.target_instance_type,
         image=ImageProps(tag=plan.job_tag, uri=None if plan.job_tag else config.container.uri),
         model_id=config.model.id,
-        artifacts=S3Location(shared.bucket("aot-artifacts"), "aot/"),
+        artifacts=S3Location(shared.bucket("aot-artifacts"), "aot/", shared.key),  # the bucket's default key
         job_name_prefix=naming.aot_job_prefix(name),
         source_weights=weights,
         configs=plan.configs,

@@ -16,6 +16,7 @@ from lmi_core.loader import load_configs
 from tests.conftest import REPO
 from tests.contract.aws_contract import check_request
 from tests.contract.templates import Literals, sagemaker_requests, transform_job_requests
+from tests.kms_access import missing_key_grants
 
 sys.path.insert(0, str(REPO / "lambda" / "aot_preparation"))
 from engines import ENGINES
@@ -86,6 +87,18 @@ SERVERLESS = {
     "serverless": {"memory_mb": 4096, "max_concurrency": 5, "provisioned_concurrency": 1},
     "autoscaling": {"min": 1, "max": 3, "target_utilization": 0.5},
 }  # fmt: skip
+POOL = {
+    "name": "co-pool",
+    "kind": "endpoint",
+    "instance": {"type": "ml.g5.12xlarge", "count": 1},
+    "data_capture": {"sampling_percent": 10, "mode": "Input"},
+}
+COMPONENT = {
+    "name": "co-lmi-awq", "kind": "component", "endpoint": "co-pool", "model": {"id": "s3://my-models/llama-3.1-8b-instruct/"},
+    "container": {"image": "lmi", "tag": CURRENT}, "serving": {"engine": "Python", "option.tensor_parallel_degree": 1},
+    "resources": {"accelerators": 1, "memory_mb": 32768}, "aot": {"mode": ["quantize-awq"], "instance_type": "ml.g5.12xlarge"},
+}  # fmt: skip
+EXTRA = [SERVERLESS, POOL, COMPONENT]
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +109,7 @@ def assembly(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from stacks.shared_stack import SharedStack
 
     directory = tmp_path_factory.mktemp("matrix")
-    for document in [*MATRIX, SERVERLESS]:
+    for document in [*MATRIX, *EXTRA]:
         (directory / f"{document['name']}.yaml").write_text(yaml.safe_dump(document))
     loaded = load_configs([directory])  # raises ConfigError if a generated config is invalid
     app = App(
@@ -125,8 +138,8 @@ def test_the_matrix_covers_every_kind_flavour_engine_and_family(assembly: Any) -
     engines = {engine for t in templates for _, engine, _ in aot_requests(t)}
     assert engines == {"optimization-job", "training-job"}
     assert (
-        len(MATRIX) + 1 == len(templates) - 1 == 55
-    )  # 19 profiles x 3 kinds, less 3 batch on p4d/p4de/p5, + serverless
+        len(MATRIX) + len(EXTRA) == len(templates) - 1 == 57
+    )  # 19 profiles x 3 kinds, less 3 batch on p4d/p4de/p5, + serverless, a pool and an AOT component on it
 
 
 def test_every_request_meets_the_contract(assembly: Any) -> None:
@@ -144,4 +157,10 @@ def test_every_request_meets_the_contract(assembly: Any) -> None:
             ]
         for operation, _, request in aot_requests(template):
             problems += [f"{stack.stack_name} {operation}: {p}" for p in check_request("sagemaker", operation, request)]
+    assert problems == []
+
+
+def test_every_role_that_reads_or_writes_a_shared_kms_bucket_may_use_its_key(assembly: Any) -> None:
+    """Also the serving role and a component's host role, which read AOT artifacts from the encrypted bucket."""
+    problems = [f"{s.stack_name} {p}" for s in assembly.stacks for p in missing_key_grants(s.template)]
     assert problems == []

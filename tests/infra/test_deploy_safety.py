@@ -13,6 +13,7 @@ from aws_cdk.assertions import Match, Template
 from lmi_core import naming
 from stacks.shared_stack import in_use_export
 from tests.conftest import Synth
+from tests.kms_access import missing_key_grants
 
 
 def statements(templates: dict[str, dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -176,3 +177,15 @@ def test_batch_logs_where_sagemaker_writes_them(examples: Synth) -> None:
     assert f'{group}"' in resources and f"{group}:log-stream:{prefix}*" in resources
     assert f"{group}:log-stream:*" not in resources  # not every model's streams
     assert prefix == naming.transform_job_name("qwen25-7b-batch", "")
+
+
+def test_every_reader_and_writer_of_a_shared_kms_bucket_may_use_its_key(examples: Synth) -> None:
+    """The serving roles of the AOT examples read the prepared weights from the KMS-encrypted artifacts bucket."""
+    templates = examples.templates
+    aot_readers = {
+        name
+        for name, statement in statements(templates)
+        if "s3:GetObject" in actions(statement) and "lmi-aot-artifacts-" in json.dumps(statement["Resource"])
+    }
+    assert len(aot_readers) >= 4  # the four AOT examples: checked, not skipped
+    assert [f"{name} {p}" for name, template in templates.items() for p in missing_key_grants(template)] == []

@@ -81,3 +81,23 @@ def staged_name_findings(files: Sequence[ProjectFile], stage: str | None) -> Ite
                         f"(allowed: a name that does not end in -{stage} elsewhere)",
                     ),
                 )
+
+
+def own_stack_findings(
+    files: Sequence[ProjectFile], stage: str, name_stage: str | None, own_stacks: frozenset[str]
+) -> Iterator[tuple[str, Finding]]:
+    """A model's stack in this stage may not be one of the project's own stacks in any stage (stages may share an
+    account: dev's `shared-prod` would replace prod's shared stack)."""
+    for file in files:
+        if file.name is None or file.name in naming.reserved_names():
+            continue  # names_not_reserved reports it
+        stack = naming.stack_name(file.name, name_stage)
+        if stack in own_stacks:
+            yield (
+                file.path,
+                error(
+                    "name",
+                    f"'{file.name}' gives stack {stack} in stage {stage}, one of the project's own stacks "
+                    f"(allowed: a name whose stack is none of {', '.join(sorted(own_stacks))})",
+                ),
+            )

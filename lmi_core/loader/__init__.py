@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from lmi_core import naming
 from lmi_core.bug_report import processing
 from lmi_core.checks import CheckContext, ProjectFile, run_config_checks, run_document_checks, run_project_checks
-from lmi_core.checks.stage import staged_name_findings
+from lmi_core.checks.stage import own_stack_findings, staged_name_findings
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.issues import ConfigError, Finding, Issue
 from lmi_core.kinds import validate_config
@@ -175,7 +175,17 @@ def load_configs(
     by_file = {str(file): r for file, r in zip(files, results, strict=True)}
     project_issues = []
     with processing(given):
-        project_findings = [*run_project_checks(project), *staged_name_findings(project, name_stage)]
+        own_stacks = frozenset(
+            [
+                naming.GITHUB_OIDC_STACK,
+                *(naming.shared_stack_name(None if s == unsuffixed_stage else s) for s in stages),
+            ]
+        )
+        project_findings = [
+            *run_project_checks(project),
+            *staged_name_findings(project, name_stage),
+            *own_stack_findings(project, stage, name_stage, own_stacks),
+        ]
     for file, finding in project_findings:
         result = by_file[file]
         line = result.staged.document.line(field_path(finding.field)) if result.staged is not None else 1

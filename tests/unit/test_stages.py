@@ -322,3 +322,14 @@ def test_production_rules_follow_production_stages_not_the_name_prod(tmp_path: P
     }
     (prod,) = [c for c in load_configs([tmp_path], stage="prod") if c.config.name == "m1"]  # the default: prod
     assert [w.field for w in prod.warnings] == ["data_capture"]
+
+
+def test_a_name_whose_stack_in_a_stage_is_the_projects_own_is_refused(config_dir: Dir) -> None:
+    """`github` in a stage named oidc would be lmi-github-oidc: synth failed on the duplicate construct."""
+    directory = config_dir({"m1.yaml": MINIMAL.replace("name: m1", "name: github")})
+    stages = ("dev", "oidc", "prod")
+    assert errors(directory, stage="oidc", stages=stages) == [
+        "name: 'github' gives stack lmi-github-oidc in stage oidc, one of the project's own stacks "
+        "(allowed: a name whose stack is none of lmi-github-oidc, lmi-shared, lmi-shared-oidc, lmi-shared-prod)"
+    ]
+    assert [c.config.name for c in load_configs([directory], stage="prod", stages=stages)] == ["github"]

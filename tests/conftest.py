@@ -131,12 +131,14 @@ class Synth:
 
     def serving_properties(self, stack: str) -> str:
         """serving.properties as packed in the stack's model bundle (its one .tar.gz asset)."""
+        return self.bundle_files(stack)["serving.properties"].decode()
+
+    def bundle_files(self, stack: str) -> dict[str, bytes]:
+        """The stack's model bundle (its one .tar.gz asset): archive name -> content."""
         manifest = json.loads((self.outdir / f"{stack}.assets.json").read_text())
         (asset,) = [f for f in manifest["files"].values() if f["source"]["path"].endswith(".tar.gz")]
         with tarfile.open(self.outdir / asset["source"]["path"], mode="r:gz") as tar:
-            member = tar.extractfile("serving.properties")
-            assert member is not None
-            return member.read().decode()
+            return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}  # type: ignore[union-attr]
 
 
 def synth(config_dir: Path, outdir: Path, base: dict[str, Any] | None = None, **context: Any) -> Synth:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from lmi_core.aot import resolve_engine
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig, ModelConfig, instance_of
-from lmi_core.facts import images, lmi_options
+from lmi_core.facts import cpu_image, images, lmi_options
+from lmi_core.facts.optimization import version
 from lmi_core.issues import Finding, error
 
 
@@ -98,3 +99,32 @@ def image_published_in_region(config: ModelConfig, context: CheckContext) -> Ite
     yield error(
         "container.image", f"the {image} image is not published in {region} (allowed there: {', '.join(there)})"
     )
+
+
+@check(on=ModelConfig, fields=("container.tag", "code"))
+def cpu_image_has_the_default_handlers_packages(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """LMI's default handler imports torch, transformers and peft, which the cpu-full image's Python lacks
+    (all of them before 0.35; the bundle adds transformers and peft from 0.35 unless it brings a requirements.txt)."""
+    tag = config.container.tag
+    found = None if tag is None else version(tag)
+    if config.container.flavour != "cpu" or context.custom_handler or found is None:
+        return
+    pins = ", ".join(f"{name}=={pin}" for name, pin in cpu_image.HANDLER_REQUIREMENTS.items())
+    if found < cpu_image.FIRST_WITH_TORCH:
+        yield error(
+            "container.tag",
+            f"{tag} has no {', '.join(cpu_image.LACKING_BEFORE_TORCH)} in its Python, which LMI's default handler "
+            f"imports at start (allowed: 0.35.0-cpu-full or later, whose Python has torch; the bundle adds {pins})",
+        )
+        return
+    missing = [
+        name
+        for name in cpu_image.HANDLER_REQUIREMENTS
+        if context.requirements is not None and name not in context.requirements
+    ]
+    if missing:
+        yield error(
+            "code",
+            f"requirements.txt does not install {', '.join(missing)}, which LMI's default handler imports and the "
+            f"{tag} image lacks (allowed: add {pins})",
+        )

@@ -27,6 +27,7 @@ class CheckContext:
     region: str | None = None  # set when the app targets one region (-c region=...)
     custom_handler: bool = False  # the code: bundle brings its own handle() (LMI's default handler is not used)
     code_files: frozenset[str] | None = None  # the code: bundle's file names, when it was read without problems
+    requirements: frozenset[str] | None = None  # the projects its requirements.txt installs (None: it has none)
 
     @property
     def production(self) -> bool:

@@ -101,7 +101,7 @@ TAG_EXAMPLES: dict[str, str] = {
     "lmi": "0.33.0-lmi15.0.0-cu128",
     "tensorrtllm": "0.33.0-tensorrtllm0.21.0-cu128",
     "neuronx": "0.29.0-neuronx-sdk2.19.1",
-    "cpu": "0.29.0-cpu-full",
+    "cpu": "0.36.0-cpu-full",
 }
 
 # Which image flavour can run each ahead-of-time mode.

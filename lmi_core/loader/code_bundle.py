@@ -357,3 +357,20 @@ def _check_option(where: str, option: str, value: str) -> Iterator[Finding]:
             "code",
             f"{where}: --extra-index-url {value} risks dependency confusion: pip takes the highest version from any index, so a public package named like a private one wins (prefer --index-url of one index that proxies both)",
         )
+
+
+def requirement_names(text: str) -> frozenset[str]:
+    """The projects a requirements.txt installs (canonical names); lines check_requirements refuses are skipped."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    names = set()
+    for _, raw in _logical_lines(text):
+        line = re.split(r"\s--hash[=\s]", raw.split(" #", 1)[0].strip(), maxsplit=1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        try:
+            names.add(canonicalize_name(Requirement(line).name))
+        except InvalidRequirement:
+            continue
+    return frozenset(names)

@@ -17,6 +17,7 @@ from lmi_constructs.variant import CaptureProps, InstanceProps
 from lmi_core import aot as aot_plan
 from lmi_core import naming
 from lmi_core.config import Autoscaling, InstanceConfig, ModelConfig, SecretSource
+from lmi_core.facts import cpu_image
 from lmi_core.loader import LoadedConfig
 from lmi_core.serving_properties import ServingValue
 from stacks.kinds.shared_refs import SharedRefs
@@ -84,7 +85,7 @@ def model_props(
         log_stream_prefix=log_stream_prefix,
         subnets=() if vpc is None else _subnets(scope, vpc.subnet_ids),
         security_groups=() if vpc is None else _security_groups(scope, vpc.security_group_ids),
-        code={} if loaded.code is None else loaded.code.files,
+        code=_bundle_code(config, loaded),
     )
 
 
@@ -158,3 +159,13 @@ def scaling_props(scaling: Autoscaling | None, target: float | None, default_tar
         scale_in_cooldown=scaling.scale_in_cooldown,
         scale_out_cooldown=scaling.scale_out_cooldown,
     )
+
+
+def _bundle_code(config: ModelConfig, loaded: LoadedConfig) -> dict[str, bytes]:
+    """The code directory's files, and on the cpu image the packages LMI's default handler needs (when it serves)."""
+    files = {} if loaded.code is None else dict(loaded.code.files)
+    custom_handler = loaded.code is not None and loaded.code.custom_handler
+    added = cpu_image.default_handler_requirements(
+        config.container.flavour, config.container.tag, custom_handler, files
+    )
+    return files if added is None else {**files, "requirements.txt": added}

@@ -26,7 +26,7 @@ TEAM_MODELS = {
 name: tiny-helper
 kind: serverless
 model: {id: HuggingFaceTB/SmolLM2-135M-Instruct, parameters: 0.135}
-container: {image: cpu, tag: 0.29.0-cpu-full}
+container: {image: cpu, tag: 0.36.0-cpu-full}
 serving: {engine: Python, option.rolling_batch: disable, option.dtype: fp32}
 serverless: {memory_mb: 4096, max_concurrency: 2}
 """,

@@ -45,7 +45,7 @@ PROFILES: list[tuple[str, str, str, int, list[str] | None]] = [
     ("tensorrtllm", TRTLLM, "ml.g6e.2xlarge", 1, None),
     ("neuronx", "0.29.0-neuronx-sdk2.19.1", "ml.inf2.8xlarge", 2, ["compile"]),
     ("neuronx", "0.29.0-neuronx-sdk2.19.1", "ml.trn1.2xlarge", 2, ["compile"]),
-    ("cpu", "0.29.0-cpu-full", "ml.m5.xlarge", 1, None),
+    ("cpu", "0.36.0-cpu-full", "ml.m5.xlarge", 1, None),
 ]
 
 
@@ -83,7 +83,7 @@ MATRIX = [
 ]
 SERVERLESS = {
     "name": "sl-cpu", "kind": "serverless", "model": {"id": "HuggingFaceTB/SmolLM2-360M-Instruct"},
-    "container": {"image": "cpu", "tag": "0.29.0-cpu-full"}, "serving": {"engine": "Python"},
+    "container": {"image": "cpu", "tag": "0.36.0-cpu-full"}, "serving": {"engine": "Python"},
     "serverless": {"memory_mb": 4096, "max_concurrency": 5, "provisioned_concurrency": 1},
     "autoscaling": {"min": 1, "max": 3, "target_utilization": 0.5},
 }  # fmt: skip

@@ -26,8 +26,11 @@ def test_serverless_config_without_instance_type(examples: Synth) -> None:
     assert "InstanceType" not in variant and "InitialInstanceCount" not in variant
     assert "DataCaptureConfig" not in config
     (model,) = of_type(template, "AWS::SageMaker::Model")
-    assert "djl-inference:0.29.0-cpu-full" in json.dumps(model["PrimaryContainer"]["Image"])
+    assert "djl-inference:0.36.0-cpu-full" in json.dumps(model["PrimaryContainer"]["Image"])
     assert "VpcConfig" not in model
+    # the cpu image's Python lacks what LMI's default handler imports: the bundle installs it
+    requirements = examples.bundle_files("lmi-smollm2-serverless")["requirements.txt"].decode().splitlines()
+    assert requirements[1:] == ["transformers==4.57.1", "peft==0.15.1"]
 
 
 def test_serverless_provisioned_concurrency_autoscaling(examples: Synth) -> None:

@@ -45,7 +45,7 @@ def test_models_table(report: str) -> None:
         in report
     )
     assert (
-        "| smollm2-serverless | serverless | 0.29.0-cpu-full | serverless 6144 MB, max 10 concurrent | none |" in report
+        "| smollm2-serverless | serverless | 0.36.0-cpu-full | serverless 6144 MB, max 10 concurrent | none |" in report
     )
 
 

@@ -13,7 +13,7 @@ SERVERLESS = """\
 name: s1
 kind: serverless
 model: {id: org/small-model}
-container: {image: cpu, tag: 0.29.0-cpu-full}
+container: {image: cpu, tag: 0.36.0-cpu-full}
 serving: {engine: Python, option.rolling_batch: disable}
 serverless: {memory_mb: 4096, max_concurrency: 10, provisioned_concurrency: 2}
 """

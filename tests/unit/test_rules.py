@@ -137,7 +137,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "no-volume-on-nvme",
         {
             "instance": {"type": "ml.m5.xlarge", "volume_size_gb": 100},
-            "container": {"image": "cpu", "tag": "0.29.0-cpu-full"},
+            "container": {"image": "cpu", "tag": "0.36.0-cpu-full"},
         },
         {"instance": {"volume_size_gb": 100}},
         "instance.volume_size_gb: ml.g5.2xlarge has 450 GB local NVMe and SageMaker rejects VolumeSizeInGB",

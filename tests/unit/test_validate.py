@@ -118,7 +118,7 @@ def test_serverless_memory_fit(config_dir: Callable[[dict[str, str]], Path]) -> 
 name: s1
 kind: serverless
 model: {id: org/model, parameters: 3}
-container: {image: cpu, tag: 0.29.0-cpu-full}
+container: {image: cpu, tag: 0.36.0-cpu-full}
 serverless: {memory_mb: 6144, max_concurrency: 2}
 """
     with pytest.raises(ConfigError, match=r"3B parameters do not fit: ~12 GiB of weights for 6 GiB usable on 6144 MB"):

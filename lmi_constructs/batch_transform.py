@@ -182,7 +182,7 @@ class BatchTransform(Construct):
         self.rule = events.Rule(
             self,
             "OnNewInput",
-            description=f"Start a {name} transform for each object created under {transform.input.uri}",
+            description=_cut(f"Start a {name} transform for each object created under {transform.input.uri}"),
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
                 detail_type=["Object Created"],
@@ -265,3 +265,13 @@ class BatchTransform(Construct):
             "(Step Functions documentation); they only deliver this state machine's own logs and traces.",
         )  # fmt: skip
         self.state_machine.node.add_dependency(policy)
+
+
+RULE_DESCRIPTION_MAX = 512  # AWS::Events::Rule Description (CloudFormation's schema: maxLength 512)
+
+
+def _cut(description: str) -> str:
+    """The rule's description within its limit: an S3 input URI may be up to 1,024 characters."""
+    if len(description) <= RULE_DESCRIPTION_MAX:
+        return description
+    return description[: RULE_DESCRIPTION_MAX - 3] + "..."

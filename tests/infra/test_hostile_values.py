@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Synth, synth
+from tests.template_lint import lint_errors
 
-# Every character an S3 key may hold after validation, in the batch paths.
-INPUT = "s3://data.bkt-1/in=x/(a)/b+c@d,e:f!_g/"
+# Every character an S3 key may hold after validation, in the batch paths; the input near the longest URI allowed.
+INPUT = "s3://data.bkt-1/in=x/(a)/b+c@d,e:f!_g/" + "a-long-prefix/" * 68
 OUTPUT = "s3://data.bkt-1/out=x/(a)/b+c@d,e:f!_g/"
 NAME = "batch-with-a-name-of-forty-characters-x1"  # 40: the job prefix is cut and hashed
 
@@ -82,6 +83,13 @@ def format_literal(expression: str) -> tuple[str, str]:
     rest = expression[i + 1 :]
     assert rest.startswith(", ") and rest.endswith(")") and "'" not in rest
     return "".join(literal), rest[2:-1]
+
+
+def test_the_templates_pass_cfn_lint(hostile: Synth) -> None:
+    """Also with the longest values: a 1,000-character batch input once overflowed the rule's 512-character Description."""
+    assert len(INPUT) == 990
+    problems = {name: lint_errors(json.dumps(t)) for name, t in hostile.templates.items()}
+    assert problems == {name: [] for name in hostile.templates}
 
 
 def test_no_value_adds_a_state(hostile: Synth) -> None:

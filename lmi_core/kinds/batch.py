@@ -147,6 +147,17 @@ def transform_instance(config: BatchConfig, context: CheckContext) -> Iterator[F
         )
 
 
+@check(on=BatchConfig, fields=("instance.inference_ami_version",))
+def transform_takes_no_inference_ami(config: BatchConfig, context: CheckContext) -> Iterator[Finding]:
+    """ProductionVariant.InferenceAmiVersion is an endpoint setting; CreateTransformJob has no such field."""
+    if config.instance.inference_ami_version is not None:
+        yield error(
+            "instance.inference_ami_version",
+            f"{config.instance.inference_ami_version} is an endpoint's AMI; a transform job does not take one, "
+            "so it would be dropped (allowed: leave it out)",
+        )
+
+
 def s3_uses(config: BatchConfig) -> tuple[S3Use, ...]:
     return (
         *model_s3_uses(config),

@@ -90,6 +90,8 @@ def plan(config: ModelConfig) -> AotPlan | None:
                 if key in config.serving and (text := _job_value(config.serving[key])) is not None
             }
             environment["OPTION_TENSOR_PARALLEL_DEGREE"] = str(degree)
+            if step == "shard":  # the job's dispatcher shards only with it, else quantizes (sm_neo_dispatcher.py, 0.32)
+                environment["OPTION_LOAD_FORMAT"] = FAST_MODEL_LOADER
             if step.startswith("quantize-"):
                 environment["OPTION_QUANTIZE"] = step.removeprefix("quantize-")
             configs.append((facts.TECHNIQUE[step], dict(sorted(environment.items()))))
@@ -98,8 +100,6 @@ def plan(config: ModelConfig) -> AotPlan | None:
     serving_environment = {
         key: value for _, environment in configs for key, value in environment.items() if key != "OPTION_QUANTIZE"
     }
-    if "shard" in aot.steps:
-        serving_environment["OPTION_LOAD_FORMAT"] = FAST_MODEL_LOADER
     return AotPlan(
         engine=engine,
         steps=aot.steps,

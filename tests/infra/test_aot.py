@@ -70,7 +70,10 @@ def test_quantization_runs_in_the_optimization_job(awq: dict[str, Any]) -> None:
 
 def test_sharded_model_loads_with_fast_model_loader(shard: dict[str, Any]) -> None:
     props = custom_resource(shard)
-    assert json.loads(props["OptimizationConfigs"]) == [["ModelShardingConfig", {"OPTION_TENSOR_PARALLEL_DEGREE": "4"}]]
+    # the job's dispatcher shards only when load_format says so; without it, it runs AWQ quantization instead
+    assert json.loads(props["OptimizationConfigs"]) == [
+        ["ModelShardingConfig", {"OPTION_LOAD_FORMAT": "sagemaker_fast_model_loader", "OPTION_TENSOR_PARALLEL_DEGREE": "4"}]
+    ]  # fmt: skip
     ((resource_id, _),) = of_type(shard, "Custom::LmiAotPreparation").items()
     ((_, model),) = of_type(shard, "AWS::SageMaker::Model").items()
     environment = model["Properties"]["PrimaryContainer"]["Environment"]

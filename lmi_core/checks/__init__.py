@@ -14,6 +14,7 @@ from lmi_core.checks import (  # noqa: F401  (imported to register their checks)
     references,
     s3_prefixes,
     scaling,
+    secrets,
     serving,
     stage,
     tags,

@@ -101,7 +101,7 @@ def cu130_needs_new_ami(config: InstanceConfig, context: CheckContext) -> Iterat
 
 @check(on=InstanceConfig, fields=("instance.inference_ami_version", "instance.type"))
 def ami_matches_accelerators(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
-    """A Neuron AMI has no GPU driver, and a GPU AMI no Neuron driver."""
+    """A Neuron AMI has no GPU driver, a GPU AMI no Neuron driver, and every AMI of the enum is for an accelerator."""
     ami, spec = config.instance.inference_ami_version, config.instance.spec()
     if ami is None or spec is None:
         return
@@ -114,3 +114,8 @@ def ami_matches_accelerators(config: InstanceConfig, context: CheckContext) -> I
     elif spec.gpus and neuron_ami:
         gpu_amis = ", ".join(a for a in images.INFERENCE_AMI_VERSIONS if "-gpu-" in a)
         yield error("instance.inference_ami_version", f"{ami} has no GPU driver for {spec.name} (allowed: {gpu_amis})")
+    elif not spec.gpus and not spec.is_neuron:
+        yield error(
+            "instance.inference_ami_version",
+            f"{ami} is an AMI for accelerator drivers, but {spec.name} has no GPU or Neuron device (allowed: leave it out)",
+        )

@@ -21,7 +21,10 @@ from lmi_core.serving_properties import ServingValue
 NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
 INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+$")
 TASK_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-HF_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+# huggingface_hub's REPO_ID_REGEX (utils/_validators.py): each part 1..96 of [\w.-], starting and ending with a
+# word character; validate_repo_id also refuses '--' and '..'.
+_HF_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
+HF_ID_PATTERN = re.compile(rf"^(?!.*(?:--|\.\.)){_HF_PART}/{_HF_PART}$")
 
 
 class Strict(BaseModel):
@@ -90,7 +93,10 @@ class ModelSource(Strict):
             s3.prefix(value)
             return value
         if not HF_ID_PATTERN.fullmatch(value):
-            raise ValueError("is neither an S3 prefix nor a Hugging Face id (allowed: s3://bucket/prefix/ or org/name)")
+            raise ValueError(
+                "is neither an S3 prefix nor a Hugging Face id (allowed: s3://bucket/prefix/ or org/name, each part "
+                "1..96 letters, digits, - _ . that starts and ends with a letter or digit, without -- or ..)"
+            )
         return value
 
     @property

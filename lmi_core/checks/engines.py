@@ -168,3 +168,39 @@ def other_engine_keys_ignored(config: ModelConfig, context: CheckContext) -> Ite
                     f"serving.{key}",
                     f"is a {engine} option: no handler of the {image} image reads it (allowed: {allowed})",
                 )
+
+
+def async_mode(config: ModelConfig) -> tuple[str, str] | None:
+    """(why LMI runs the handler in Python async mode on this image, how to turn it off), or None."""
+    release = _release(config)
+    if release is None or release < lmi_options.ASYNC_MODE_FROM:
+        return None
+    if _text(config, "option.async_mode") == "true":  # Boolean.parseBoolean
+        return "option.async_mode is true", "drop option.async_mode"
+    rolling = config.serving.get("option.rolling_batch")
+    if (
+        config.container.flavour in lmi_options.ASYNC_MODE_FLAVOURS
+        and release >= lmi_options.ASYNC_MODE_BY_DEFAULT_FROM
+        and rolling in (None, "auto")
+        and (parse_int(config.serving.get("batch_size", 1)) or 1) <= 1
+        and config.model.task in (None, "text-generation")
+    ):
+        state = "unset" if rolling is None else "auto"
+        why = f"with option.rolling_batch {state} LMI V{release} runs a text-generation model in async mode"
+        return why, "serving: option.rolling_batch: disable"
+    return None
+
+
+@check(on=ModelConfig, fields=("code", "serving.option.rolling_batch", "serving.option.async_mode", "container.tag"))
+def async_mode_awaits_handle(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """A plain `def handle` in async mode: every request fails when LMI awaits its result."""
+    mode = async_mode(config) if context.sync_handler else None
+    if mode is None:
+        return
+    why, fix = mode
+    entry = config.serving.get("option.entryPoint") or "model.py"
+    yield error(
+        "code",
+        f"{entry} defines a plain `def handle`, but {why}, which awaits handle(inputs): every request fails "
+        f"with a TypeError (allowed: `async def handle`, or {fix})",
+    )

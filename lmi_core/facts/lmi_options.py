@@ -617,6 +617,7 @@ NEURON_ENTRY_POINT = "djl_python.transformers_neuronx"
 # L23-31 / L108-114, 0.36.0-lmi27-dlc L22-30 / L136-142 ("Invalid dtype=... provided"). No int8: that is
 # hf_properties.py get_torch_dtype_from_str (L13-26), the HuggingFace accelerate handler only.
 VLLM_DTYPES: frozenset[str] = frozenset({"auto", "fp32", "fp16", "bf16", "float32", "float16", "bfloat16"})
+VLLM_BF16_DTYPES: frozenset[str] = frozenset({"bf16", "bfloat16"})  # DTYPE_MAPPER -> torch.bfloat16 for vLLM
 # tnx_properties.py Dtype, a pydantic str enum (0.29.0-dlc L32-35, field L90; same on 0.30..0.34-dlc), read by
 # djl_python.transformers_neuronx for every neuronx rolling batch (transformers_neuronx.py L97).
 NEURON_DTYPES: frozenset[str] = frozenset({"fp32", "fp16", "bf16"})

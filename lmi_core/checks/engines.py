@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from lmi_core.checks.registry import CheckContext, check
 from lmi_core.checks.serving import value_problem
-from lmi_core.config import ModelConfig
+from lmi_core.config import InstanceConfig, ModelConfig
 from lmi_core.facts import lmi_options, optimization
+from lmi_core.facts.instances import PRE_AMPERE_GPUS, InstanceSpec
 from lmi_core.issues import Finding, error, warning
 from lmi_core.serving_properties import parse_int
 
@@ -82,6 +83,26 @@ def dtype_fits_engine(config: ModelConfig, context: CheckContext) -> Iterator[Fi
     elif neuronx_reads_values(config, context) and text not in lmi_options.NEURON_DTYPES:
         allowed = ", ".join(sorted(lmi_options.NEURON_DTYPES))
         yield error(field, f"'{text}': Transformers-NeuronX fails to load the model (allowed: {allowed})")
+
+
+def bf16_problem(config: ModelConfig, context: CheckContext, spec: InstanceSpec, where: str) -> str | None:
+    """bf16 for vLLM on a GPU below compute capability 8.0 (the T4 of ml.g4dn): the model fails to load."""
+    value = config.serving.get(DTYPE)
+    capability = PRE_AMPERE_GPUS.get(spec.accelerator or "")
+    if capability is None or str(value) not in lmi_options.VLLM_BF16_DTYPES or not vllm_reads_values(config, context):
+        return None
+    return (
+        f"'{value}': vLLM refuses bfloat16 below compute capability 8.0, and {where} has "
+        f"{spec.describe_accelerators()}, compute capability {capability}: the model fails to load (allowed: fp16)"
+    )
+
+
+@check(on=InstanceConfig, fields=("serving.option.dtype", "instance.type", "container.image", "container.tag"))
+def bf16_needs_ampere(config: InstanceConfig, context: CheckContext) -> Iterator[Finding]:
+    spec = config.instance.spec()
+    problem = None if spec is None else bf16_problem(config, context, spec, spec.name)
+    if problem is not None:
+        yield error(f"serving.{DTYPE}", problem)
 
 
 def _vllm_quantize_findings(
@@ -168,3 +189,39 @@ def other_engine_keys_ignored(config: ModelConfig, context: CheckContext) -> Ite
                     f"serving.{key}",
                     f"is a {engine} option: no handler of the {image} image reads it (allowed: {allowed})",
                 )
+
+
+def async_mode(config: ModelConfig) -> tuple[str, str] | None:
+    """(why LMI runs the handler in Python async mode on this image, how to turn it off), or None."""
+    release = _release(config)
+    if release is None or release < lmi_options.ASYNC_MODE_FROM:
+        return None
+    if _text(config, "option.async_mode") == "true":  # Boolean.parseBoolean
+        return "option.async_mode is true", "drop option.async_mode"
+    rolling = config.serving.get("option.rolling_batch")
+    if (
+        config.container.flavour in lmi_options.ASYNC_MODE_FLAVOURS
+        and release >= lmi_options.ASYNC_MODE_BY_DEFAULT_FROM
+        and rolling in (None, "auto")
+        and (parse_int(config.serving.get("batch_size", 1)) or 1) <= 1
+        and config.model.task in (None, "text-generation")
+    ):
+        state = "unset" if rolling is None else "auto"
+        why = f"with option.rolling_batch {state} LMI V{release} runs a text-generation model in async mode"
+        return why, "serving: option.rolling_batch: disable"
+    return None
+
+
+@check(on=ModelConfig, fields=("code", "serving.option.rolling_batch", "serving.option.async_mode", "container.tag"))
+def async_mode_awaits_handle(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """A plain `def handle` in async mode: every request fails when LMI awaits its result."""
+    mode = async_mode(config) if context.sync_handler else None
+    if mode is None:
+        return
+    why, fix = mode
+    entry = config.serving.get("option.entryPoint") or "model.py"
+    yield error(
+        "code",
+        f"{entry} defines a plain `def handle`, but {why}, which awaits handle(inputs): every request fails "
+        f"with a TypeError (allowed: `async def handle`, or {fix})",
+    )

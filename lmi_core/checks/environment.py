@@ -10,10 +10,12 @@ from lmi_core.config import ModelConfig
 from lmi_core.config.blocks import looks_like_token
 from lmi_core.facts import environment as facts
 from lmi_core.facts.gated_models import gated_reason
+from lmi_core.facts.lmi_options import release_of
 from lmi_core.issues import Finding, error, warning
+from lmi_core.serving_properties import is_control
 
 
-def _key_problem(key: str) -> str | None:
+def _key_problem(key: str, config: ModelConfig) -> str | None:
     if not facts.KEY_PATTERN.fullmatch(key) or len(key) > facts.MAX_KEY_LENGTH:
         return f"'{key}' is not an environment variable name (allowed: [a-zA-Z_][a-zA-Z0-9_]*, at most {facts.MAX_KEY_LENGTH})"
     if key.upper().startswith(facts.SERVING_PREFIX):
@@ -23,13 +25,35 @@ def _key_problem(key: str) -> str | None:
         )
     if key in facts.PROJECT_KEYS:
         return f"'{key}' is set by this project (allowed: any other name)"
+    if key == facts.SECOND_MODEL_KEY:
+        return (
+            f"'{key}' makes LMI load a second model from the Hugging Face Hub beside model.id's, on the same "
+            "accelerators (allowed: model.id: <hub id>)"
+        )
+    release = release_of(config.container.image_tag)
+    if key in facts.SERVING_OVERRIDES and (release is None or release >= facts.SERVING_OVERRIDES_FROM):
+        image = f"LMI V{release}" if release is not None else "LMI from V17 (0.35)"
+        serving_key = facts.SERVING_OVERRIDES[key]
+        return (
+            f"'{key}': {image} sets {serving_key} from it after reading serving.properties, overriding serving: "
+            f"and the checks made of it (allowed: serving: {serving_key})"
+        )
     return None
 
 
-@check(on=ModelConfig, fields=("env",))
+def _value_problem(value: str) -> str | None:
+    """The rule of serving values, tags and model.id: no control character (a process environment cannot hold
+    NUL; escape sequences and line breaks would reach the container's logs and the console unseen)."""
+    character = next((c for c in value if is_control(c)), None)
+    if character is None:
+        return None
+    return f"contains a control character ({character!r}) (allowed: one line of printable text)"
+
+
+@check(on=ModelConfig, fields=("env", "container.tag"))
 def env_keys_and_values(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     for key, value in config.env.items():
-        problem = _key_problem(key)
+        problem = _key_problem(key, config)
         if problem is None and key in facts.CREDENTIAL_KEYS:
             problem = f"'{key}' is a credential: env: is in the repo and the template (allowed: secrets: {{{key}: <secret name or ARN>}})"
         if problem is not None:
@@ -42,12 +66,14 @@ def env_keys_and_values(config: ModelConfig, context: CheckContext) -> Iterator[
             )
         elif len(value) > facts.MAX_VALUE_LENGTH:
             yield error(f"env.{key}", f"is {len(value)} characters (allowed: at most {facts.MAX_VALUE_LENGTH})")
+        elif (value_problem := _value_problem(value)) is not None:
+            yield error(f"env.{key}", value_problem)
 
 
-@check(on=ModelConfig, fields=("secrets", "env"))
+@check(on=ModelConfig, fields=("secrets", "env", "container.tag"))
 def secret_keys(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     for key in config.secrets:
-        problem = _key_problem(key)
+        problem = _key_problem(key, config)
         if problem is None and key in config.env:
             problem = f"'{key}' is also in env: (allowed: one of the two)"
         if problem is not None:

@@ -1,8 +1,11 @@
 """Tags: what SageMaker (and IAM, S3, Logs...) accept on a resource, and the project's own tags kept intact.
 
 Rules from the SageMaker API (`Tag`: Key 1..128, Value 0..256, pattern `^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$`),
-the tagging guide (50 tags per resource; the `aws:` prefix is reserved in any letter case) and IAM
-(tag keys are unique regardless of case).
+the tagging guide (50 tags per resource; the `aws:` prefix is reserved in any letter case), IAM (tag keys
+are unique regardless of case, so `LMI:model` is the project's `lmi:model`) and CloudFormation: the stack's
+tags reach every resource, and the registry schemas of AWS::CloudWatch::Alarm,
+AWS::SageMaker::InferenceComponent and AWS::StepFunctions::StateMachine give `Tags.Value` minLength 1
+(cfn-lint's bundled schemas; tests/unit/test_hostile_values.py reads them back), so a value is 1..256.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from lmi_core.issues import Finding, error
 
 MAX_TAGS = 50
 MAX_KEY = 128
+MIN_VALUE = 1  # the strictest schema of a resource the stacks tag (see above)
 MAX_VALUE = 256
 TAG_PUNCTUATION = "_.:/=+-@"
 TAG_ALLOWED = f"letters, digits, spaces and {' '.join(TAG_PUNCTUATION)}"
@@ -52,18 +56,22 @@ def tags_sagemaker_accepts(config: ConfigBase, context: CheckContext) -> Iterato
             yield error(field, f"key is {len(key)} characters (allowed: 1..{MAX_KEY})")
         elif key.lower().startswith("aws:"):
             yield error(field, "keys starting with aws: are reserved for AWS (allowed: any other key)")
-        elif key.startswith(naming.PROJECT_TAG_PREFIX):
+        elif key.lower().startswith(naming.PROJECT_TAG_PREFIX):
+            other_case = (
+                "" if key.startswith(naming.PROJECT_TAG_PREFIX) else " (in any letter case: IAM reads them as one key)"
+            )
             yield error(
                 field,
-                f"keys starting with {naming.PROJECT_TAG_PREFIX} are the project's own ({', '.join(naming.PROJECT_TAGS)}) "
-                "and must not be overridden (allowed: any other key)",
+                f"keys starting with {naming.PROJECT_TAG_PREFIX}{other_case} are the project's own "
+                f"({', '.join(naming.PROJECT_TAGS)}) and must not be overridden (allowed: any other key)",
             )
         elif (problem := tag_text_problem(key)) is not None:
             yield error(field, f"key {problem}")
         elif key.lower() in seen:
             yield error(field, f"is '{seen[key.lower()]}' in another letter case; IAM treats them as one key")
         seen.setdefault(key.lower(), key)
-        if len(value) > MAX_VALUE:
-            yield error(field, f"value is {len(value)} characters (allowed: 0..{MAX_VALUE})")
+        if not MIN_VALUE <= len(value) <= MAX_VALUE:
+            reason = "; CloudFormation refuses an empty tag value on the stack's alarms" if not value else ""
+            yield error(field, f"value is {len(value)} characters{reason} (allowed: {MIN_VALUE}..{MAX_VALUE})")
         elif (problem := tag_text_problem(value)) is not None:
             yield error(field, f"value {problem}")

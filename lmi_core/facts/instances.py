@@ -164,6 +164,12 @@ NEURON_FAMILIES = frozenset(spec.family for spec in INSTANCES.values() if spec.i
 # only as W8A16 through vLLM's Marlin kernels; Turing (T4) not at all.
 FP8_FAMILIES = frozenset({"g6", "g6e", "p5", "p5e", "p5en", "p6-b200", "p6-b300", "p6e-gb200"})
 W8A16_FAMILIES = frozenset({"g5", "p4d", "p4de"})
+# GPUs of the catalog below compute capability 8.0 (NVIDIA's CUDA GPU list: T4 is Turing, 7.5; every other
+# catalog GPU is Ampere (A10G 8.6, A100 8.0) or newer), with their capability. vLLM refuses bfloat16 there:
+# CudaPlatform.check_if_supports_dtype raises "Bfloat16 is only supported on GPUs with compute capability of at
+# least 8.0" (vLLM 0.23.0 vllm/platforms/cuda.py L503-522, called by the GPU worker's init_device,
+# vllm/v1/worker/gpu_worker.py L288).
+PRE_AMPERE_GPUS = {"T4": "7.5"}
 # Where this project places inference components: a copy reserves whole GPUs
 # (NumberOfAcceleratorDevicesRequired), so the endpoint needs GPU instances. SageMaker's API enum does not
 # narrow the instance type; no AWS page listing the supported types was found (docs/research/aws-api-facts.md).

@@ -593,6 +593,21 @@ AOT_QUANTIZE_VALUES: frozenset[str] = frozenset({"awq", "fp8"})
 # huggingface.py get_rolling_batch_class_from_str L78-82 -> VLLMRollingBatch -> VllmRbProperties).
 # rolling_batch=disable without async_mode=true is the HuggingFace accelerate handler instead.
 VLLM_BY_DEFAULT_FROM = 15
+# Python async mode awaits the entry file's handle(): PythonAsyncEngine.invoke_handler awaits
+# ModelService.invoke_handler_async, `return await getattr(self.module, function_name)(inputs)`
+# (0.36.0-lmi27-dlc python_async_engine.py L61-62, service_loader.py L33-35; the same on 0.33.0-dlc .. 0.36.0-lmi18),
+# so a plain `def handle` fails every request ("object ... can't be used in 'await' expression"). Async mode is on
+# when option.async_mode=true (PyModel.java reads it from 0.33.0-dlc, L153 on 0.36.0-lmi27) and, from V17 (0.35.0-dlc),
+# by default on the vllm and trtllm images: LmiConfigRecommender.setRollingBatch (0.36.0-lmi27-dlc L50-78) turns
+# option.rolling_batch=auto (the default) of a text-generation architecture (*ForCausalLM, *LMHeadModel,
+# *ForConditionalGeneration) into rolling_batch=disable + async_mode=true, unless batch_size > 1. On V15/V16 auto
+# meant rolling_batch=vllm/trtllm instead (0.34.0-dlc L66-84). Docs: serving/docs/modes.md L36-40 ("async def
+# handle"), lmi/user_guides/vllm_user_guide.md L186-190.
+ASYNC_MODE_BY_DEFAULT_FROM = 17
+ASYNC_MODE_FROM = 15  # option.async_mode read by PyModel.java
+ASYNC_MODE_FLAVOURS = frozenset(
+    {"lmi", "tensorrtllm"}
+)  # SERVING_FEATURES=vllm / trtllm (isVllmEnabled, isTrtLlmEnabled)
 VLLM_CHECKED_FROM = 14  # vllm_rb_properties.py DTYPE_MAPPER and the EngineArgs filter are the same V14..V27
 VLLM_ENTRY_POINT = "djl_python.lmi_vllm.vllm_async_service"
 HF_ENTRY_POINT = "djl_python.huggingface"
@@ -602,6 +617,7 @@ NEURON_ENTRY_POINT = "djl_python.transformers_neuronx"
 # L23-31 / L108-114, 0.36.0-lmi27-dlc L22-30 / L136-142 ("Invalid dtype=... provided"). No int8: that is
 # hf_properties.py get_torch_dtype_from_str (L13-26), the HuggingFace accelerate handler only.
 VLLM_DTYPES: frozenset[str] = frozenset({"auto", "fp32", "fp16", "bf16", "float32", "float16", "bfloat16"})
+VLLM_BF16_DTYPES: frozenset[str] = frozenset({"bf16", "bfloat16"})  # DTYPE_MAPPER -> torch.bfloat16 for vLLM
 # tnx_properties.py Dtype, a pydantic str enum (0.29.0-dlc L32-35, field L90; same on 0.30..0.34-dlc), read by
 # djl_python.transformers_neuronx for every neuronx rolling batch (transformers_neuronx.py L97).
 NEURON_DTYPES: frozenset[str] = frozenset({"fp32", "fp16", "bf16"})

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from lmi_core.checks import CheckContext, ProjectFile, check
+from lmi_core.checks.engines import bf16_problem
 from lmi_core.checks.instance import startup_findings
 from lmi_core.checks.memory import accelerator_fit, fit_findings, suggestions
 from lmi_core.config import ModelConfig, Strict, s3
@@ -321,6 +322,9 @@ def placement_findings(config: ComponentConfig, host: ComponentEndpointConfig) -
                 f"fp8 needs an Ampere GPU or newer; {spec.name} of {host.name} has {spec.describe_accelerators()} "
                 "(allowed there: awq)",
             )
+    # a project check has no code: bundle read: a copy with code: may bring its own handler, so only LMI's is checked
+    if config.code is None and (problem := bf16_problem(config, CheckContext(), spec, f"{spec.name} of {host.name}")):
+        yield error("serving.option.dtype", problem)
     if config.aot is not None and config.aot.instance_type is None:
         yield error(
             "aot.instance_type",

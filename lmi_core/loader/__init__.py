@@ -111,6 +111,7 @@ def _load(
     context = replace(
         context,
         custom_handler=code is not None and code.custom_handler,
+        sync_handler=code is not None and code.sync_handler,
         code_files=None if code is None else frozenset(code.files),
         requirements=(
             None

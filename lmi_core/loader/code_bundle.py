@@ -29,6 +29,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from lmi_core.issues import Finding, error, warning
 
@@ -42,6 +43,7 @@ SECRET_PATTERNS = (
     "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "credentials", "credentials.*", "*.tfvars", "secrets.*",
 )  # fmt: skip
 GENERATED = frozenset({"serving.properties"})
+HandleDefinition = Literal["def", "async def"] | None
 LMI_FILES = frozenset({"model.py", "requirements.txt", *GENERATED})  # what LMI reads at the top of the bundle
 INDEX_OPTIONS = {
     "--index-url": "--index-url",
@@ -62,6 +64,7 @@ class CodeBundle:
     files: dict[str, bytes]  # archive name (posix, relative) -> content, sorted
     entry_point: str | None  # value for option.entryPoint, or None to leave LMI's default
     custom_handler: bool = False  # the entry file defines handle(): LMI's default handler is not used
+    sync_handler: bool = False  # ... as a plain `def` (LMI's async mode awaits it: lmi_core/checks/engines.py)
 
 
 def code_directory(yaml_path: Path, code: str) -> Path:
@@ -214,58 +217,63 @@ def read_code(
             files[name] = _read(directory, name, size)
     except OSError as exc:
         return None, [error("code", f"cannot be read: {exc.strerror or exc}")]
-    entry_point, custom_handler = _entry_point(files, serving, problems)
+    entry_point, handle = _entry_point(files, serving, problems)
     if "requirements.txt" in files:
         problems.extend(check_requirements(files["requirements.txt"].decode("utf-8", "replace")))
     return (
         None
         if any(problem.severity == "error" for problem in problems)
-        else CodeBundle(directory, dict(sorted(files.items())), entry_point, custom_handler)
+        else CodeBundle(directory, dict(sorted(files.items())), entry_point, handle is not None, handle == "def")
     ), problems
 
 
 @functools.lru_cache(maxsize=256)
-def _defines_handle(source: bytes, entry: str) -> bool:
-    """Whether the entry file, once it compiles, defines handle(); each source is compiled once (copies of a
-    directory, every stage), and only the answer is kept."""
+def _handle_definition(source: bytes, entry: str) -> HandleDefinition:
+    """How the entry file, once it compiles, defines handle(): "def", "async def", or None; each source is
+    compiled once (copies of a directory, every stage), and only the answer is kept."""
     tree = ast.parse(source, filename=entry)
     compile(tree, entry, "exec")
-    return any(
-        isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "handle" for node in tree.body
-    )
+    definitions = [
+        node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "handle"
+    ]
+    if not definitions:
+        return None
+    return "async def" if isinstance(definitions[-1], ast.AsyncFunctionDef) else "def"  # the last one wins
 
 
 def _entry_point(
     files: dict[str, bytes], serving: dict[str, object], problems: list[Finding]
-) -> tuple[str | None, bool]:
-    """(option.entryPoint to set, or None; whether the entry file defines handle())."""
+) -> tuple[str | None, HandleDefinition]:
+    """(option.entryPoint to set, or None; how the entry file defines handle(), or None)."""
     configured = serving.get("option.entryPoint")
     if isinstance(configured, str) and not configured.endswith(".py"):
-        return None, False  # a module of the container (djl_python.*): nothing to check here
+        return None, None  # a module of the container (djl_python.*): nothing to check here
     entry = configured if isinstance(configured, str) else "model.py"
     if entry not in files:
         if configured is not None:
             problems.append(error("serving.option.entryPoint", f"{entry} is not in the code directory"))
-        return None, False
+        return None, None
     if len(files[entry]) > MAX_ENTRY_FILE_BYTES:
         size = f"{len(files[entry]):,}"
         problems.append(
             error("code", f"{entry} is {size} bytes (allowed: at most {MAX_ENTRY_FILE_BYTES:,}; move data out of it)")
         )
-        return None, False
+        return None, None
     try:
-        defines_handle = _defines_handle(files[entry], entry)
+        handle = _handle_definition(files[entry], entry)
     except SyntaxError as exc:
         where = f" (line {exc.lineno})" if exc.lineno else ""
         problems.append(error("code", f"{entry} does not compile: {exc.msg}{where}"))
-        return None, False
+        return None, None
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes; nesting too deep for the parser
         reason = "it holds a null byte" if isinstance(exc, ValueError) else "it nests too deeply for Python's parser"
         problems.append(error("code", f"{entry} does not compile: {reason}"))
-        return None, False
+        return None, None
     if configured is not None:
-        return None, defines_handle  # already in serving:
-    return ("model.py" if defines_handle else None), defines_handle
+        return None, handle  # already in serving:
+    return ("model.py" if handle is not None else None), handle
 
 
 def check_requirements(text: str) -> Iterator[Finding]:

@@ -73,5 +73,46 @@ def test_messages_are_rendered_with_the_chat_template(formatter: Any) -> None:
     )
     assert payload == {
         "inputs": "<user>Hi",
-        "parameters": {"temperature": 0.1, "max_new_tokens": 512, "top_p": 0.9},
+        "parameters": {"temperature": 0.1, "add_special_tokens": False, "max_new_tokens": 512, "top_p": 0.9},
     }
+
+
+BOS = "<|begin_of_text|>"
+
+
+class Llama31Tokenizer:
+    """Llama 3.1's chat template starts with {{- bos_token }}, and its tokenizer prepends BOS when asked for
+    special tokens (add_bos_token), as vLLM's completion path asks unless add_special_tokens is false."""
+
+    bos_token = BOS
+
+    def apply_chat_template(self, messages: list[dict[str, str]], **options: Any) -> str:
+        turns = "".join(
+            f"<|start_header_id|>{m['role']}<|end_header_id|>\n\n{m['content']}<|eot_id|>" for m in messages
+        )
+        return BOS + turns + "<|start_header_id|>assistant<|end_header_id|>\n\n"
+
+    def encode(self, prompt: str, add_special_tokens: bool) -> str:
+        return (BOS if add_special_tokens else "") + prompt
+
+
+def completion_prompt_tokens(payload: dict[str, Any], tokenizer: Llama31Tokenizer) -> str:
+    """What LMI V27 and vLLM make of `inputs`: convert_lmi_schema_to_completion_request (djl-serving
+    0.36.0-lmi27-dlc lmi_vllm/request_response_utils.py L56-99) merges the leftover parameters into vLLM's
+    CompletionRequest, whose add_special_tokens defaults to True (vLLM 0.23.0 completion/protocol.py L99-104)."""
+    parameters = dict(payload.get("parameters", {}))
+    return tokenizer.encode(payload["inputs"], add_special_tokens=parameters.get("add_special_tokens", True))
+
+
+def test_a_chat_prompt_reaches_llama_with_one_bos(formatter: Any) -> None:
+    tokenizer = Llama31Tokenizer()
+    payload = formatter.chat_to_prompt({"messages": [{"role": "user", "content": "Hi"}]}, tokenizer=tokenizer)
+    tokens = completion_prompt_tokens(payload, tokenizer)
+    assert tokens.count(BOS) == 1 and tokens.startswith(BOS + "<|start_header_id|>user")
+
+
+def test_a_raw_prompt_keeps_vllms_special_tokens(formatter: Any) -> None:
+    """A raw `inputs` has no template: vLLM adds BOS as for any completion."""
+    payload = formatter.chat_to_prompt({"inputs": "Hello"}, tokenizer=Llama31Tokenizer())
+    assert "add_special_tokens" not in payload["parameters"]
+    assert completion_prompt_tokens(payload, Llama31Tokenizer()) == BOS + "Hello"

@@ -217,3 +217,68 @@ def test_example_handler_checks_out() -> None:
     bundle, problems = read_code(EXAMPLES / "llama3-8b-chat.yaml", "code/chat-formatter", {}, 20)
     assert problems == []
     assert bundle is not None and list(bundle.files) == ["model.py"] and bundle.entry_point is None
+
+
+# ---------------------------------------------------------------- async mode awaits handle()
+
+V27_DEFAULT = """\
+name: m1
+kind: realtime
+model: {id: "s3://bucket/models/m1/"}
+container: {image: lmi, tag: 0.36.0-lmi27.0.0-cu130}
+serving: {engine: Python, option.tensor_parallel_degree: 1}
+instance: {type: ml.g5.2xlarge, count: 1}
+"""
+JSONLINES_HANDLER = (EXAMPLES / "code" / "jsonlines-batch" / "model.py").read_text()  # a plain `def handle`
+ASYNC_HANDLER = "async def handle(inputs):\n    return None\n"
+SYNC_IN_ASYNC_MODE = (
+    "code: model.py defines a plain `def handle`, but with option.rolling_batch unset LMI V27 runs a "
+    "text-generation model in async mode, which awaits handle(inputs): every request fails with a TypeError "
+    "(allowed: `async def handle`, or serving: option.rolling_batch: disable)"
+)
+
+
+def write_config(project: Path, handler: str, config: str) -> Path:
+    code = project / "model_configs" / "code" / "m1"
+    code.mkdir(parents=True)
+    (code / "model.py").write_text(handler)
+    path = project / "model_configs" / "m1.yaml"
+    path.write_text(config + "code: code/m1\n")
+    return path
+
+
+def test_a_plain_def_handle_is_refused_where_async_mode_is_the_default(project: Path) -> None:
+    """The batch example's handler on a realtime model of LMI V27 without option.rolling_batch: disable."""
+    assert errors(write_config(project, JSONLINES_HANDLER, V27_DEFAULT)) == [SYNC_IN_ASYNC_MODE]
+
+
+@pytest.mark.parametrize(
+    ("handler", "config"),
+    [
+        (ASYNC_HANDLER, V27_DEFAULT),
+        (JSONLINES_HANDLER, V27_DEFAULT.replace("option.tensor_parallel_degree: 1", "option.tensor_parallel_degree: 1, option.rolling_batch: disable")),
+        (JSONLINES_HANDLER, V27_DEFAULT.replace("option.tensor_parallel_degree: 1", "option.tensor_parallel_degree: 1, batch_size: 4")),
+        (JSONLINES_HANDLER, V27_DEFAULT.replace('m1/"}', 'm1/", task: text-embedding}')),
+        (JSONLINES_HANDLER, V27_DEFAULT.replace("0.36.0-lmi27.0.0-cu130", "0.34.0-lmi16.0.0-cu128")),  # auto -> vllm rolling batch
+        (FORMATTER, V27_DEFAULT),  # no handle(): LMI's own async handler
+    ],
+    ids=["async-def", "rolling-batch-disable", "dynamic-batching", "not-text-generation", "v16", "formatter-only"],
+)  # fmt: skip
+def test_a_handler_that_fits_the_mode_is_accepted(project: Path, handler: str, config: str) -> None:
+    assert errors(write_config(project, handler, config)) == []
+
+
+def test_an_explicit_async_mode_awaits_handle_on_older_releases_too(project: Path) -> None:
+    config = MINIMAL.replace(
+        "option.tensor_parallel_degree: 1", "option.tensor_parallel_degree: 1, option.async_mode: true"
+    )
+    assert errors(write_config(project, HANDLER, config)) == [
+        "code: model.py defines a plain `def handle`, but option.async_mode is true, which awaits handle(inputs): "
+        "every request fails with a TypeError (allowed: `async def handle`, or drop option.async_mode)"
+    ]
+
+
+def test_the_last_definition_of_handle_is_the_one_lmi_calls(project: Path) -> None:
+    assert errors(write_config(project, ASYNC_HANDLER + HANDLER, V27_DEFAULT)) == [SYNC_IN_ASYNC_MODE]
+    (loaded,) = load_configs([write_config(project / "b", HANDLER + ASYNC_HANDLER, V27_DEFAULT)])
+    assert loaded.code is not None and loaded.code.entry_point == "model.py" and not loaded.code.sync_handler

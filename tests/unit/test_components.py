@@ -197,6 +197,10 @@ PROJECT_CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("fp8-needs-ampere-or-newer", {"pool.yaml": endpoint(instance={"type": "ml.g6e.12xlarge"}), "c1.yaml": component(serving={"option.quantize": "fp8"})},
      {"pool.yaml": endpoint(instance={"type": "ml.g4dn.12xlarge"}), "c1.yaml": component(serving={"option.quantize": "fp8"})},
      "c1.yaml: serving.option.quantize: fp8 needs an Ampere GPU or newer; ml.g4dn.12xlarge of pool has 4 x T4 (16 GiB)"),
+    ("bf16-needs-ampere-or-newer", {"pool.yaml": ENDPOINT, "c1.yaml": component(serving={"option.dtype": "bf16"})},
+     {"pool.yaml": endpoint(instance={"type": "ml.g4dn.12xlarge"}), "c1.yaml": component(serving={"option.dtype": "bf16"})},
+     "c1.yaml: serving.option.dtype: 'bf16': vLLM refuses bfloat16 below compute capability 8.0, and ml.g4dn.12xlarge of "
+     "pool has 4 x T4 (16 GiB), compute capability 7.5: the model fails to load (allowed: fp16)"),
     ("cuda13-needs-the-new-ami", {"pool.yaml": ENDPOINT, "c1.yaml": COMPONENT},
      {"pool.yaml": endpoint(instance={"inference_ami_version": "al2-ami-sagemaker-inference-gpu-3-1"}), "c1.yaml": COMPONENT},
      "c1.yaml: container.tag: the CUDA 13 image 0.36.0-lmi27.0.0-cu130 needs al2023-ami-sagemaker-inference-gpu-4-1, "

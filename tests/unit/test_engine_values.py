@@ -37,6 +37,27 @@ def test_vllm_dtypes_pass_as_written(tmp_path: Path, tag: str) -> None:
         assert found(tmp_path, "lmi", tag, {"option.dtype": dtype}) == []
 
 
+@pytest.mark.parametrize(
+    ("instance", "serving", "refused"),
+    [
+        ("ml.g4dn.xlarge", {"option.dtype": "bf16"}, True),
+        ("ml.g4dn.12xlarge", {"option.dtype": "bfloat16", "option.tensor_parallel_degree": 4}, True),
+        ("ml.g4dn.xlarge", {"option.dtype": "fp16"}, False),
+        ("ml.g4dn.xlarge", {"option.dtype": "auto"}, False),  # vLLM picks float16 there by itself
+        ("ml.g5.xlarge", {"option.dtype": "bf16"}, False),  # A10G: Ampere
+        (
+            "ml.g4dn.xlarge",
+            {"option.dtype": "bf16", "option.rolling_batch": "disable"},
+            False,
+        ),  # HuggingFace accelerate
+    ],
+)
+def test_bf16_on_a_gpu_before_ampere(tmp_path: Path, instance: str, serving: dict[str, Any], refused: bool) -> None:
+    """vLLM 0.23 CudaPlatform.check_if_supports_dtype: bfloat16 needs compute capability 8.0; the T4 has 7.5."""
+    found_here = found(tmp_path, "lmi", V27, serving, instance={"type": instance})
+    assert [m.split(":")[0] for m in found_here] == (["error serving.option.dtype"] if refused else [])
+
+
 def test_int8_is_read_by_the_huggingface_handler(tmp_path: Path) -> None:
     """rolling_batch=disable without async mode is djl_python.huggingface (hf_properties.py takes int8)."""
     assert found(tmp_path, "lmi", V27, {"option.dtype": "int8", "option.rolling_batch": "disable"}) == []

@@ -66,6 +66,42 @@ def test_bad_env_and_secrets(config_dir: Dir, block: str, expected: str) -> None
     assert any(line.startswith(expected) for line in found), found
 
 
+V27 = MINIMAL.replace("0.33.0-lmi15.0.0-cu128", "0.36.0-lmi27.0.0-cu130")
+
+
+@pytest.mark.parametrize(("key", "serving_key"), sorted(facts.SERVING_OVERRIDES.items()))
+@pytest.mark.parametrize("block", ["env", "secrets"])
+def test_sagemaker_variables_that_override_serving_are_refused_from_v17(
+    config_dir: Dir, key: str, serving_key: str, block: str
+) -> None:
+    """SageMakerCompatibility.java (0.35.0-dlc on) sets serving keys from them after reading serving.properties;
+    0.33 (V15) has no such class, so there they are inert and accepted."""
+    text = f"{block}: {{{key}: '60'}}\n"
+    assert problems(config_dir({"m.yaml": V27 + text})) == [
+        f"{block}.{key}: '{key}': LMI V27 sets {serving_key} from it after reading serving.properties, overriding "
+        f"serving: and the checks made of it (allowed: serving: {serving_key})"
+    ]
+    (loaded,) = load_configs([config_dir({"m.yaml": MINIMAL + text})])
+    assert loaded.config.model_dump()[block][key] is not None
+
+
+def test_hf_model_id_is_refused_on_every_release(config_dir: Dir) -> None:
+    for base in (MINIMAL, V27):
+        assert problems(config_dir({"m.yaml": base + "env: {HF_MODEL_ID: Qwen/Qwen2.5-7B-Instruct}\n"})) == [
+            "env.HF_MODEL_ID: 'HF_MODEL_ID' makes LMI load a second model from the Hugging Face Hub beside "
+            "model.id's, on the same accelerators (allowed: model.id: <hub id>)"
+        ]
+
+
+@pytest.mark.parametrize("value", ["a\0b", "a\x1b[31mred", "line\nbreak", "tab\there", "a\u2028b", "rtl\u202eb"])
+def test_env_values_with_a_control_character_are_refused(config_dir: Dir, value: str) -> None:
+    import json
+
+    (found,) = problems(config_dir({"m.yaml": V27 + f"env: {{X: {json.dumps(value)}}}\n"}))
+    assert found.startswith("env.X: contains a control character (")
+    assert found.endswith(") (allowed: one line of printable text)")
+
+
 def test_at_most_100_variables_in_all(config_dir: Dir) -> None:
     env = ", ".join(f"K{i}: v" for i in range(99))
     text = HUB + f"env: {{{env}}}\nsecrets: {{S1: a, S2: b}}\n"

@@ -211,7 +211,6 @@ ACCEPTED: list[tuple[str, dict[str, Any]]] = [
     ("ecr-uri-china", {"container": {"image": None, "tag": None, "uri": "123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/llm:1"}}),
     ("tags-unicode", {"tags": {"équipe": "recherche et développement", "cost-center": "4711", "owner": "a@b.c"}}),
     ("tags-49", {"tags": {f"t{i}": "v" for i in range(49)}}),
-    ("tag-empty-value", {"tags": {"reviewed": ""}}),
     ("gpu-ami", {"instance": {"inference_ami_version": "al2023-ami-sagemaker-inference-gpu-4-1"}}),
 ]  # fmt: skip
 
@@ -231,6 +230,7 @@ REJECTED: list[tuple[str, dict[str, Any], str]] = [
     ("uri-http", {"container": {"image": None, "tag": None, "uri": "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/llm:1"}}, "is not an ECR image URI"),
     ("neuron-ami-on-gpu", {"instance": {"inference_ami_version": "al2-ami-sagemaker-inference-neuron-2"}}, "has no GPU driver"),
     ("tag-key-empty", {"tags": {"": "v"}}, "key is 0 characters (allowed: 1..128)"),
+    ("tag-empty-value", {"tags": {"reviewed": ""}}, "CloudFormation refuses an empty tag value on the stack's alarms (allowed: 1..256)"),
 ]  # fmt: skip
 
 
@@ -288,6 +288,35 @@ def test_accepted_tags_are_ones_sagemaker_takes(tags: dict[str, str]) -> None:
         assert metadata["min"] <= len(text) <= metadata["max"]
         assert regex.fullmatch(metadata["pattern"], text)
         assert not text.lower().startswith(("aws:", naming.PROJECT_TAG_PREFIX))
+    for value in tags.values():  # the stacks' other tagged resources: their CloudFormation registry schemas
+        assert all(low <= len(value) <= high for low, high in TAG_VALUE_LENGTHS.values())
+
+
+def _tag_value_lengths() -> dict[str, tuple[int, int]]:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    lengths = {}
+    for resource in (
+        "AWS::CloudWatch::Alarm", "AWS::SageMaker::InferenceComponent", "AWS::StepFunctions::StateMachine",
+        "AWS::SageMaker::Endpoint", "AWS::IAM::Role", "AWS::Logs::LogGroup",
+    ):  # fmt: skip
+        definitions = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource).schema["definitions"]
+        value = next(d["properties"]["Value"] for name, d in definitions.items() if name in ("Tag", "TagsEntry"))
+        lengths[resource] = (value.get("minLength", 0), value["maxLength"])
+    return lengths
+
+
+TAG_VALUE_LENGTHS = _tag_value_lengths()
+
+
+def test_an_empty_tag_value_is_refused_because_an_alarm_refuses_it() -> None:
+    from lmi_core.checks.tags import MIN_VALUE, tags_sagemaker_accepts
+    from lmi_core.kinds.realtime import RealtimeConfig
+
+    assert TAG_VALUE_LENGTHS["AWS::CloudWatch::Alarm"][0] == MIN_VALUE == 1
+    config = RealtimeConfig.model_validate({**yaml.safe_load(MINIMAL), "tags": {"team": "", "LMI:Model": "x"}})
+    findings = [f.field for f in tags_sagemaker_accepts(config, None)]  # type: ignore[arg-type]
+    assert findings == ["tags.team", "tags.LMI:Model"]
 
 
 # ---------------------------------------------------------------- fuzz: hostile text anywhere in the examples

@@ -8,6 +8,11 @@ Since LMI V19 the output formatter gets vLLM's own response, not a dict (djl-ser
 (choices[0].text), a ChatCompletionResponse (choices[0].message.content) or, when streaming,
 each chunk as the server-sent-event string vLLM yields.
 
+LMI turns `inputs` into a vLLM completion request, whose tokenizer adds the special tokens (Llama's
+BOS) by default (vLLM 0.23 CompletionRequest.add_special_tokens=True). A rendered chat template already
+starts with them, so a rendered prompt goes with add_special_tokens=False, as vLLM's own chat endpoint
+does (ChatCompletionRequest.add_special_tokens=False): Llama 3.1 sees one <|begin_of_text|>, not two.
+
 Request:  {"messages": [{"role": "user", "content": "Hi"}], "parameters": {...}}
       or  {"inputs": "raw prompt", "parameters": {...}} (passed through)
 Response: {"generated_text": "...", "model": "<served model>"} without chat stop markers;
@@ -26,11 +31,12 @@ SERVED_MODEL = "llama3-8b-chat"
 def chat_to_prompt(decoded_payload: dict, tokenizer=None, **kwargs) -> dict:
     """Render OpenAI-style `messages` with the model's own chat template."""
     messages = decoded_payload.pop("messages", None)
+    parameters = decoded_payload.setdefault("parameters", {})
     if messages is not None:
         if tokenizer is None:
             raise ValueError("a chat request needs the model's tokenizer")
         decoded_payload["inputs"] = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    parameters = decoded_payload.setdefault("parameters", {})
+        parameters["add_special_tokens"] = False  # the template wrote them (BOS): vLLM must not add a second
     for key, value in DEFAULT_PARAMETERS.items():
         parameters.setdefault(key, value)
     return decoded_payload

@@ -12,6 +12,7 @@ limit and points at the full report for what it leaves out.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from lmi_core.costs import PriceTable, UnknownPriceRegion
 from lmi_core.kinds import KINDS, kind_of, validate_config
 from lmi_core.kinds.component import hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
-from lmi_core.loader import LoadedConfig, load_in
+from lmi_core.loader import LoadedConfig, discovery, load_in
 from lmi_core.settings import project_config_dir, project_settings
 
 COMMENT_LIMIT = 60_000  # pr.yml cuts a comment at 65,000 characters; leave room for its marker and link
@@ -316,24 +317,67 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
     return said
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+class BaseRefError(Exception):
+    """`--base` cannot be compared with: one line for the user (the ref is unknown, or no git repository)."""
 
 
-def model_files_at(repo: Path, ref: str, configs: Path) -> dict[str, dict[str, Any]]:
-    relative = configs.resolve().relative_to(repo)
-    listing = git(repo, "ls-tree", "--name-only", f"{ref}:{relative.as_posix()}" if str(relative) != "." else ref)
+def git(repo: Path, *args: str) -> bytes:
+    """git's output as bytes (names as stored: with -z never quoted or split); pathspecs are literal, never globs.
+    A failure is a BaseRefError with git's own first line."""
+    try:
+        done = subprocess.run(["git", "--literal-pathspecs", "-C", str(repo), *args], capture_output=True, check=False)
+    except OSError as exc:
+        raise BaseRefError(f"--base needs git: {exc}") from None
+    if done.returncode != 0:
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        raise BaseRefError(f"git {args[0]} failed in {repo}: {said[0] if said else f'exit {done.returncode}'}")
+    return done.stdout
+
+
+def base_commit(configs: Path, ref: str) -> tuple[Path, str]:
+    """(the repository holding `configs`, the commit `ref` names); a BaseRefError names what is missing."""
+    try:
+        repo = Path(os.fsdecode(git(configs, "rev-parse", "--show-toplevel").rstrip(b"\n")))
+    except BaseRefError:
+        raise BaseRefError(
+            f"--base {ref}: {configs} is not in a git repository (allowed: configs git tracks)"
+        ) from None
+    try:
+        commit = git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except BaseRefError:
+        raise BaseRefError(
+            f"--base {ref}: no such commit in {repo} (allowed: a branch, tag or commit of this repository; "
+            "fetch it first, e.g. `git fetch origin main` for origin/main)"
+        ) from None
+    return repo, commit.decode().strip()
+
+
+def model_files_at(repo: Path, commit: str, configs: Path) -> dict[str, dict[str, Any]]:
+    """The configs `configs` held at `commit`, by model name; {} where the directory did not exist yet."""
+    relative = configs.resolve().relative_to(repo).as_posix()
+    inside = [] if relative == "." else ["--", f"{relative}/"]
     models = {}
-    for name in listing.split():
-        if name.endswith((".yaml", ".yml")):
-            data = yaml.safe_load(git(repo, "show", f"{ref}:{(relative / name).as_posix()}"))
-            if (
-                isinstance(data, dict)
-                and isinstance(data.get("name"), str)
-                and naming.SAGEMAKER_NAME.match(data["name"])
-            ):
-                models[data["name"]] = data  # a name no stack can have was never deployed
+    for entry in git(repo, "ls-tree", "-z", "--full-tree", commit, *inside).split(b"\0")[:-1]:
+        about, _, path = entry.partition(b"\t")
+        mode, kind, obj = about.split(b" ")  # <mode> <type> <object>\t<path>
+        if kind != b"blob" or mode == b"120000" or not os.fsdecode(path).endswith(discovery.SUFFIXES):
+            continue  # a tree, a submodule, a symlink (the loader refuses those) or no config
+        try:
+            data = yaml.safe_load(git(repo, "cat-file", "blob", obj.decode()))
+        except yaml.YAMLError:  # a file that does not parse was never deployed
+            continue
+        if isinstance(data, dict) and isinstance(data.get("name"), str) and naming.SAGEMAKER_NAME.match(data["name"]):
+            models[data["name"]] = data  # a name no stack can have was never deployed
     return models
+
+
+def code_changed(repo: Path, commit: str, directory: Path) -> bool:
+    """Files of a `code:` directory differ from `commit`'s."""
+    try:
+        relative = directory.resolve().relative_to(repo).as_posix()
+    except ValueError:  # outside the repository: nothing to compare with (the loader keeps it inside)
+        return False
+    return bool(git(repo, "diff", "--no-ext-diff", "--name-only", "-z", commit, "--", relative))
 
 
 def cost_of(data: dict[str, Any], prices: PriceTable) -> tuple[float | None, float | None]:
@@ -389,11 +433,11 @@ def removal_commands(name: str, region: str | None, name_stage: str | None = Non
 
 
 def changes(configs: Path, ref: str, prices: PriceTable | None = None, region: str | None = None) -> list[ModelChange]:
-    repo = Path(git(configs, "rev-parse", "--show-toplevel").strip())
-    before = model_files_at(repo, ref, configs)
+    repo, commit = base_commit(configs, ref)
+    before = model_files_at(repo, commit, configs)
     now = {}
-    for path in sorted([*configs.glob("*.yaml"), *configs.glob("*.yml")]):
-        data = yaml.safe_load(path.read_text())
+    for path in discovery.config_files(configs):
+        data = yaml.safe_load(path.read_bytes())  # as the base's: bytes, the encoding read from the file
         if isinstance(data, dict) and isinstance(data.get("name"), str):
             now[data["name"]] = data
 
@@ -419,17 +463,15 @@ def changes(configs: Path, ref: str, prices: PriceTable | None = None, region: s
         old, new = flatten(before[name]), flatten(now[name])
         fields = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
         code = now[name].get("code")
-        code_changed = isinstance(code, str) and bool(
-            git(repo, "diff", "--name-only", ref, "--", str((configs / code).resolve().relative_to(repo))).strip()
-        )
-        if fields or code_changed:
-            shown = tuple(fields) + (("code directory files",) if code_changed and "code" not in fields else ())
+        files_changed = isinstance(code, str) and code_changed(repo, commit, configs / code)
+        if fields or files_changed:
+            shown = tuple(fields) + (("code directory files",) if files_changed and "code" not in fields else ())
             result.append(
                 ModelChange(
                     name,
                     "changed",
                     shown,
-                    tuple(consequences(before[name], now[name], fields, code_changed)),
+                    tuple(consequences(before[name], now[name], fields, files_changed)),
                     tuple((f, old.get(f), new.get(f)) for f in fields),
                     cost(before[name]),
                     cost(now[name]),

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from lmi_cli.project import project_configs
-from lmi_cli.report import COMMENT_LIMIT, changes, render
+from lmi_cli.report import COMMENT_LIMIT, BaseRefError, changes, render
 from lmi_core.costs import UnknownPriceRegion
 from lmi_core.issues import ConfigError
 from lmi_core.kinds import kind_of
@@ -20,7 +20,13 @@ def list_changed(configs: Path, base: str | None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    names = sorted(smoke_tested) if base is None else [c.name for c in changes(configs, base) if c.status != "removed"]
+    try:
+        names = (
+            sorted(smoke_tested) if base is None else [c.name for c in changes(configs, base) if c.status != "removed"]
+        )
+    except BaseRefError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     for name in names:
         if smoke_tested.get(name, False):
             print(name)
@@ -74,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 full_report=args.full_report_link,
             )
             args.comment.write_text(comment)
-    except (ConfigError, UnknownPriceRegion) as exc:
+    except (ConfigError, UnknownPriceRegion, BaseRefError) as exc:
         print(exc, file=sys.stderr)
         return 1
     if args.output is not None:

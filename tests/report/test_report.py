@@ -182,6 +182,66 @@ def test_changed_models_for_the_smoke_test(repo: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out.split() == ["kept", "new", "scaled", "tagged"]
 
 
+def test_a_base_without_the_config_directory_has_no_models(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A team's first PR after setting `model_configs`: the base has no such directory, so every model is added."""
+    from lmi_cli.report.__main__ import main
+
+    team = repo / "team"
+    team.mkdir()
+    (team / "a.yaml").write_text(MINIMAL.replace("name: m1", "name: a"))
+    (team / "b.yaml").write_text(MINIMAL.replace("name: m1", "name: b"))
+    assert [(c.name, c.status) for c in changes(team, "HEAD")] == [("a", "added"), ("b", "added")]
+    assert main(["--configs", str(team), "--changed-models", "--base", "HEAD"]) == 0
+    assert capsys.readouterr().out.split() == ["a", "b"]
+
+
+def test_config_file_names_with_spaces_and_non_ascii_letters(repo: Path) -> None:
+    """git quotes such names (`"mod\\303\\250le.yaml"`) and a space splits a listing: read with -z, each is
+    compared by content, so an edit is a change and a deleted file a removal."""
+    configs = repo / "model_configs"
+    (configs / "my model.yaml").write_text(MINIMAL.replace("name: m1", "name: spaced"))
+    (configs / "modèle.yaml").write_text(MINIMAL.replace("name: m1", "name: accented"))
+    (configs / "supprimé.yaml").write_text(MINIMAL.replace("name: m1", "name: deleted"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "names git quotes")
+    (configs / "my model.yaml").write_text(MINIMAL.replace("name: m1", "name: spaced") + "tags: {team: x}\n")
+    (configs / "modèle.yaml").write_text(MINIMAL.replace("name: m1", "name: accented").replace("count: 1", "count: 2"))
+    (configs / "supprimé.yaml").unlink()
+    found = {c.name: c for c in changes(configs, "HEAD")}
+    assert set(found) == {"spaced", "accented", "deleted"}
+    assert found["spaced"].status == "changed" and found["spaced"].fields == ("tags.team",)
+    assert found["accented"].status == "changed" and found["accented"].fields == ("instance.count",)
+    assert found["deleted"].status == "removed"
+
+
+@pytest.mark.parametrize("base", ["origin/mian", "--output=x", "HEAD~9"])
+def test_a_base_git_does_not_know_is_a_one_line_error(
+    repo: Path, base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lmi_cli.report.__main__ import main
+
+    assert main(["--configs", str(repo / "model_configs"), "--changed-models", f"--base={base}"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"--base {base}: no such commit in {repo}")
+    assert not (repo / "x").exists()
+
+
+def test_configs_outside_a_git_repository_are_a_one_line_error(
+    tmp_path: Path, examples: Synth, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lmi_cli.report.__main__ import main
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "a.yaml").write_text(MINIMAL.replace("name: m1", "name: a"))
+    args = ["--configs", str(configs), "--base", "main"]
+    assert main([*args, "--changed-models"]) == 1
+    assert main([*args, "--cdk-out", str(examples.outdir)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"--base main: {configs} is not in a git repository (allowed: configs git tracks)\n" * 2
+
+
 def test_synth_only_changes_deploy_nothing(repo: Path) -> None:
     configs = repo / "model_configs"
     kept = configs / "kept.yaml"

@@ -176,7 +176,8 @@ def component_endpoints(models: list[ConfigBase], prices: PriceTable) -> list[st
             lines.append("| (none) | | | | | |")
         if plan.worst_case is not None:
             fits = "fits" if plan.worst_case.needed <= high else "does NOT fit"
-            lines += ["", f"Worst case (every component at copies.max): {plan.worst_case.summary()}; {fits} in {high}."]
+            worst = markdown.text(plan.worst_case.summary())
+            lines += ["", f"Worst case (every component at copies.max): {worst}; {fits} in {high}."]
         lines.append("")
     return lines
 
@@ -206,7 +207,7 @@ def acknowledgement_summary(acks: list[tuple[str, str, str, str]]) -> tuple[list
         "| rule | acknowledged | stacks |",
         "|---|---:|---:|",
         *(
-            f"| `{rule}` | {len(found)} | {len({stack for stack, _, _ in found})} |"
+            f"| {markdown.code(rule)} | {len(found)} | {len({stack for stack, _, _ in found})} |"
             for rule, found in sorted(by_rule.items())
         ),
     ]
@@ -215,10 +216,10 @@ def acknowledgement_summary(acks: list[tuple[str, str, str, str]]) -> tuple[list
         reasons: dict[str, list[str]] = defaultdict(list)
         for stack, resource, reason in found:
             reasons[reason].append(f"{stack}/{resource}")
-        details.append(f"- `{rule}`")
+        details.append(f"- {markdown.code(rule)}")
         for reason, where in sorted(reasons.items()):
-            shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
-            details.append(f"  - {reason or '(no reason)'} ({len(where)}: {shown})")
+            shown = markdown.text(", ".join(where[:3])) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+            details.append(f"  - {markdown.text(reason) if reason else '(no reason)'} ({len(where)}: {shown})")
     return summary, details
 
 
@@ -301,6 +302,7 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
     ):
         said.append("new AOT job (new content hash); the endpoint waits for it")
     if old_type != new_type and old_type is not None and new_type is not None:
+        old_type, new_type = markdown.text(old_type), markdown.text(new_type)
         said.append(f"new instances: {old_type} → {new_type} (check the account's {new_type} quota for the rollout)")
         if old.get("autoscaling"):  # registered with autoscaling now
             said.append(
@@ -309,7 +311,7 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
             )
     if kind_name == "component" and "endpoint" in roots:
         said.append(
-            f"moves the component to endpoint {new.get('endpoint')}: {template_diff.COMPONENT_MOVE} "
+            f"moves the component to endpoint {markdown.text(new.get('endpoint'))}: {template_diff.COMPONENT_MOVE} "
             "(a new stack; remove the old one)"
         )
     if roots and roots <= in_place:
@@ -562,7 +564,7 @@ def change_lines(found: list[ModelChange], region: str | None = None, name_stage
     lines += [
         "",
         f"**Monthly cost change:** {sign[0]}${abs(total[0]):,.2f} at min, {sign[1]}${abs(total[1]):,.2f} at max"
-        + (f" (leaves out {', '.join(sorted(set(unknown)))}: no price)" if unknown else ""),
+        + (f" (leaves out {named(sorted(set(unknown)))}: no price)" if unknown else ""),
     ]
     return lines
 
@@ -577,10 +579,10 @@ def template_lines(
     changes = template_diff.assembly_changes(base_out, head_out, region or template_diff.SCHEMA_REGION)
     for stack, found in changes.items():
         groups[tuple(template_diff.summary(found, INTERRUPTS.get(kinds.get(stack, ""))))].append(stack)
-    lines = [f"### Template changes against `{base_out}`", ""]
+    lines = [f"### Template changes against {markdown.code(base_out)}", ""]
     for said, stacks in groups.items():
         lines.append(f"- **{named(stacks)}**" + (f" ({len(stacks)} stacks, each)" if len(stacks) > 1 else ""))
-        lines += [f"  - {line}" for line in said]
+        lines += [f"  - {markdown.text(line)}" for line in said]
     if not groups:
         lines.append("No template changed.")
     return [*lines, ""]
@@ -647,16 +649,16 @@ def render(
     header = [
         "# LMI model report",
         "",
-        f"{len(models)} model(s) from `{configs}`, cloud assembly `{cdk_out}`"
-        + (f" (stage {stage})" if stage else "")
-        + f", region {region}{chosen}.",
+        f"{len(models)} model(s) from {markdown.code(configs)}, cloud assembly {markdown.code(cdk_out)}"
+        + (f" (stage {markdown.text(stage)})" if stage else "")
+        + f", region {markdown.text(region)}{markdown.text(chosen)}.",
         "",
     ]
     if record.get("selected"):
         built = record["selected"].split(",")
         header += [
-            f"> **Selected:** `{cdk_out}` holds {len(built)} of the {len(models)} models (`-c models=`): "
-            f"{', '.join(f'`{name}`' for name in built)}. Templates, acknowledgements and template changes below "
+            f"> **Selected:** {markdown.code(cdk_out)} holds {len(built)} of the {len(models)} models (`-c models=`): "
+            f"{', '.join(markdown.code(name) for name in built)}. Templates, acknowledgements and template changes below "
             "cover those only.",
             "",
         ]
@@ -664,7 +666,8 @@ def render(
     if stale:
         synth = "make synth" if configs == project_config_dir() else f"make synth DIR={configs}"
         header += [
-            f"> **Stale:** `{cdk_out}` was not synthesized from these files ({stale}). Run `{synth}` again "
+            f"> **Stale:** {markdown.code(cdk_out)} was not synthesized from these files ({markdown.text(stale)}). "
+            f"Run {markdown.code(synth)} again "
             "before reading the templates, acknowledgements or changes below.",
             "",
         ]
@@ -672,7 +675,7 @@ def render(
     if base is not None:
         region_bound = deploy_region(cdk_out)
         found = changes(configs, base, prices, region_bound)
-        changed = [f"## Changes against `{base}`", ""]
+        changed = [f"## Changes against {markdown.code(base)}", ""]
         changed += change_lines(found, region_bound, name_stage) if found else ["No model config changed."]
         changed.append("")
     if base_cdk_out is not None:

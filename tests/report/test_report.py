@@ -314,9 +314,9 @@ def test_components_grouped_under_their_endpoint(report: str) -> None:
         "| llama3-8b-ic | 1, 0..6 | 1 GPU(s), 32768 MB, 8 CPUs | 4 concurrent requests/copy | llama3-8b-sql, "
         "llama3-8b-support | yes |" in section
     )
-    assert (
+    assert (  # the summary names components: escaped as text (`\[` shows `[`)
         "Worst case (every component at copies.max): 2 x ml.g5.48xlarge: GPUs 14/16, memory 320/1536 GiB; "
-        "[8 GPUs: qwen25-32b-awq-ic x2, llama3-8b-ic x4] [6 GPUs: llama3-8b-ic x2, bge-large-embed-ic x4]; fits in 4."
+        r"\[8 GPUs: qwen25-32b-awq-ic x2, llama3-8b-ic x4\] \[6 GPUs: llama3-8b-ic x2, bge-large-embed-ic x4\]; fits in 4."
         in section
     )
     pool = row(report, "pool-g5-48xl")
@@ -362,6 +362,18 @@ def test_an_aot_model_on_a_new_instance_type_gets_a_new_job() -> None:
     assert not any("AOT" in line for line in said)
     more = {**inf2, "instance": {"type": "ml.inf2.xlarge", "count": 2}}
     assert not any("AOT" in line for line in consequences(inf2, more, ["instance.count"], code_changed=False))
+
+
+def test_a_base_instance_type_in_a_consequence_is_text() -> None:
+    """The base's YAML is read raw (never validated): its values reach the consequences as text too."""
+    from lmi_cli.report import consequences
+    from lmi_cli.report.markdown import ZERO_WIDTH_SPACE
+
+    old = {"name": "n", "kind": "realtime", "instance": {"type": "@acme/sec [x](https://e.vil)"}}
+    said = "\n".join(consequences(old, {**old, "instance": {"type": "ml.g5.2xlarge"}}, ["instance.type"], False))
+    assert (
+        f"new instances: @{ZERO_WIDTH_SPACE}acme/sec \\[x\\](https:{ZERO_WIDTH_SPACE}//e.vil) → ml.g5.2xlarge" in said
+    )
 
 
 # ---------------------------------------------------------------- prices
@@ -483,3 +495,24 @@ def test_a_hostile_value_in_a_change_stays_in_its_code_span(repo: Path) -> None:
     (changed,) = [c for c in changes(configs, "HEAD") if c.name == "kept"]
     tag_lines = [line for line in change_lines([changed]) if "tags.team" in line]
     assert tag_lines == ["  - `tags.team`: `(unset)` → `` `x` @acme/sec ![p](https://e.vil/t) # h ``"]
+
+
+def test_config_text_in_nag_reasons_and_the_stale_banner_mentions_and_links_nothing(tmp_path: Path) -> None:
+    """The model's S3 prefix reaches a cdk-nag reason, a config's file name the Stale banner: both are text."""
+    from lmi_cli.report.markdown import ZERO_WIDTH_SPACE
+    from tests.conftest import synth
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    hostile = configs / "@acme-sec [x](https:e.vil).yaml"
+    prefix = "acme-models/@acme/team/(www.e.vil)/a@b.co/"
+    hostile.write_text(MINIMAL.replace("s3://bucket/models/m1/", f"s3://{prefix}"))
+    outdir = synth(configs, tmp_path / "out").outdir
+    hostile.write_text(hostile.read_text() + "# changed since the synth\n")
+    text = render(configs, outdir, "us-east-1")
+    z = ZERO_WIDTH_SPACE
+    assert "> **Stale:**" in text and f"changed since the synth: @{z}acme-sec \\[x\\](https:e.vil).yaml" in text
+    assert f"Read-only on the model's own prefix acme-models/@{z}acme/team/(www{z}.e.vil)/a@{z}b.co/" in text
+    for raw in ("@acme", "(www.e.vil", "a@b.co", "[x]("):  # a mention, a link, an e-mail link, a Markdown link
+        assert raw not in text, raw
+    assert "/aws/sagemaker/Endpoints/\\<model>" in text and not re.search(r"(?<!\\)<model>", text)  # no HTML tag

@@ -328,11 +328,11 @@ def git(repo: Path, *args: str) -> bytes:
     A failure is a BaseRefError with git's own first line."""
     try:
         done = subprocess.run(["git", "--literal-pathspecs", "-C", str(repo), *args], capture_output=True, check=False)
-    except OSError as exc:
-        raise BaseRefError(f"--base needs git: {exc}") from None
+    except OSError as exc:  # no git on the PATH
+        raise BaseRefError(f"git cannot run: {exc}") from None
     if done.returncode != 0:
         said = done.stderr.decode(errors="replace").strip().splitlines()
-        raise BaseRefError(f"git {args[0]} failed in {repo}: {said[0] if said else f'exit {done.returncode}'}")
+        raise BaseRefError(f"git {args[0]} in {repo}: {said[0] if said else f'exit {done.returncode}'}")
     return done.stdout
 
 
@@ -340,10 +340,8 @@ def base_commit(configs: Path, ref: str) -> tuple[Path, str]:
     """(the repository holding `configs`, the commit `ref` names); a BaseRefError names what is missing."""
     try:
         repo = Path(os.fsdecode(git(configs, "rev-parse", "--show-toplevel").rstrip(b"\n")))
-    except BaseRefError:
-        raise BaseRefError(
-            f"--base {ref}: {configs} is not in a git repository (allowed: configs git tracks)"
-        ) from None
+    except BaseRefError as exc:  # not a repository, or one git refuses to read (safe.directory)
+        raise BaseRefError(f"--base {ref}: no git repository holds {configs} that git can read ({exc})") from None
     try:
         commit = git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     except BaseRefError:

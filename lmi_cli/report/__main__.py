@@ -68,8 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.cdk_out.is_dir():
         print(f"{args.cdk_out} does not exist: run `make synth` first", file=sys.stderr)
         return 1
+    if args.base_cdk_out is not None and not args.base_cdk_out.is_dir():
+        print(f"--base-cdk-out {args.base_cdk_out} does not exist (allowed: a synth of the base)", file=sys.stderr)
+        return 1
     try:
-        text = render(args.configs, args.cdk_out, args.region, args.base)
+        text = render(args.configs, args.cdk_out, args.region, args.base, base_cdk_out=args.base_cdk_out)
         if args.comment is not None:
             comment = render(
                 args.configs,
@@ -78,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.base,
                 limit=COMMENT_LIMIT,
                 full_report=args.full_report_link,
+                base_cdk_out=args.base_cdk_out,
             )
             args.comment.write_text(comment)
     except (ConfigError, UnknownPriceRegion, BaseRefError) as exc:

@@ -372,12 +372,14 @@ def model_files_at(repo: Path, commit: str, configs: Path) -> dict[str, dict[str
 
 
 def code_changed(repo: Path, commit: str, directory: Path) -> bool:
-    """Files of a `code:` directory differ from `commit`'s."""
+    """Files of a `code:` directory differ from `commit`'s, or are new and not added to git yet (the bundle has
+    them: `make report` before a commit)."""
     try:
         relative = directory.resolve().relative_to(repo).as_posix()
     except ValueError:  # outside the repository: nothing to compare with (the loader keeps it inside)
         return False
-    return bool(git(repo, "diff", "--no-ext-diff", "--name-only", "-z", commit, "--", relative))
+    differ = git(repo, "diff", "--no-ext-diff", "--name-only", "-z", commit, "--", relative)
+    return bool(differ or git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--", relative))
 
 
 def cost_of(data: dict[str, Any], prices: PriceTable) -> tuple[float | None, float | None]:

@@ -245,6 +245,19 @@ def test_configs_outside_a_git_repository_are_a_one_line_error(
     assert "not a git repository" in lines[0]
 
 
+def test_a_new_file_in_a_code_directory_is_a_change_before_it_is_committed(repo: Path) -> None:
+    configs = repo / "model_configs"
+    (configs / "code" / "kept").mkdir(parents=True)
+    (configs / "code" / "kept" / "model.py").write_text("def handle(inputs): ...\n")
+    (configs / "kept.yaml").write_text(MINIMAL.replace("name: m1", "name: kept") + "code: code/kept\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "code")
+    assert changes(configs, "HEAD") == []
+    (configs / "code" / "kept" / "helpers 2.py").write_text("X = 1\n")  # untracked, a name git would quote
+    (kept,) = changes(configs, "HEAD")
+    assert kept.name == "kept" and kept.fields == ("code directory files",)
+
+
 def test_synth_only_changes_deploy_nothing(repo: Path) -> None:
     configs = repo / "model_configs"
     kept = configs / "kept.yaml"

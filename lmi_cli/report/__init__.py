@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
@@ -183,8 +184,9 @@ def component_endpoints(models: list[ConfigBase], prices: PriceTable) -> list[st
 
 
 def acknowledgements(cdk_out: Path) -> list[tuple[str, str, str, str]]:
-    """(stack, resource, rule, reason) from the templates' cdk_nag metadata; a model's own name in a reason
-    reads `<model>`, so the same reason on many models is one reason."""
+    """(stack, resource, rule, reason) from the templates' cdk_nag metadata; a model's own name in a reason's path
+    (`/aws/sagemaker/Endpoints/m1`, `s3://b/models/m1/`) reads `<model>`, so the same reason on many models is one
+    reason (a model named `key` leaves the word `key` alone)."""
     models = {stack: data["model"] for stack, data in inputs.recorded(cdk_out).items() if "model" in data}
     found = []
     for template_path in sorted(cdk_out.glob("*.template.json")):
@@ -194,7 +196,8 @@ def acknowledgements(cdk_out: Path) -> list[tuple[str, str, str, str]]:
         for logical_id, resource in sorted(template.get("Resources", {}).items()):
             for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
                 reason = str(rule.get("reason", ""))
-                found.append((stack, logical_id, rule["id"], reason.replace(model, "<model>") if model else reason))
+                own = re.sub(rf"(?<=/){re.escape(model)}(?![A-Za-z0-9])", "<model>", reason) if model else reason
+                found.append((stack, logical_id, rule["id"], own))
     return found
 
 

@@ -532,3 +532,15 @@ def test_config_text_in_nag_reasons_and_the_stale_banner_mentions_and_links_noth
     for raw in ("@acme", "(www.e.vil", "a@b.co", "[x]("):  # a mention, a link, an e-mail link, a Markdown link
         assert raw not in text, raw
     assert "/aws/sagemaker/Endpoints/\\<model>" in text and not re.search(r"(?<!\\)<model>", text)  # no HTML tag
+
+
+def test_a_model_named_like_a_word_leaves_that_word_in_the_reasons(tmp_path: Path) -> None:
+    from tests.conftest import synth
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "key.yaml").write_text(MINIMAL.replace("name: m1", "name: key").replace("/models/m1/", "/models/key/"))
+    reasons = {reason for _, _, _, reason in acknowledgements(synth(configs, tmp_path / "out").outdir)}
+    assert any(reason.endswith("no volume for a customer-managed key.") for reason in reasons)
+    assert any("/aws/sagemaker/Endpoints/<model>." in reason for reason in reasons)
+    assert any("own prefix bucket/models/<model>/," in reason for reason in reasons)

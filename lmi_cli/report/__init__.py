@@ -356,7 +356,7 @@ def base_commit(configs: Path, ref: str) -> tuple[Path, str]:
 
 
 def model_files_at(repo: Path, commit: str, configs: Path) -> dict[str, dict[str, Any]]:
-    """The configs `configs` held at `commit`, by model name; {} where the directory did not exist yet."""
+    """The model configs in `configs` at `commit`, by model name; {} where that directory did not exist yet."""
     relative = configs.resolve().relative_to(repo).as_posix()
     inside = [] if relative == "." else ["--", f"{relative}/"]
     models = {}

@@ -12,6 +12,8 @@ limit and points at the full report for what it leaves out.
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
@@ -29,7 +31,7 @@ from lmi_core.costs import PriceTable, UnknownPriceRegion
 from lmi_core.kinds import KINDS, kind_of, validate_config
 from lmi_core.kinds.component import hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
-from lmi_core.loader import LoadedConfig, load_in
+from lmi_core.loader import LoadedConfig, discovery, load_in
 from lmi_core.settings import project_config_dir, project_settings
 
 COMMENT_LIMIT = 60_000  # pr.yml cuts a comment at 65,000 characters; leave room for its marker and link
@@ -175,14 +177,16 @@ def component_endpoints(models: list[ConfigBase], prices: PriceTable) -> list[st
             lines.append("| (none) | | | | | |")
         if plan.worst_case is not None:
             fits = "fits" if plan.worst_case.needed <= high else "does NOT fit"
-            lines += ["", f"Worst case (every component at copies.max): {plan.worst_case.summary()}; {fits} in {high}."]
+            worst = markdown.text(plan.worst_case.summary())
+            lines += ["", f"Worst case (every component at copies.max): {worst}; {fits} in {high}."]
         lines.append("")
     return lines
 
 
 def acknowledgements(cdk_out: Path) -> list[tuple[str, str, str, str]]:
-    """(stack, resource, rule, reason) from the templates' cdk_nag metadata; a model's own name in a reason
-    reads `<model>`, so the same reason on many models is one reason."""
+    """(stack, resource, rule, reason) from the templates' cdk_nag metadata; a model's own name in a reason's path
+    (`/aws/sagemaker/Endpoints/m1`, `s3://b/models/m1/`) reads `<model>`, so the same reason on many models is one
+    reason (a model named `key` leaves the word `key` alone)."""
     models = {stack: data["model"] for stack, data in inputs.recorded(cdk_out).items() if "model" in data}
     found = []
     for template_path in sorted(cdk_out.glob("*.template.json")):
@@ -192,7 +196,8 @@ def acknowledgements(cdk_out: Path) -> list[tuple[str, str, str, str]]:
         for logical_id, resource in sorted(template.get("Resources", {}).items()):
             for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
                 reason = str(rule.get("reason", ""))
-                found.append((stack, logical_id, rule["id"], reason.replace(model, "<model>") if model else reason))
+                own = re.sub(rf"(?<=/){re.escape(model)}(?![A-Za-z0-9])", "<model>", reason) if model else reason
+                found.append((stack, logical_id, rule["id"], own))
     return found
 
 
@@ -205,7 +210,7 @@ def acknowledgement_summary(acks: list[tuple[str, str, str, str]]) -> tuple[list
         "| rule | acknowledged | stacks |",
         "|---|---:|---:|",
         *(
-            f"| `{rule}` | {len(found)} | {len({stack for stack, _, _ in found})} |"
+            f"| {markdown.code(rule)} | {len(found)} | {len({stack for stack, _, _ in found})} |"
             for rule, found in sorted(by_rule.items())
         ),
     ]
@@ -214,10 +219,10 @@ def acknowledgement_summary(acks: list[tuple[str, str, str, str]]) -> tuple[list
         reasons: dict[str, list[str]] = defaultdict(list)
         for stack, resource, reason in found:
             reasons[reason].append(f"{stack}/{resource}")
-        details.append(f"- `{rule}`")
+        details.append(f"- {markdown.code(rule)}")
         for reason, where in sorted(reasons.items()):
-            shown = ", ".join(where[:3]) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
-            details.append(f"  - {reason or '(no reason)'} ({len(where)}: {shown})")
+            shown = markdown.text(", ".join(where[:3])) + (f" and {len(where) - 3} more" if len(where) > 3 else "")
+            details.append(f"  - {markdown.text(reason) if reason else '(no reason)'} ({len(where)}: {shown})")
     return summary, details
 
 
@@ -300,6 +305,7 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
     ):
         said.append("new AOT job (new content hash); the endpoint waits for it")
     if old_type != new_type and old_type is not None and new_type is not None:
+        old_type, new_type = markdown.text(old_type), markdown.text(new_type)
         said.append(f"new instances: {old_type} → {new_type} (check the account's {new_type} quota for the rollout)")
         if old.get("autoscaling"):  # registered with autoscaling now
             said.append(
@@ -308,7 +314,7 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
             )
     if kind_name == "component" and "endpoint" in roots:
         said.append(
-            f"moves the component to endpoint {new.get('endpoint')}: {template_diff.COMPONENT_MOVE} "
+            f"moves the component to endpoint {markdown.text(new.get('endpoint'))}: {template_diff.COMPONENT_MOVE} "
             "(a new stack; remove the old one)"
         )
     if roots and roots <= in_place:
@@ -316,24 +322,67 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
     return said
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+class BaseRefError(Exception):
+    """`--base` cannot be compared with: one line for the user (the ref is unknown, or no git repository)."""
 
 
-def model_files_at(repo: Path, ref: str, configs: Path) -> dict[str, dict[str, Any]]:
-    relative = configs.resolve().relative_to(repo)
-    listing = git(repo, "ls-tree", "--name-only", f"{ref}:{relative.as_posix()}" if str(relative) != "." else ref)
+def git(repo: Path, *args: str) -> bytes:
+    """git's output as bytes (names as stored: with -z never quoted or split); pathspecs are literal, never globs.
+    A failure is a BaseRefError with git's own first line."""
+    try:
+        done = subprocess.run(["git", "--literal-pathspecs", "-C", str(repo), *args], capture_output=True, check=False)
+    except OSError as exc:  # no git on the PATH
+        raise BaseRefError(f"git cannot run: {exc}") from None
+    if done.returncode != 0:
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        raise BaseRefError(f"git {args[0]} in {repo}: {said[0] if said else f'exit {done.returncode}'}")
+    return done.stdout
+
+
+def base_commit(configs: Path, ref: str) -> tuple[Path, str]:
+    """(the repository holding `configs`, the commit `ref` names); a BaseRefError names what is missing."""
+    try:
+        repo = Path(os.fsdecode(git(configs, "rev-parse", "--show-toplevel").rstrip(b"\n")))
+    except BaseRefError as exc:  # not a repository, or one git refuses to read (safe.directory)
+        raise BaseRefError(f"--base {ref}: no git repository holds {configs} that git can read ({exc})") from None
+    try:
+        commit = git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    except BaseRefError:
+        raise BaseRefError(
+            f"--base {ref}: no such commit in {repo} (allowed: a branch, tag or commit of this repository; "
+            "fetch it first, e.g. `git fetch origin main` for origin/main)"
+        ) from None
+    return repo, commit.decode().strip()
+
+
+def model_files_at(repo: Path, commit: str, configs: Path) -> dict[str, dict[str, Any]]:
+    """The model configs in `configs` at `commit`, by model name; {} where that directory did not exist yet."""
+    relative = configs.resolve().relative_to(repo).as_posix()
+    inside = [] if relative == "." else ["--", f"{relative}/"]
     models = {}
-    for name in listing.split():
-        if name.endswith((".yaml", ".yml")):
-            data = yaml.safe_load(git(repo, "show", f"{ref}:{(relative / name).as_posix()}"))
-            if (
-                isinstance(data, dict)
-                and isinstance(data.get("name"), str)
-                and naming.SAGEMAKER_NAME.match(data["name"])
-            ):
-                models[data["name"]] = data  # a name no stack can have was never deployed
+    for entry in git(repo, "ls-tree", "-z", "--full-tree", commit, *inside).split(b"\0")[:-1]:
+        about, _, path = entry.partition(b"\t")
+        mode, kind, obj = about.split(b" ")  # <mode> <type> <object>\t<path>
+        if kind != b"blob" or mode == b"120000" or not os.fsdecode(path).endswith(discovery.SUFFIXES):
+            continue  # a tree, a submodule, a symlink (the loader refuses those) or no config
+        try:
+            data = yaml.safe_load(git(repo, "cat-file", "blob", obj.decode()))
+        except yaml.YAMLError:  # a file that does not parse was never deployed
+            continue
+        if isinstance(data, dict) and isinstance(data.get("name"), str) and naming.SAGEMAKER_NAME.match(data["name"]):
+            models[data["name"]] = data  # a name no stack can have was never deployed
     return models
+
+
+def code_changed(repo: Path, commit: str, directory: Path) -> bool:
+    """Files of a `code:` directory differ from `commit`'s, or are new and not added to git yet (the bundle has
+    them: `make report` before a commit)."""
+    try:
+        relative = directory.resolve().relative_to(repo).as_posix()
+    except ValueError:  # outside the repository: nothing to compare with (the loader keeps it inside)
+        return False
+    differ = git(repo, "diff", "--no-ext-diff", "--name-only", "-z", commit, "--", relative)
+    return bool(differ or git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--", relative))
 
 
 def cost_of(data: dict[str, Any], prices: PriceTable) -> tuple[float | None, float | None]:
@@ -389,11 +438,11 @@ def removal_commands(name: str, region: str | None, name_stage: str | None = Non
 
 
 def changes(configs: Path, ref: str, prices: PriceTable | None = None, region: str | None = None) -> list[ModelChange]:
-    repo = Path(git(configs, "rev-parse", "--show-toplevel").strip())
-    before = model_files_at(repo, ref, configs)
+    repo, commit = base_commit(configs, ref)
+    before = model_files_at(repo, commit, configs)
     now = {}
-    for path in sorted([*configs.glob("*.yaml"), *configs.glob("*.yml")]):
-        data = yaml.safe_load(path.read_text())
+    for path in discovery.config_files(configs):
+        data = yaml.safe_load(path.read_bytes())  # as the base's: bytes, the encoding read from the file
         if isinstance(data, dict) and isinstance(data.get("name"), str):
             now[data["name"]] = data
 
@@ -419,17 +468,15 @@ def changes(configs: Path, ref: str, prices: PriceTable | None = None, region: s
         old, new = flatten(before[name]), flatten(now[name])
         fields = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
         code = now[name].get("code")
-        code_changed = isinstance(code, str) and bool(
-            git(repo, "diff", "--name-only", ref, "--", str((configs / code).resolve().relative_to(repo))).strip()
-        )
-        if fields or code_changed:
-            shown = tuple(fields) + (("code directory files",) if code_changed and "code" not in fields else ())
+        files_changed = isinstance(code, str) and code_changed(repo, commit, configs / code)
+        if fields or files_changed:
+            shown = tuple(fields) + (("code directory files",) if files_changed and "code" not in fields else ())
             result.append(
                 ModelChange(
                     name,
                     "changed",
                     shown,
-                    tuple(consequences(before[name], now[name], fields, code_changed)),
+                    tuple(consequences(before[name], now[name], fields, files_changed)),
                     tuple((f, old.get(f), new.get(f)) for f in fields),
                     cost(before[name]),
                     cost(now[name]),
@@ -520,7 +567,7 @@ def change_lines(found: list[ModelChange], region: str | None = None, name_stage
     lines += [
         "",
         f"**Monthly cost change:** {sign[0]}${abs(total[0]):,.2f} at min, {sign[1]}${abs(total[1]):,.2f} at max"
-        + (f" (leaves out {', '.join(sorted(set(unknown)))}: no price)" if unknown else ""),
+        + (f" (leaves out {named(sorted(set(unknown)))}: no price)" if unknown else ""),
     ]
     return lines
 
@@ -535,10 +582,10 @@ def template_lines(
     changes = template_diff.assembly_changes(base_out, head_out, region or template_diff.SCHEMA_REGION)
     for stack, found in changes.items():
         groups[tuple(template_diff.summary(found, INTERRUPTS.get(kinds.get(stack, ""))))].append(stack)
-    lines = [f"### Template changes against `{base_out}`", ""]
+    lines = [f"### Template changes against {markdown.code(base_out)}", ""]
     for said, stacks in groups.items():
         lines.append(f"- **{named(stacks)}**" + (f" ({len(stacks)} stacks, each)" if len(stacks) > 1 else ""))
-        lines += [f"  - {line}" for line in said]
+        lines += [f"  - {markdown.text(line)}" for line in said]
     if not groups:
         lines.append("No template changed.")
     return [*lines, ""]
@@ -605,16 +652,16 @@ def render(
     header = [
         "# LMI model report",
         "",
-        f"{len(models)} model(s) from `{configs}`, cloud assembly `{cdk_out}`"
-        + (f" (stage {stage})" if stage else "")
-        + f", region {region}{chosen}.",
+        f"{len(models)} model(s) from {markdown.code(configs)}, cloud assembly {markdown.code(cdk_out)}"
+        + (f" (stage {markdown.text(stage)})" if stage else "")
+        + f", region {markdown.text(region)}{markdown.text(chosen)}.",
         "",
     ]
     if record.get("selected"):
         built = record["selected"].split(",")
         header += [
-            f"> **Selected:** `{cdk_out}` holds {len(built)} of the {len(models)} models (`-c models=`): "
-            f"{', '.join(f'`{name}`' for name in built)}. Templates, acknowledgements and template changes below "
+            f"> **Selected:** {markdown.code(cdk_out)} holds {len(built)} of the {len(models)} models (`-c models=`): "
+            f"{', '.join(markdown.code(name) for name in built)}. Templates, acknowledgements and template changes below "
             "cover those only.",
             "",
         ]
@@ -622,7 +669,8 @@ def render(
     if stale:
         synth = "make synth" if configs == project_config_dir() else f"make synth DIR={configs}"
         header += [
-            f"> **Stale:** `{cdk_out}` was not synthesized from these files ({stale}). Run `{synth}` again "
+            f"> **Stale:** {markdown.code(cdk_out)} was not synthesized from these files ({markdown.text(stale)}). "
+            f"Run {markdown.code(synth)} again "
             "before reading the templates, acknowledgements or changes below.",
             "",
         ]
@@ -630,7 +678,7 @@ def render(
     if base is not None:
         region_bound = deploy_region(cdk_out)
         found = changes(configs, base, prices, region_bound)
-        changed = [f"## Changes against `{base}`", ""]
+        changed = [f"## Changes against {markdown.code(base)}", ""]
         changed += change_lines(found, region_bound, name_stage) if found else ["No model config changed."]
         changed.append("")
     if base_cdk_out is not None:

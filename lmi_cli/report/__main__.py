@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from lmi_cli.project import project_configs
-from lmi_cli.report import COMMENT_LIMIT, changes, render
+from lmi_cli.report import COMMENT_LIMIT, BaseRefError, changes, render
 from lmi_core.costs import UnknownPriceRegion
 from lmi_core.issues import ConfigError
 from lmi_core.kinds import kind_of
@@ -20,7 +20,13 @@ def list_changed(configs: Path, base: str | None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    names = sorted(smoke_tested) if base is None else [c.name for c in changes(configs, base) if c.status != "removed"]
+    try:
+        names = (
+            sorted(smoke_tested) if base is None else [c.name for c in changes(configs, base) if c.status != "removed"]
+        )
+    except BaseRefError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     for name in names:
         if smoke_tested.get(name, False):
             print(name)
@@ -62,8 +68,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.cdk_out.is_dir():
         print(f"{args.cdk_out} does not exist: run `make synth` first", file=sys.stderr)
         return 1
+    if args.base_cdk_out is not None and not args.base_cdk_out.is_dir():
+        print(f"--base-cdk-out {args.base_cdk_out} does not exist (allowed: a synth of the base)", file=sys.stderr)
+        return 1
     try:
-        text = render(args.configs, args.cdk_out, args.region, args.base)
+        text = render(args.configs, args.cdk_out, args.region, args.base, base_cdk_out=args.base_cdk_out)
         if args.comment is not None:
             comment = render(
                 args.configs,
@@ -72,9 +81,10 @@ def main(argv: list[str] | None = None) -> int:
                 args.base,
                 limit=COMMENT_LIMIT,
                 full_report=args.full_report_link,
+                base_cdk_out=args.base_cdk_out,
             )
             args.comment.write_text(comment)
-    except (ConfigError, UnknownPriceRegion) as exc:
+    except (ConfigError, UnknownPriceRegion, BaseRefError) as exc:
         print(exc, file=sys.stderr)
         return 1
     if args.output is not None:

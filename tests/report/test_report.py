@@ -182,6 +182,82 @@ def test_changed_models_for_the_smoke_test(repo: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out.split() == ["kept", "new", "scaled", "tagged"]
 
 
+def test_a_base_without_the_config_directory_has_no_models(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A team's first PR after setting `model_configs`: the base has no such directory, so every model is added."""
+    from lmi_cli.report.__main__ import main
+
+    team = repo / "team"
+    team.mkdir()
+    (team / "a.yaml").write_text(MINIMAL.replace("name: m1", "name: a"))
+    (team / "b.yaml").write_text(MINIMAL.replace("name: m1", "name: b"))
+    assert [(c.name, c.status) for c in changes(team, "HEAD")] == [("a", "added"), ("b", "added")]
+    assert main(["--configs", str(team), "--changed-models", "--base", "HEAD"]) == 0
+    assert capsys.readouterr().out.split() == ["a", "b"]
+
+
+def test_config_file_names_with_spaces_and_non_ascii_letters(repo: Path) -> None:
+    """git quotes such names (`"mod\\303\\250le.yaml"`) and a space splits a listing: read with -z, each is
+    compared by content, so an edit is a change and a deleted file a removal."""
+    configs = repo / "model_configs"
+    (configs / "my model.yaml").write_text(MINIMAL.replace("name: m1", "name: spaced"))
+    (configs / "modèle.yaml").write_text(MINIMAL.replace("name: m1", "name: accented"))
+    (configs / "supprimé.yaml").write_text(MINIMAL.replace("name: m1", "name: deleted"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "names git quotes")
+    (configs / "my model.yaml").write_text(MINIMAL.replace("name: m1", "name: spaced") + "tags: {team: x}\n")
+    (configs / "modèle.yaml").write_text(MINIMAL.replace("name: m1", "name: accented").replace("count: 1", "count: 2"))
+    (configs / "supprimé.yaml").unlink()
+    found = {c.name: c for c in changes(configs, "HEAD")}
+    assert set(found) == {"spaced", "accented", "deleted"}
+    assert found["spaced"].status == "changed" and found["spaced"].fields == ("tags.team",)
+    assert found["accented"].status == "changed" and found["accented"].fields == ("instance.count",)
+    assert found["deleted"].status == "removed"
+
+
+@pytest.mark.parametrize("base", ["origin/mian", "--output=x", "HEAD~9"])
+def test_a_base_git_does_not_know_is_a_one_line_error(
+    repo: Path, base: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lmi_cli.report.__main__ import main
+
+    assert main(["--configs", str(repo / "model_configs"), "--changed-models", f"--base={base}"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"--base {base}: no such commit in {repo}")
+    assert not (repo / "x").exists()
+
+
+def test_configs_outside_a_git_repository_are_a_one_line_error(
+    tmp_path: Path, examples: Synth, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lmi_cli.report.__main__ import main
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "a.yaml").write_text(MINIMAL.replace("name: m1", "name: a"))
+    args = ["--configs", str(configs), "--base", "main"]
+    assert main([*args, "--changed-models"]) == 1
+    assert main([*args, "--cdk-out", str(examples.outdir)]) == 1
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert out == "" and len(lines) == 2 and lines[0] == lines[1] and "Traceback" not in err
+    assert lines[0].startswith(f"--base main: no git repository holds {configs} that git can read (git rev-parse in ")
+    assert "not a git repository" in lines[0]
+
+
+def test_a_new_file_in_a_code_directory_is_a_change_before_it_is_committed(repo: Path) -> None:
+    configs = repo / "model_configs"
+    (configs / "code" / "kept").mkdir(parents=True)
+    (configs / "code" / "kept" / "model.py").write_text("def handle(inputs): ...\n")
+    (configs / "kept.yaml").write_text(MINIMAL.replace("name: m1", "name: kept") + "code: code/kept\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "code")
+    assert changes(configs, "HEAD") == []
+    (configs / "code" / "kept" / "helpers 2.py").write_text("X = 1\n")  # untracked, a name git would quote
+    (kept,) = changes(configs, "HEAD")
+    assert kept.name == "kept" and kept.fields == ("code directory files",)
+
+
 def test_synth_only_changes_deploy_nothing(repo: Path) -> None:
     configs = repo / "model_configs"
     kept = configs / "kept.yaml"
@@ -254,9 +330,9 @@ def test_components_grouped_under_their_endpoint(report: str) -> None:
         "| llama3-8b-ic | 1, 0..6 | 1 GPU(s), 32768 MB, 8 CPUs | 4 concurrent requests/copy | llama3-8b-sql, "
         "llama3-8b-support | yes |" in section
     )
-    assert (
+    assert (  # the summary names components: escaped as text (`\[` shows `[`)
         "Worst case (every component at copies.max): 2 x ml.g5.48xlarge: GPUs 14/16, memory 320/1536 GiB; "
-        "[8 GPUs: qwen25-32b-awq-ic x2, llama3-8b-ic x4] [6 GPUs: llama3-8b-ic x2, bge-large-embed-ic x4]; fits in 4."
+        r"\[8 GPUs: qwen25-32b-awq-ic x2, llama3-8b-ic x4\] \[6 GPUs: llama3-8b-ic x2, bge-large-embed-ic x4\]; fits in 4."
         in section
     )
     pool = row(report, "pool-g5-48xl")
@@ -302,6 +378,18 @@ def test_an_aot_model_on_a_new_instance_type_gets_a_new_job() -> None:
     assert not any("AOT" in line for line in said)
     more = {**inf2, "instance": {"type": "ml.inf2.xlarge", "count": 2}}
     assert not any("AOT" in line for line in consequences(inf2, more, ["instance.count"], code_changed=False))
+
+
+def test_a_base_instance_type_in_a_consequence_is_text() -> None:
+    """The base's YAML is read raw (never validated): its values reach the consequences as text too."""
+    from lmi_cli.report import consequences
+    from lmi_cli.report.markdown import ZERO_WIDTH_SPACE
+
+    old = {"name": "n", "kind": "realtime", "instance": {"type": "@acme/sec [x](https://e.vil)"}}
+    said = "\n".join(consequences(old, {**old, "instance": {"type": "ml.g5.2xlarge"}}, ["instance.type"], False))
+    assert (
+        f"new instances: @{ZERO_WIDTH_SPACE}acme/sec \\[x\\](https:{ZERO_WIDTH_SPACE}//e.vil) → ml.g5.2xlarge" in said
+    )
 
 
 # ---------------------------------------------------------------- prices
@@ -423,3 +511,36 @@ def test_a_hostile_value_in_a_change_stays_in_its_code_span(repo: Path) -> None:
     (changed,) = [c for c in changes(configs, "HEAD") if c.name == "kept"]
     tag_lines = [line for line in change_lines([changed]) if "tags.team" in line]
     assert tag_lines == ["  - `tags.team`: `(unset)` → `` `x` @acme/sec ![p](https://e.vil/t) # h ``"]
+
+
+def test_config_text_in_nag_reasons_and_the_stale_banner_mentions_and_links_nothing(tmp_path: Path) -> None:
+    """The model's S3 prefix reaches a cdk-nag reason, a config's file name the Stale banner: both are text."""
+    from lmi_cli.report.markdown import ZERO_WIDTH_SPACE
+    from tests.conftest import synth
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    hostile = configs / "@acme-sec [x](https:e.vil).yaml"
+    prefix = "acme-models/@acme/team/(www.e.vil)/a@b.co/"
+    hostile.write_text(MINIMAL.replace("s3://bucket/models/m1/", f"s3://{prefix}"))
+    outdir = synth(configs, tmp_path / "out").outdir
+    hostile.write_text(hostile.read_text() + "# changed since the synth\n")
+    text = render(configs, outdir, "us-east-1")
+    z = ZERO_WIDTH_SPACE
+    assert "> **Stale:**" in text and f"changed since the synth: @{z}acme-sec \\[x\\](https:e.vil).yaml" in text
+    assert f"Read-only on the model's own prefix acme-models/@{z}acme/team/(www{z}.e.vil)/a@{z}b.co/" in text
+    for raw in ("@acme", "(www.e.vil", "a@b.co", "[x]("):  # a mention, a link, an e-mail link, a Markdown link
+        assert raw not in text, raw
+    assert "/aws/sagemaker/Endpoints/\\<model>" in text and not re.search(r"(?<!\\)<model>", text)  # no HTML tag
+
+
+def test_a_model_named_like_a_word_leaves_that_word_in_the_reasons(tmp_path: Path) -> None:
+    from tests.conftest import synth
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    (configs / "key.yaml").write_text(MINIMAL.replace("name: m1", "name: key").replace("/models/m1/", "/models/key/"))
+    reasons = {reason for _, _, _, reason in acknowledgements(synth(configs, tmp_path / "out").outdir)}
+    assert any(reason.endswith("no volume for a customer-managed key.") for reason in reasons)
+    assert any("/aws/sagemaker/Endpoints/<model>." in reason for reason in reasons)
+    assert any("own prefix bucket/models/<model>/," in reason for reason in reasons)

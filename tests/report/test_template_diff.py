@@ -47,6 +47,25 @@ def test_report_shows_template_changes(assemblies: tuple[Path, Path, Path]) -> N
     assert "  - interrupts: no downtime when the new fleet turns healthy" in section
 
 
+def test_the_cli_passes_base_cdk_out_on(
+    assemblies: tuple[Path, Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make report BASE_CDK_OUT=...` (pr.yml): the report and the comment both hold the template changes."""
+    from lmi_cli.report.__main__ import main
+
+    head, base_out, head_out = assemblies
+    report, comment = tmp_path / "report.md", tmp_path / "comment.md"
+    args = ["--configs", str(head), "--cdk-out", str(head_out), "--region", "us-east-1"]
+    assert main([*args, "--base-cdk-out", str(base_out), "--output", str(report), "--comment", str(comment)]) == 0
+    for text in (report.read_text(), comment.read_text()):
+        assert f"### Template changes against `{base_out}`\n\n- **lmi-m1**\n  - replaces: EndpointConfig " in text
+    assert main([*args, "--base-cdk-out", str(tmp_path / "nowhere")]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"--base-cdk-out {tmp_path / 'nowhere'} does not exist (allowed: a synth of the base)\n"
+    )
+
+
 def test_rules_and_references_on_plain_templates(tmp_path: Path) -> None:
     import json
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -108,3 +109,32 @@ def test_workflows_call_the_developers_make_targets() -> None:
             assert re.search(rf"^{target}:", makefile, re.MULTILINE), f"{path.name} calls unknown make {target}"
     assert "make test" in (REPO / ".github" / "workflows" / "pr.yml").read_text()
     assert "make test" in (REPO / ".github" / "workflows" / "deploy.yml").read_text()
+
+
+def test_pr_synth_finds_changed_models_whatever_their_file_names(tmp_path: Path) -> None:
+    """The focused synth's list of changed models: file names with spaces or non-ASCII letters (which git quotes
+    unless -z) are read too."""
+    (step,) = [
+        s
+        for s in load(REPO / ".github" / "workflows" / "pr.yml")["jobs"]["review"]["steps"]
+        if s.get("name", "").startswith("Synth (the changed")
+    ]
+    lines = step["run"].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith("changed=$("))
+    pipeline = "\n".join(lines[start : start + 2]) + '\nprintf "%s" "$changed"\n'
+    git = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "kept.yaml").write_text("name: kept\n")
+    subprocess.run([*git, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "update-ref", "refs/remotes/origin/main", "HEAD"], cwd=tmp_path, check=True)
+    (tmp_path / "models" / "my model.yaml").write_text("name: spaced\n")
+    (tmp_path / "models" / "modèle.yaml").write_text("name: accented\n")
+    subprocess.run([*git, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "change"], cwd=tmp_path, check=True)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", f"configs=models\n{pipeline}"],
+        cwd=tmp_path, env={**os.environ, "BASE_REF": "main"}, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert sorted(result.stdout.split(",")) == ["accented", "spaced"]

@@ -19,7 +19,7 @@ from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.issues import ConfigError, Finding, Issue
 from lmi_core.kinds import validate_config
 from lmi_core.loader import messages
-from lmi_core.loader.code_bundle import CodeBundle, code_directory, read_code
+from lmi_core.loader.code_bundle import CodeBundle, code_directory, code_path_problem, read_code
 from lmi_core.loader.discovery import discover, nested_issues
 from lmi_core.loader.stages import StagedDocument, for_stage
 from lmi_core.loader.yaml_source import Problem, YamlDocument, read_yaml
@@ -165,7 +165,7 @@ def load_configs(
         code_directories = [
             code_directory(file, r.config.code)
             for file, r in zip(files, results, strict=True)
-            if isinstance(r.config, ModelConfig) and r.config.code is not None
+            if isinstance(r.config, ModelConfig) and r.config.code is not None and not code_path_problem(r.config.code)
         ]
         issues += nested_issues([p for p in paths if p.is_dir()], code_directories)
     loaded = [r.loaded for r in results if r.loaded is not None]

@@ -102,9 +102,13 @@ def invocation_from_outputs(outputs: dict[str, str]) -> Invocation:
 
 def name_stage(stage: str | None) -> str | None:
     """The suffix a stage's physical names carry (cdk.json's stages and unsuffixed_stage), as synth names them."""
+    from lmi_core.issues import ConfigError
     from lmi_core.settings import project_settings
 
-    settings, problems = project_settings(stage or None)
+    try:
+        settings, problems = project_settings(stage or None)
+    except ConfigError as exc:  # cdk.json is malformed
+        raise InvokeError(str(exc)) from None
     if problems:
         raise InvokeError(problems[0])
     return settings.name_stage
@@ -156,13 +160,18 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
 
 def target_and_payload(args: argparse.Namespace) -> tuple[Target, dict[str, Any]]:
     """The target and request the options of add_target_arguments name (OSError, JSONDecodeError, InvokeError)."""
+    from lmi_core.issues import ConfigError
     from lmi_core.settings import project_config_dir
 
     payload: dict[str, Any] = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
+    try:
+        configs = args.configs or project_config_dir()
+    except ConfigError as exc:  # cdk.json is malformed
+        raise InvokeError(str(exc)) from None
     target = find_target(
         args.model,
         endpoint=args.endpoint,
-        configs=args.configs or project_config_dir(),
+        configs=configs,
         region=args.region,
         component=args.component,
         suffix=name_stage(args.stage),

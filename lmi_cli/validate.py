@@ -93,11 +93,17 @@ def _validate(
         if issues:
             raise ConfigError(issues)
         if stage is not None:
-            configs = load_in(settings, files, strict=strict)
+            configs = load_in(settings, files, strict=strict, region=settings.region)
         else:
+            # each stage as synth sees it (`-c stage=<stage>`): its own region when stage_targets gives one
+            each = {name: project_settings(name) for name in settings.stages}
+            stage_issues = dict.fromkeys(issue for _, problems in each.values() for issue in problems)
+            if stage_issues:
+                raise ConfigError(stage_issues)
             by_stage = load_stages(
                 files,
                 strict=strict,
+                regions={name: stage_settings.region for name, (stage_settings, _) in each.items()},
                 stages=settings.stages,
                 unsuffixed_stage=settings.unsuffixed_stage,
                 production_stages=settings.production_stages,

@@ -4,7 +4,7 @@ report all problems of all files at once (ConfigError)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -213,10 +213,12 @@ def load_stages(
     stages: Sequence[str] = DEFAULT_STAGES,
     strict: bool = False,
     region: str | None = None,
+    regions: Mapping[str, str | None] | None = None,
     unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE,
     production_stages: Sequence[str] = DEFAULT_PRODUCTION_STAGES,
 ) -> dict[str, list[LoadedConfig]]:
-    """Every stage's view of the files (`validate` without --stage); ConfigError lists each problem once."""
+    """Every stage's view of the files (`validate` without --stage); ConfigError lists each problem once.
+    `regions`: each stage's own region (cdk.json's stage_targets), else `region`."""
     paths = list(paths)
     by_stage: dict[str, list[LoadedConfig]] = {}
     errors: dict[Issue, None] = {}  # ordered set: a problem of the base shows up in every stage once
@@ -227,7 +229,7 @@ def load_stages(
                 paths,
                 stage=stage,
                 strict=strict,
-                region=region,
+                region=regions.get(stage, region) if regions is not None else region,
                 stages=stages,
                 unsuffixed_stage=unsuffixed_stage,
                 production_stages=production_stages,

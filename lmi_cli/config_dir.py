@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import sys
 
+from lmi_core.issues import ConfigError
 from lmi_core.settings import project_config_dir
 
 
 def main() -> int:
-    print(project_config_dir())
+    try:
+        print(project_config_dir())
+    except ConfigError as exc:  # cdk.json is malformed
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from lmi_core import naming
+from lmi_core.issues import ConfigError
 from lmi_core.settings import project_settings
 
 
@@ -17,7 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("model")
     parser.add_argument("--stage", default=None)
     args = parser.parse_args(argv)
-    settings, problems = project_settings(args.stage or None)
+    try:
+        settings, problems = project_settings(args.stage or None)
+    except ConfigError as exc:  # cdk.json is malformed
+        print(exc, file=sys.stderr)
+        return 1
     if problems:
         print(problems[0], file=sys.stderr)
         return 1

@@ -39,9 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if not args.paths:
+        from lmi_core.issues import ConfigError
         from lmi_core.settings import project_config_dir
 
-        args.paths = [project_config_dir()]
+        try:
+            args.paths = [project_config_dir()]
+        except ConfigError as exc:  # cdk.json itself is malformed
+            print(f"{exc}\n{len(exc.issues)} error(s)", file=sys.stderr)
+            return 1
     paths = [str(path) for path in args.paths]
     key = None if args.no_cache else validate_cache.key(paths, args.stage, args.strict)
     if key is not None and (replay := validate_cache.lookup(key)) is not None:
@@ -82,17 +87,23 @@ def _validate(
     from lmi_core.loader import load_in, load_stages
     from lmi_core.settings import project_settings
 
-    settings, issues = project_settings(stage)
     files = [Path(path) for path in paths]
     try:
+        settings, issues = project_settings(stage)
         if issues:
             raise ConfigError(issues)
         if stage is not None:
-            configs = load_in(settings, files, strict=strict)
+            configs = load_in(settings, files, strict=strict, region=settings.region)
         else:
+            # each stage as synth sees it (`-c stage=<stage>`): its own region when stage_targets gives one
+            each = {name: project_settings(name) for name in settings.stages}
+            stage_issues = dict.fromkeys(issue for _, problems in each.values() for issue in problems)
+            if stage_issues:
+                raise ConfigError(stage_issues)
             by_stage = load_stages(
                 files,
                 strict=strict,
+                regions={name: stage_settings.region for name, (stage_settings, _) in each.items()},
                 stages=settings.stages,
                 unsuffixed_stage=settings.unsuffixed_stage,
                 production_stages=settings.production_stages,

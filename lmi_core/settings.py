@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lmi_core.facts.images import REGIONS
-from lmi_core.issues import Issue
+from lmi_core.issues import ConfigError, Issue
 
 CONTEXT_ENV = "CDK_CONTEXT_JSON"
 CONTEXT_OVERFLOW_ENV = "CONTEXT_OVERFLOW_LOCATION_ENV"
@@ -33,6 +33,22 @@ DEFAULT_UNSUFFIXED_STAGE = "dev"
 DEFAULT_PRODUCTION_STAGES = ("prod",)  # the stages whose rules are production's (checks/stage.py)
 DEFAULT_CONFIG_DIR = "model_configs"
 CDK_JSON = Path("cdk.json")  # relative to the working directory, as the CDK CLI reads it
+MAX_CDK_JSON_BYTES = 1024 * 1024  # cdk.json is a few KB of feature flags and settings
+CDK_JSON_SHAPE = '{"app": "...", "context": {"key": value, ...}}'
+# The settings given as one text; each value that is a JSON array or object is refused with its allowed form.
+TEXT_SETTINGS = {
+    "strict_warnings": "true or false",
+    "cfn_validate": "true or false",
+    "tree_metadata": "true or false",
+    "account": "12 digits, quoted",
+    "region": "a region name, like us-east-1",
+    "github_repo": "owner/name",
+    "stages": "a comma-separated string, like dev,prod",
+    "unsuffixed_stage": "one stage name",
+    "stage": "one stage name",
+    "models": "a comma-separated string of model names",
+    "model_configs": "a directory, like model_configs",
+}
 
 
 @dataclass(frozen=True)
@@ -70,18 +86,69 @@ class Settings:
 
 
 def context_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The context the CDK CLI passed to this process (empty when run without the CLI)."""
+    """The context the CDK CLI passed to this process (empty when run without the CLI); ConfigError when it is
+    not a JSON object."""
     environ = os.environ if environ is None else environ
-    context: dict[str, Any] = json.loads(environ.get(CONTEXT_ENV) or "{}")
+    context = _json_object(environ.get(CONTEXT_ENV) or "{}", WHERE, CONTEXT_ENV, "{key: value, ...}")
     overflow = environ.get(CONTEXT_OVERFLOW_ENV)
     if overflow:
-        context.update(json.loads(Path(overflow).read_text()))
+        try:
+            text = Path(overflow).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                [Issue(overflow, 0, "", f"cannot be read: {_reason(exc)} (allowed: the CDK CLI's context file)")]
+            ) from None
+        context.update(_json_object(text, overflow, "", "{key: value, ...}"))
     return context
 
 
+def _json_kind(value: Any) -> str:
+    """What JSON calls the type of a parsed value."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    kinds = {dict: "object", list: "array", str: "string", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {exc.start})"
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def _json_object(text: str, file: str, field: str, shape: str) -> dict[str, Any]:
+    """`text` parsed as one JSON object; ConfigError with one line naming `file` (and `field`) otherwise."""
+
+    def refused(message: str, line: int = 0) -> ConfigError:
+        return ConfigError([Issue(file, line, field, f"{message} (allowed: one JSON object, like {shape})")])
+
+    if not text.strip():
+        raise refused("is empty")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}" if file == WHERE else f"column {exc.colno}"
+        raise refused(f"is not valid JSON: {exc.msg} ({where})", 0 if file == WHERE else exc.lineno) from None
+    except RecursionError:
+        raise refused("is not valid JSON: it nests too deeply") from None
+    if not isinstance(value, dict):
+        raise refused(f"is a JSON {_json_kind(value)}, not an object")
+    return value
+
+
 def _text(context: Mapping[str, Any], key: str) -> str | None:
+    """A setting as text; None when unset, empty, or a JSON array or object (parse_settings reports those)."""
     value = context.get(key)
-    return None if value is None or value == "" else str(value)
+    return None if value is None or value == "" or isinstance(value, (list, dict)) else str(value)
+
+
+def _wrong_type(context: Mapping[str, Any], key: str) -> Issue | None:
+    value = context.get(key)
+    if not isinstance(value, (list, dict)):
+        return None
+    return Issue(WHERE, 0, key, f"is a JSON {_json_kind(value)} (allowed: {TEXT_SETTINGS[key]})")
 
 
 def github_repo_problem(value: str) -> str | None:
@@ -101,6 +168,8 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
 
     def bad(key: str, message: str) -> None:
         issues.append(Issue(WHERE, 0, key, message))
+
+    issues.extend(issue for key in TEXT_SETTINGS if (issue := _wrong_type(context, key)) is not None)
 
     def flag(key: str) -> bool:
         text = (_text(context, key) or "false").lower()
@@ -229,7 +298,7 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             value = None
     if not isinstance(value, dict):
         bad("stage_targets", "must be a mapping (allowed: {stage: {account: '123456789012', region: eu-west-1}})")
@@ -244,8 +313,24 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
             bad(where, "must be a mapping of account and region (allowed keys: account, region)")
             continue
         account, region = target.get("account"), target.get("region")
-        if account is not None and not re.fullmatch("[0-9]{12}", str(account)):
-            bad(f"{where}.account", f"'{account}' is not an AWS account id (allowed: 12 digits)")
+        if account is not None and (
+            not isinstance(account, (str, int))
+            or isinstance(account, bool)
+            or not re.fullmatch("[0-9]{12}", str(account))
+        ):
+            shown = (
+                f"'{account}'"
+                if isinstance(account, (str, int)) and not isinstance(account, bool)
+                else f"a JSON {_json_kind(account)}"
+            )
+            bad(f"{where}.account", f"{shown} is not an AWS account id (allowed: 12 digits)")
+            continue
+        if region is not None and not isinstance(region, str):
+            bad(
+                f"{where}.region",
+                f"is a JSON {_json_kind(region)} (allowed: one region name, like us-east-1: one of the {len(REGIONS)} "
+                "regions in lmi_core/facts/images.py)",
+            )
             continue
         if region is not None and region not in REGIONS:
             bad(
@@ -264,8 +349,12 @@ def config_dir_of(context: Mapping[str, Any]) -> Path:
 
 def project_config_dir() -> Path:
     """cdk.json's model config directory: the one directory synth, validate, report, invoke, the tests over
-    the team's models, the pre-commit hook and pr.yml read (`python -m lmi_cli.config_dir` prints it)."""
-    return config_dir_of(project_context())
+    the team's models, the pre-commit hook and pr.yml read (`python -m lmi_cli.config_dir` prints it).
+    ConfigError when cdk.json is malformed or its `model_configs` is not a text."""
+    context = project_context()
+    if (issue := _wrong_type(context, "model_configs")) is not None:
+        raise ConfigError([issue])
+    return config_dir_of(context)
 
 
 def project_settings(stage: str | None = None) -> tuple[Settings, list[Issue]]:
@@ -275,9 +364,29 @@ def project_settings(stage: str | None = None) -> tuple[Settings, list[Issue]]:
 
 
 def project_context(cdk_json: Path | None = None) -> dict[str, Any]:
-    """cdk.json's context (empty without the file): what tools outside `cdk` (validate) share with synth."""
+    """cdk.json's context (empty without the file): what tools outside `cdk` (validate) share with synth.
+    ConfigError, one line naming cdk.json, when the file is not one JSON object or its context not an object."""
     cdk_json = CDK_JSON if cdk_json is None else cdk_json
     if not cdk_json.is_file():
         return {}
-    context: dict[str, Any] = json.loads(cdk_json.read_text()).get("context", {})
+    file = str(cdk_json)
+    try:
+        size = cdk_json.stat().st_size
+        if size > MAX_CDK_JSON_BYTES:
+            raise ConfigError([Issue(file, 0, "", f"is {size:,} bytes (allowed: at most {MAX_CDK_JSON_BYTES:,})")])
+        text = cdk_json.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Issue(file, 0, "", f"cannot be read: {_reason(exc)} (allowed: UTF-8 JSON text)")]) from None
+    context = _json_object(text, file, "", CDK_JSON_SHAPE).get("context", {})
+    if not isinstance(context, dict):
+        raise ConfigError(
+            [
+                Issue(
+                    file,
+                    0,
+                    "context",
+                    f'is a JSON {_json_kind(context)}, not an object (allowed: {{"key": value, ...}})',
+                )
+            ]
+        )
     return context

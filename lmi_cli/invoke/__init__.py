@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import stat
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,6 +24,15 @@ DEFAULT_PAYLOAD: dict[str, Any] = {
     "inputs": "In one sentence, what is Amazon SageMaker?",
     "parameters": {"max_new_tokens": 64, "temperature": 0.2},
 }
+
+
+# What one request may carry: InvokeEndpoint's Body (botocore's sagemaker-runtime model: BodyBlob max 6,291,456
+# bytes); a serverless endpoint's 4 MB and an async request's 1 GB (its input is an S3 object), per the SageMaker
+# developer guide (serverless-endpoints-invoke, async-inference).
+SYNC_PAYLOAD_BYTES = 6_291_456
+SERVERLESS_PAYLOAD_BYTES = 4 * 1024 * 1024
+ASYNC_PAYLOAD_BYTES = 1024 * 1024 * 1024
+PAYLOAD_SHAPE = '(allowed: one JSON object in UTF-8, like {"inputs": "..."})'
 
 
 class InvokeError(Exception):
@@ -102,9 +112,13 @@ def invocation_from_outputs(outputs: dict[str, str]) -> Invocation:
 
 def name_stage(stage: str | None) -> str | None:
     """The suffix a stage's physical names carry (cdk.json's stages and unsuffixed_stage), as synth names them."""
+    from lmi_core.issues import ConfigError
     from lmi_core.settings import project_settings
 
-    settings, problems = project_settings(stage or None)
+    try:
+        settings, problems = project_settings(stage or None)
+    except ConfigError as exc:  # cdk.json is malformed
+        raise InvokeError(str(exc)) from None
     if problems:
         raise InvokeError(problems[0])
     return settings.name_stage
@@ -154,19 +168,86 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def payload_limit(target: Target) -> tuple[int, str]:
+    """(the most bytes one request to `target` may carry, what sets it)."""
+    if target.invocation == "async":
+        return ASYNC_PAYLOAD_BYTES, "an async request"
+    if target.kind == "serverless":
+        return SERVERLESS_PAYLOAD_BYTES, "a serverless endpoint"
+    return SYNC_PAYLOAD_BYTES, "InvokeEndpoint"
+
+
+def _payload_size(path: Path, status: os.stat_result, limit: int, what: str) -> None:
+    """InvokeError unless `status` is a regular file of at most `limit` bytes."""
+    if not stat.S_ISREG(status.st_mode):
+        raise InvokeError(
+            f"--payload {path}: is not a regular file (allowed: a JSON file; not a FIFO, device or folder)"
+        )
+    if status.st_size > limit:
+        raise InvokeError(f"--payload {path}: is {status.st_size:,} bytes (allowed: at most {limit:,} for {what})")
+
+
+def check_payload_file(path: Path) -> None:
+    """Before any AWS call: the payload is a regular file, under the largest limit of any target."""
+    try:
+        status = path.stat()
+    except OSError as exc:
+        raise InvokeError(f"--payload {path}: cannot be read: {exc.strerror or exc}") from None
+    _payload_size(path, status, ASYNC_PAYLOAD_BYTES, "an async request")
+
+
+def read_payload(path: Path, limit: int, what: str) -> dict[str, Any]:
+    """The JSON object in `path`, read without blocking (a FIFO) and never past `limit` bytes (/dev/zero)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InvokeError(f"--payload {path}: cannot be read: {exc.strerror or exc}") from None
+    with open(descriptor, "rb") as file:
+        _payload_size(path, os.fstat(file.fileno()), limit, what)
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise InvokeError(
+            f"--payload {path}: grew past {limit:,} bytes while it was read (allowed: at most {limit:,} for {what})"
+        )
+    try:
+        payload = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InvokeError(f"--payload {path}: is not UTF-8 text (byte {exc.start}) {PAYLOAD_SHAPE}") from None
+    except json.JSONDecodeError as exc:
+        raise InvokeError(
+            f"{path}:{exc.lineno}: is not valid JSON: {exc.msg} (column {exc.colno}) {PAYLOAD_SHAPE}"
+        ) from None
+    except RecursionError:
+        raise InvokeError(f"--payload {path}: is not valid JSON: it nests too deeply {PAYLOAD_SHAPE}") from None
+    if not isinstance(payload, dict):
+        kind = "array" if isinstance(payload, list) else "string" if isinstance(payload, str) else "value"
+        raise InvokeError(f"--payload {path}: is a JSON {kind}, not an object {PAYLOAD_SHAPE}")
+    sent = len(json.dumps(payload).encode())  # what invoke and loadtest send: non-ASCII text grows to \uXXXX
+    if sent > limit:
+        raise InvokeError(f"--payload {path}: is {sent:,} bytes as sent (allowed: at most {limit:,} for {what})")
+    return payload
+
+
 def target_and_payload(args: argparse.Namespace) -> tuple[Target, dict[str, Any]]:
-    """The target and request the options of add_target_arguments name (OSError, JSONDecodeError, InvokeError)."""
+    """The target and request the options of add_target_arguments name (InvokeError; OSError from AWS clients)."""
+    from lmi_core.issues import ConfigError
     from lmi_core.settings import project_config_dir
 
-    payload: dict[str, Any] = json.loads(args.payload.read_text()) if args.payload else DEFAULT_PAYLOAD
+    if args.payload:
+        check_payload_file(args.payload)
+    try:
+        configs = args.configs or project_config_dir()
+    except ConfigError as exc:  # cdk.json is malformed
+        raise InvokeError(str(exc)) from None
     target = find_target(
         args.model,
         endpoint=args.endpoint,
-        configs=args.configs or project_config_dir(),
+        configs=configs,
         region=args.region,
         component=args.component,
         suffix=name_stage(args.stage),
     )
+    payload = read_payload(args.payload, *payload_limit(target)) if args.payload else DEFAULT_PAYLOAD
     return target, payload
 
 

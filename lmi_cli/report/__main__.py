@@ -62,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only list the endpoint models (not batch) added or changed since --base (all without --base)",
     )
     args = parser.parse_args(argv)
-    args.configs = args.configs or project_config_dir()
+    try:
+        args.configs = args.configs or project_config_dir()
+    except ConfigError as exc:  # cdk.json is malformed
+        print(exc, file=sys.stderr)
+        return 1
     if args.changed_models:
         return list_changed(args.configs, args.base)
     if not args.cdk_out.is_dir():

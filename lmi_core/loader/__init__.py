@@ -4,7 +4,7 @@ report all problems of all files at once (ConfigError)."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.issues import ConfigError, Finding, Issue
 from lmi_core.kinds import validate_config
 from lmi_core.loader import messages
-from lmi_core.loader.code_bundle import CodeBundle, code_directory, read_code, requirement_names
+from lmi_core.loader.code_bundle import CodeBundle, code_directory, code_path_problem, read_code, requirement_names
 from lmi_core.loader.discovery import discover, nested_issues
 from lmi_core.loader.stages import StagedDocument, for_stage
 from lmi_core.loader.yaml_source import Problem, YamlDocument, read_yaml
@@ -171,7 +171,7 @@ def load_configs(
         code_directories = [
             code_directory(file, r.config.code)
             for file, r in zip(files, results, strict=True)
-            if isinstance(r.config, ModelConfig) and r.config.code is not None
+            if isinstance(r.config, ModelConfig) and r.config.code is not None and not code_path_problem(r.config.code)
         ]
         issues += nested_issues([p for p in paths if p.is_dir()], code_directories)
     loaded = [r.loaded for r in results if r.loaded is not None]
@@ -229,10 +229,12 @@ def load_stages(
     stages: Sequence[str] = DEFAULT_STAGES,
     strict: bool = False,
     region: str | None = None,
+    regions: Mapping[str, str | None] | None = None,
     unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE,
     production_stages: Sequence[str] = DEFAULT_PRODUCTION_STAGES,
 ) -> dict[str, list[LoadedConfig]]:
-    """Every stage's view of the files (`validate` without --stage); ConfigError lists each problem once."""
+    """Every stage's view of the files (`validate` without --stage); ConfigError lists each problem once.
+    `regions`: each stage's own region (cdk.json's stage_targets), else `region`."""
     paths = list(paths)
     by_stage: dict[str, list[LoadedConfig]] = {}
     errors: dict[Issue, None] = {}  # ordered set: a problem of the base shows up in every stage once
@@ -243,7 +245,7 @@ def load_stages(
                 paths,
                 stage=stage,
                 strict=strict,
-                region=region,
+                region=regions.get(stage, region) if regions is not None else region,
                 stages=stages,
                 unsuffixed_stage=unsuffixed_stage,
                 production_stages=production_stages,

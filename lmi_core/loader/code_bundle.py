@@ -2,6 +2,8 @@
 
 Checked at synth (and by `make validate`) without importing or running anything, and without reading a
 byte before the directory passed every check that needs only names and `stat`:
+- the path itself is short (checked before any file system call: a path over the system's limits, or one
+  of tens of thousands of segments, would fail or take long there);
 - the directory exists, stays inside the project, is neither the config directory nor one of its parents;
 - it holds regular files and directories only: no symlink (to anything, or dangling), no dotfile or
   dot-directory (`.git`, `.env`), nothing that looks like a secret (`*.pem`, `*.key`, `id_rsa`, `credentials`);
@@ -34,6 +36,8 @@ from typing import Literal
 from lmi_core.issues import Finding, error, warning
 
 DEFAULT_MAX_MB = 20
+MAX_PATH_CHARS = 255  # `code:` as written: a relative path like code/<model>
+MAX_SEGMENT_BYTES = 255  # the file system's limit for one name (NAME_MAX), in UTF-8 bytes
 MAX_ENTRIES = 1_000  # files and directories walked: a code directory is a handful of files
 MAX_ENTRY_FILE_BYTES = 256 * 1024  # the entry file is parsed: its size bounds the parser's time and memory
 IGNORED_DIRS = frozenset({"__pycache__"})
@@ -65,6 +69,20 @@ class CodeBundle:
     entry_point: str | None  # value for option.entryPoint, or None to leave LMI's default
     custom_handler: bool = False  # the entry file defines handle(): LMI's default handler is not used
     sync_handler: bool = False  # ... as a plain `def` (LMI's async mode awaits it: lmi_core/checks/engines.py)
+
+
+def code_path_problem(code: str) -> str | None:
+    """Why `code:` cannot name a directory, from its text alone (before the file system sees it)."""
+    allowed = (
+        f"allowed: a relative directory path of at most {MAX_PATH_CHARS} characters, each name at most "
+        f"{MAX_SEGMENT_BYTES} bytes, like code/<model>"
+    )
+    if len(code) > MAX_PATH_CHARS:
+        return f"is {len(code):,} characters long ({allowed})"
+    longest = max(code.split("/"), key=lambda segment: len(segment.encode("utf-8", "surrogateescape")))
+    if len(longest.encode("utf-8", "surrogateescape")) > MAX_SEGMENT_BYTES:
+        return f"has a name of {len(longest.encode('utf-8', 'surrogateescape'))} bytes ({allowed})"
+    return None
 
 
 def code_directory(yaml_path: Path, code: str) -> Path:
@@ -165,6 +183,17 @@ def read_code(
     yaml_path: Path, code: str, serving: dict[str, object], max_mb: int
 ) -> tuple[CodeBundle | None, list[Finding]]:
     """(bundle or None, findings): the directory's files, checked without importing or running them."""
+    if (problem := code_path_problem(code)) is not None:
+        return None, [error("code", problem)]
+    try:
+        return _read_code(yaml_path, code, serving, max_mb)
+    except OSError as exc:  # a path the checks above allow but the system refuses (too long once resolved, ...)
+        return None, [error("code", f"'{code}' cannot be read: {exc.strerror or exc}")]
+
+
+def _read_code(
+    yaml_path: Path, code: str, serving: dict[str, object], max_mb: int
+) -> tuple[CodeBundle | None, list[Finding]]:
     given = yaml_path.parent / code
     directory = code_directory(yaml_path, code)
     root = project_root(yaml_path)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lmi_core.loader.code_bundle import MAX_ENTRIES
+from lmi_core.loader.code_bundle import MAX_ENTRIES, MAX_PATH_CHARS, MAX_SEGMENT_BYTES
 from lmi_core.loader.yaml_source import MAX_DEPTH, MAX_PROBLEMS, MAX_VALUES
 from tests.conftest import MINIMAL
 
@@ -28,6 +28,10 @@ NUL = "contains a NUL byte: save it as UTF-8 text (not UTF-16, not binary)"
 SYMLINK = "is a symlink (allowed: regular files and directories; copy the file in)"
 HIDDEN = "is a hidden file or directory (allowed: none: it may hold history or secrets, and would ship in the bundle)"
 SECRET = "looks like a key or credentials file (allowed: no secrets in the model bundle: read them at run time from Secrets Manager)"
+CODE_PATH = (
+    f"(allowed: a relative directory path of at most {MAX_PATH_CHARS} characters, each name at most "
+    f"{MAX_SEGMENT_BYTES} bytes, like code/<model>)"
+)
 CONFIG_DIR = "is the config directory or one of its parents: it would ship every config and more (allowed: a directory of its own, like code/<model>)"
 
 
@@ -273,6 +277,11 @@ CASES: list[HostileCase] = [
         (_err(f"aws/credentials {SECRET}"),),
     ),
     HostileCase("code-p12", _code({"model.py": HANDLER, "client.p12": b"\x30\x82"}), (_err(f"client.p12 {SECRET}"),)),
+    HostileCase("code-path-too-long", _code({}, code="a" * 256), (_err(f"is 256 characters long {CODE_PATH}"),)),
+    HostileCase(
+        "code-path-60000-segments", _code({}, code="a/" * 60_000), (_err(f"is 120,000 characters long {CODE_PATH}"),)
+    ),
+    HostileCase("code-path-long-name", _code({}, code="é" * 128), (_err(f"has a name of 256 bytes {CODE_PATH}"),)),
     HostileCase("code-is-config-directory", _code({}, code="."), (_err(f"'.' {CONFIG_DIR}"),)),
     HostileCase("code-is-project-root", _code({}, code=".."), (_err(f"'..' {CONFIG_DIR}"),)),
     HostileCase(

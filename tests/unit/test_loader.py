@@ -118,6 +118,82 @@ def test_yaml_in_a_sub_folder_is_an_error_unless_a_code_folder(config_dir: Calla
     )
 
 
+def test_yaml_in_sub_folders_is_listed_up_to_a_cap_then_counted(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    from lmi_core.loader.discovery import MAX_LISTED
+
+    directory = config_dir({"a.yaml": MINIMAL})
+    for index in range(MAX_LISTED + 5):
+        (directory / f"team-{index:02}").mkdir()
+        (directory / f"team-{index:02}" / "x.yaml").write_text("name: x\n")
+    with pytest.raises(ConfigError) as caught:
+        load_configs([directory])
+    lines = str(caught.value).splitlines()
+    assert len(lines) == MAX_LISTED + 1
+    assert lines[0] == (
+        f"{directory}: holds {MAX_LISTED + 5} YAML files in sub-folders, which are never read; the first "
+        f"{MAX_LISTED} are listed (allowed: model configs at {directory}/ itself, or in a folder that a config names "
+        "in `code:`)"
+    )
+    assert all("is in a sub-folder" in line for line in lines[1:])
+
+
+def test_a_wide_directory_is_walked_only_up_to_a_cap(
+    config_dir: Callable[[dict[str, str]], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`validate /` walked the whole disk; the search for misplaced configs now stops after MAX_WALKED entries."""
+    from lmi_core.loader import discovery
+
+    monkeypatch.setattr(discovery, "MAX_WALKED", 50)
+    directory = config_dir({"a.yaml": MINIMAL})
+    (directory / "data").mkdir()
+    for index in range(60):
+        (directory / "data" / f"f{index:02}.bin").write_bytes(b"")
+    (directory / "data" / "zz").mkdir()
+    (directory / "data" / "zz" / "never-reached.yaml").write_text("name: x\n")
+    with pytest.raises(ConfigError) as caught:
+        load_configs([directory])
+    assert str(caught.value).splitlines() == [
+        f"{directory}: has over 50 files and folders in its sub-folders, so it was not searched further for YAML "
+        "files that would not be read (allowed: a directory of model configs, like model_configs/)"
+    ]
+
+
+def test_a_code_folder_is_not_walked(
+    config_dir: Callable[[dict[str, str]], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lmi_core.loader import discovery
+
+    monkeypatch.setattr(discovery, "MAX_WALKED", 10)
+    directory = config_dir({"a.yaml": MINIMAL + "code: handlers\n"})
+    (directory / "handlers").mkdir()
+    (directory / "handlers" / "model.py").write_text("def handle(inputs):\n    return None\n")
+    for index in range(20):
+        (directory / "handlers" / f"prompt{index:02}.yaml").write_text("greeting: hi\n")
+    assert [c.config.name for c in load_configs([directory])] == ["m1"]
+
+
+def test_a_file_given_twice_is_validated_once(
+    config_dir: Callable[[dict[str, str]], Path], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`validate model_configs model_configs/x.yaml`: the file does not clash with itself."""
+    from lmi_cli.validate import main
+
+    directory = config_dir({"m1.yaml": MINIMAL})
+    monkeypatch.chdir(directory.parent)
+    given = ["configs", "configs/m1.yaml", "./configs/", str(directory / "m1.yaml"), "configs/../configs/m1.yaml"]
+    assert main(["--no-cache", *given]) == 0
+    assert capsys.readouterr().out.startswith("1 model config(s) valid")
+    (loaded,) = load_configs([Path(p) for p in given])
+    assert loaded.path == Path("configs/m1.yaml")
+
+
+def test_a_symlink_given_beside_its_target_is_still_refused(config_dir: Callable[[dict[str, str]], Path]) -> None:
+    directory = config_dir({"m1.yaml": MINIMAL})
+    (directory.parent / "link.yaml").symlink_to(directory / "m1.yaml")
+    with pytest.raises(ConfigError, match=r"link.yaml: is a symlink"):
+        load_configs([directory, directory.parent / "link.yaml"])
+
+
 def test_the_recorded_digest_is_of_the_bytes_validated(config_dir: Callable[[dict[str, str]], Path]) -> None:
     """The report's record (inputs.model_digest) hashes what was validated, not the file read again later."""
     from lmi_core import inputs

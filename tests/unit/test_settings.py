@@ -153,3 +153,122 @@ def test_an_accepted_repository_is_exactly_one_owner_and_name(value: str) -> Non
     assert settings_.github_repo == value
     assert 1 <= len(owner) <= 39 and 1 <= len(name) <= 100
     assert not set("*?[] :@") & set(value)  # nothing IAM's StringLike or GitHub's sub would read specially
+
+
+# ---------------------------------------------------------------- malformed cdk.json and context: one line, exit 1
+
+CDK_JSON_ALLOWED = '(allowed: one JSON object, like {"app": "...", "context": {"key": value, ...}})'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"context": {"model_configs": "model_configs",}}', f"1: is not valid JSON: Expecting property name enclosed in double quotes (column 47) {CDK_JSON_ALLOWED}"),
+        ("", f" is empty {CDK_JSON_ALLOWED}"),
+        ("\n  \n", f" is empty {CDK_JSON_ALLOWED}"),
+        ("[1]", f" is a JSON array, not an object {CDK_JSON_ALLOWED}"),
+        ('{"context": "x"}', ' context: is a JSON string, not an object (allowed: {"key": value, ...})'),
+        ('{"context": [1]}', ' context: is a JSON array, not an object (allowed: {"key": value, ...})'),
+        ("[" * 100_000, " is not valid JSON: it nests too deeply " + CDK_JSON_ALLOWED),
+    ],
+)  # fmt: skip
+def test_a_malformed_cdk_json_is_one_line(tmp_path: Path, text: str, message: str) -> None:
+    from lmi_core.issues import ConfigError
+    from lmi_core.settings import project_context
+
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        project_context(cdk_json)
+    assert [str(issue) for issue in caught.value.issues] == [f"{cdk_json}:{message}"]
+
+
+def test_a_cdk_json_that_is_not_utf8_or_too_large_is_one_line(tmp_path: Path) -> None:
+    from lmi_core.issues import ConfigError
+    from lmi_core.settings import MAX_CDK_JSON_BYTES, project_context
+
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_bytes(b'{"context": {"region": "caf\xe9"}}')
+    with pytest.raises(ConfigError, match=r"cdk.json: cannot be read: it is not UTF-8 text \(byte 27\)"):
+        project_context(cdk_json)
+    cdk_json.write_text(" " * MAX_CDK_JSON_BYTES + "{}")
+    with pytest.raises(ConfigError, match=r"cdk.json: is 1,048,578 bytes \(allowed: at most 1,048,576\)"):
+        project_context(cdk_json)
+    cdk_json.write_bytes(b'\xef\xbb\xbf{"context": {"region": "eu-west-1"}}')  # a BOM, as some editors write
+    assert project_context(cdk_json) == {"region": "eu-west-1"}
+
+
+@pytest.mark.parametrize(
+    ("module", "args"),
+    [
+        ("lmi_cli.validate", ("--no-cache",)),
+        ("lmi_cli.validate", ("--no-cache", "model_configs")),
+        ("lmi_cli.config_dir", ()),
+        ("lmi_cli.stack_name", ("m1",)),
+        ("lmi_cli.report", ("--cdk-out", ".")),
+        ("lmi_cli.invoke", ("m1", "--endpoint", "e1")),
+    ],
+)
+def test_every_tool_that_reads_cdk_json_refuses_a_malformed_one_in_one_line(
+    tmp_path: Path, module: str, args: tuple[str, ...]
+) -> None:
+    """The pre-commit hook, pr.yml, the Makefile's stack name, the report and invoke: exit 1, no traceback."""
+    from tests.conftest import fixture_command
+
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text('{"context": {"model_configs": "model_configs",}}')
+    result = subprocess.run(
+        fixture_command(cdk_json, module, *args), check=False, cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{cdk_json}:1: is not valid JSON: Expecting property name enclosed in double quotes" in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"CDK_CONTEXT_JSON": '{"a":'}, "cdk context: CDK_CONTEXT_JSON: is not valid JSON: Expecting value (line 1, column 6) (allowed: one JSON object, like {key: value, ...})"),
+        ({"CDK_CONTEXT_JSON": '"x"'}, "cdk context: CDK_CONTEXT_JSON: is a JSON string, not an object (allowed: one JSON object, like {key: value, ...})"),
+    ],
+)  # fmt: skip
+def test_a_malformed_cli_context_is_one_line(environ: dict[str, str], message: str) -> None:
+    from lmi_core.issues import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        context_from_environment(environ)
+    assert [str(issue) for issue in caught.value.issues] == [message]
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"stage_targets": {"prod": {"region": ["us-east-1"]}}}, "stage_targets.prod.region: is a JSON array (allowed: one region name, like us-east-1: one of the 44 regions in lmi_core/facts/images.py)"),
+        ({"stage_targets": {"prod": {"region": {"name": "us-east-1"}}}}, "stage_targets.prod.region: is a JSON object (allowed: one region name, like us-east-1: one of the 44 regions in lmi_core/facts/images.py)"),
+        ({"stage_targets": {"prod": {"account": ["123456789012"]}}}, "stage_targets.prod.account: a JSON array is not an AWS account id (allowed: 12 digits)"),
+        ({"stage_targets": {"prod": {"account": True}}}, "stage_targets.prod.account: a JSON boolean is not an AWS account id (allowed: 12 digits)"),
+        ({"stage_targets": '{"prod": {"region": ["us-east-1"]}}'}, "stage_targets.prod.region: is a JSON array (allowed: one region name, like us-east-1: one of the 44 regions in lmi_core/facts/images.py)"),
+        ({"stage_targets": "[" * 100_000}, "stage_targets: must be a mapping (allowed: {stage: {account: '123456789012', region: eu-west-1}})"),
+        ({"region": ["us-east-1"]}, "region: is a JSON array (allowed: a region name, like us-east-1)"),
+        ({"account": {"id": "123456789012"}}, "account: is a JSON object (allowed: 12 digits, quoted)"),
+        ({"stages": ["dev", "prod"]}, "stages: is a JSON array (allowed: a comma-separated string, like dev,prod)"),
+        ({"stage": ["prod"]}, "stage: is a JSON array (allowed: one stage name)"),
+        ({"strict_warnings": [True]}, "strict_warnings: is a JSON array (allowed: true or false)"),
+        ({"model_configs": {"dir": "x"}}, "model_configs: is a JSON object (allowed: a directory, like model_configs)"),
+    ],
+)  # fmt: skip
+def test_a_setting_of_the_wrong_json_type_is_one_line(context: dict[str, object], message: str) -> None:
+    _, issues = parse_settings(context)
+    assert [str(i) for i in issues] == [f"cdk context: {message}"]
+
+
+def test_config_dir_refuses_a_model_configs_that_is_not_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lmi_core import settings as settings_module
+    from lmi_core.issues import ConfigError
+
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps({"context": {"model_configs": ["a", "b"]}}))
+    monkeypatch.setattr(settings_module, "CDK_JSON", cdk_json)
+    with pytest.raises(ConfigError, match=r"cdk context: model_configs: is a JSON array"):
+        settings_module.project_config_dir()

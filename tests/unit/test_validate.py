@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -123,3 +124,43 @@ serverless: {memory_mb: 6144, max_concurrency: 2}
 """
     with pytest.raises(ConfigError, match=r"3B parameters do not fit: ~12 GiB of weights for 6 GiB usable on 6144 MB"):
         load_configs([config_dir({"s.yaml": text})])
+
+
+NEURON_IN_AF_SOUTH_1 = (
+    "container.image: the neuronx image is not published in af-south-1 (allowed there: lmi, tensorrtllm)"
+)
+
+
+@pytest.mark.parametrize(
+    ("context", "args"),
+    [
+        ({"region": "af-south-1"}, ["--stage", "dev"]),
+        ({"region": "af-south-1"}, []),
+        ({"stage_targets": {"prod": {"region": "af-south-1"}}}, []),
+        ({"stage_targets": {"prod": {"region": "af-south-1"}}}, ["--stage", "prod"]),
+    ],
+)
+def test_validate_checks_the_region_synth_deploys_to(
+    context: dict[str, object],
+    args: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The neuronx image is not published in af-south-1: synth refuses it there, and so does validate, in the
+    region cdk.json gives (`region`, or a stage's own in stage_targets)."""
+    from lmi_core import settings
+
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps({"context": context}))
+    monkeypatch.setattr(settings, "CDK_JSON", cdk_json)
+    directory = tmp_path / "configs"
+    directory.mkdir()
+    example = (EXAMPLES / "llama31-8b-inf2.yaml").read_text().replace("s3://my-models/", "s3://acme-models/")
+    (directory / "inf2.yaml").write_text(example)
+    assert main([str(directory), "--no-cache", *args]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{directory / 'inf2.yaml'}:15: {NEURON_IN_AF_SOUTH_1}",
+        "1 error(s)",
+    ]
+    assert main([str(directory), "--no-cache", "--stage", "dev"]) == (1 if "region" in context else 0)

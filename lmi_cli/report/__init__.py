@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from lmi_cli.report import markdown, template_diff
@@ -32,6 +31,7 @@ from lmi_core.kinds import KINDS, kind_of, validate_config
 from lmi_core.kinds.component import hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.loader import LoadedConfig, discovery, load_in
+from lmi_core.loader.yaml_source import parse_yaml, read_yaml
 from lmi_core.settings import project_config_dir, project_settings
 
 COMMENT_LIMIT = 60_000  # pr.yml cuts a comment at 65,000 characters; leave room for its marker and link
@@ -365,10 +365,10 @@ def model_files_at(repo: Path, commit: str, configs: Path) -> dict[str, dict[str
         mode, kind, obj = about.split(b" ")  # <mode> <type> <object>\t<path>
         if kind != b"blob" or mode == b"120000" or not os.fsdecode(path).endswith(discovery.SUFFIXES):
             continue  # a tree, a submodule, a symlink (the loader refuses those) or no config
-        try:
-            data = yaml.safe_load(git(repo, "cat-file", "blob", obj.decode()))
-        except yaml.YAMLError:  # a file that does not parse was never deployed
+        document, _ = parse_yaml(git(repo, "cat-file", "blob", obj.decode()))  # the loader's limits: depth, aliases
+        if document is None:  # a file that does not parse was never deployed
             continue
+        data = document.data
         if isinstance(data, dict) and isinstance(data.get("name"), str) and naming.SAGEMAKER_NAME.match(data["name"]):
             models[data["name"]] = data  # a name no stack can have was never deployed
     return models
@@ -442,7 +442,8 @@ def changes(configs: Path, ref: str, prices: PriceTable | None = None, region: s
     before = model_files_at(repo, commit, configs)
     now = {}
     for path in discovery.config_files(configs):
-        data = yaml.safe_load(path.read_bytes())  # as the base's: bytes, the encoding read from the file
+        document, _ = read_yaml(path)  # read as the base's files are
+        data = None if document is None else document.data
         if isinstance(data, dict) and isinstance(data.get("name"), str):
             now[data["name"]] = data
 

@@ -87,12 +87,21 @@ class YamlDocument:
 
 def read_yaml(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[YamlDocument | None, list[Problem]]:
     """(document or None, [(line, finding)]): None when the file cannot be checked further."""
+    try:
+        raw = _read_bytes(path, max_bytes)
+    except _Rejected as rejected:
+        return None, [rejected.problem]
+    return parse_yaml(raw, max_bytes=max_bytes)
+
+
+def parse_yaml(raw: bytes, *, max_bytes: int = MAX_BYTES) -> tuple[YamlDocument | None, list[Problem]]:
+    """As read_yaml, for bytes from elsewhere (a file at a git commit): the same limits on size, depth and aliases."""
     problems: list[Problem] = []
     builder = _Builder(problems)
     try:
-        raw = _read_bytes(path, max_bytes)
-        root = _compose(_decode(raw))
-        data = builder.document(root)
+        if len(raw) > max_bytes:
+            raise _Rejected(0, f"is over {max_bytes:,} bytes (allowed: at most {max_bytes:,})")
+        data = builder.document(_compose(_decode(raw)))
     except _Rejected as rejected:
         return None, [*problems, rejected.problem]
     return YamlDocument(data, builder.lines, raw), problems

@@ -195,6 +195,25 @@ def test_a_base_without_the_config_directory_has_no_models(repo: Path, capsys: p
     assert capsys.readouterr().out.split() == ["a", "b"]
 
 
+def test_a_base_file_the_loader_refuses_was_never_deployed(repo: Path) -> None:
+    """The base's files are read with the loader's limits: a deeply nested one (PyYAML recursed until it failed)
+    or an alias bomb is no model, not a traceback."""
+    configs = repo / "model_configs"
+    (configs / "deep.yaml").write_text("[" * 5000 + "]" * 5000 + "\n")
+    (configs / "bomb.yaml").write_text(
+        'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+            for i in range(9)
+        )
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "files no loader reads")
+    (configs / "deep.yaml").unlink()
+    (configs / "bomb.yaml").unlink()
+    assert [c.name for c in changes(configs, "HEAD")] == []
+
+
 def test_config_file_names_with_spaces_and_non_ascii_letters(repo: Path) -> None:
     """git quotes such names (`"mod\\303\\250le.yaml"`) and a space splits a listing: read with -z, each is
     compared by content, so an edit is a change and a deleted file a removal."""

@@ -31,9 +31,12 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from lmi_core.issues import Finding, error, warning
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 DEFAULT_MAX_MB = 20
 MAX_PATH_CHARS = 255  # `code:` as written: a relative path like code/<model>
@@ -306,21 +309,13 @@ def _entry_point(
 
 
 def check_requirements(text: str) -> Iterator[Finding]:
-    from packaging.requirements import InvalidRequirement, Requirement  # only a code: bundle with requirements.txt
-
-    for number, raw in _logical_lines(text):
-        line = raw.split(" #", 1)[0].strip()
-        where = f"requirements.txt line {number}"
-        if not line or line.startswith("#"):
+    for where, line in _requirement_lines(text):
+        hashes = None if line.startswith("-") else re.search(r"\s--hash[=\s]", line)
+        if hashes is not None and _HASHES.fullmatch(line[hashes.start() :]) is None:
+            yield error(
+                "code", f"{where}: a --hash is malformed (allowed: --hash=sha256:<64 hex digits>, or sha384/sha512)"
+            )
             continue
-        if not line.startswith("-") and (hashes := re.search(r"\s--hash[=\s]", line)) is not None:
-            if _HASHES.fullmatch(line[hashes.start() :]) is None:
-                yield error(
-                    "code",
-                    f"{where}: a --hash is malformed (allowed: --hash=sha256:<64 hex digits>, or sha384/sha512)",
-                )
-                continue
-            line = line[: hashes.start()].strip()
         option = _OPTION.fullmatch(line) if line.startswith("-") else None
         if option is not None:
             yield from _check_option(where, INDEX_OPTIONS.get(option[1], option[1]), option[2].strip())
@@ -331,11 +326,11 @@ def check_requirements(text: str) -> Iterator[Finding]:
                 f"{where}: '{line}' is not allowed (allowed: name==version, an https URL, --index-url/--extra-index-url/--find-links https://...)",
             )
             continue
-        try:
-            requirement = Requirement(line)
-        except InvalidRequirement as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else "not a requirement"
-            yield error("code", f"{where}: cannot parse '{line}': {reason} (allowed: name==version)")
+        requirement = _requirement(line)
+        if isinstance(requirement, str):
+            shown = _without_hashes(line)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            yield error("code", f"{where}: cannot parse '{shown}': {requirement} (allowed: name==version)")
             continue
         if requirement.url is not None:
             url = _HTTPS_URL.fullmatch(requirement.url)
@@ -350,6 +345,38 @@ def check_requirements(text: str) -> Iterator[Finding]:
         operators = [spec.operator for spec in requirement.specifier]
         if operators not in (["=="], ["==="]) or "*" in str(requirement.specifier):
             yield error("code", f"{where}: {requirement.name} is not pinned (allowed: {requirement.name}==<version>)")
+
+
+def requirement_names(text: str) -> frozenset[str]:
+    """The projects a requirements.txt installs (canonical names); lines check_requirements refuses are skipped."""
+    from packaging.utils import canonicalize_name
+
+    requirements = (_requirement(line) for _, line in _requirement_lines(text) if not line.startswith("-"))
+    return frozenset(canonicalize_name(r.name) for r in requirements if not isinstance(r, str))
+
+
+def _requirement_lines(text: str) -> Iterator[tuple[str, str]]:
+    """(where, line) of each requirement or option: continuation lines joined, comments dropped."""
+    for number, raw in _logical_lines(text):
+        line = raw.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            yield f"requirements.txt line {number}", line
+
+
+def _without_hashes(line: str) -> str:
+    return re.split(r"\s--hash[=\s]", line, maxsplit=1)[0].strip()
+
+
+def _requirement(line: str) -> Requirement | str:
+    """The requirement a line (less its --hash options) names, or why it names none."""
+    from packaging.requirements import InvalidRequirement, Requirement  # only a code: bundle with requirements.txt
+
+    try:
+        return Requirement(_without_hashes(line))
+    except InvalidRequirement as exc:
+        return str(exc).splitlines()[0] if str(exc) else "not a requirement"
+    except RecursionError:  # packaging's marker parser recurses on each nested parenthesis
+        return "its markers nest too deeply"
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -394,20 +421,3 @@ def _check_option(where: str, option: str, value: str) -> Iterator[Finding]:
             "code",
             f"{where}: --extra-index-url {value} risks dependency confusion: pip takes the highest version from any index, so a public package named like a private one wins (prefer --index-url of one index that proxies both)",
         )
-
-
-def requirement_names(text: str) -> frozenset[str]:
-    """The projects a requirements.txt installs (canonical names); lines check_requirements refuses are skipped."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.utils import canonicalize_name
-
-    names = set()
-    for _, raw in _logical_lines(text):
-        line = re.split(r"\s--hash[=\s]", raw.split(" #", 1)[0].strip(), maxsplit=1)[0].strip()
-        if not line or line.startswith(("#", "-")):
-            continue
-        try:
-            names.add(canonicalize_name(Requirement(line).name))
-        except InvalidRequirement:
-            continue
-    return frozenset(names)

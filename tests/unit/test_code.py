@@ -282,3 +282,12 @@ def test_the_last_definition_of_handle_is_the_one_lmi_calls(project: Path) -> No
     assert errors(write_config(project, ASYNC_HANDLER + HANDLER, V27_DEFAULT)) == [SYNC_IN_ASYNC_MODE]
     (loaded,) = load_configs([write_config(project / "b", HANDLER + ASYNC_HANDLER, V27_DEFAULT)])
     assert loaded.code is not None and loaded.code.entry_point == "model.py" and not loaded.code.sync_handler
+
+
+def test_a_requirement_whose_markers_nest_too_deeply_is_one_line(project: Path) -> None:
+    """packaging's marker parser recursed until RecursionError: the checker's catch-all, exit 2."""
+    nested = "pkg==1.0; " + "(" * 3000 + 'python_version > "3"' + ")" * 3000
+    config = write(project, {"model.py": HANDLER, "requirements.txt": f"jinja2==3.1.6\n{nested}\n"})
+    (message,) = errors(config)
+    assert message.startswith("code: requirements.txt line 2: cannot parse 'pkg==1.0; (((")
+    assert message.endswith(": its markers nest too deeply (allowed: name==version)")

@@ -21,9 +21,10 @@ from lmi_core.serving_properties import ServingValue
 NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
 INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+$")
 TASK_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# huggingface_hub's REPO_ID_REGEX (utils/_validators.py): each part 1..96 of [\w.-], starting and ending with a
-# word character; validate_repo_id also refuses '--' and '..'.
-_HF_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
+# huggingface_hub's REPO_ID_REGEX (utils/_validators.py): the repository name is 1..96 of [\w.-], starting and
+# ending with a word character; validate_repo_id also refuses '--' and '..'. The hub caps only the name; the
+# namespace (user or organisation) gets the same cap here, so no id is unbounded.
+_HF_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9_])?"
 HF_ID_PATTERN = re.compile(rf"^(?!.*(?:--|\.\.)){_HF_PART}/{_HF_PART}$")
 
 
@@ -95,7 +96,7 @@ class ModelSource(Strict):
         if not HF_ID_PATTERN.fullmatch(value):
             raise ValueError(
                 "is neither an S3 prefix nor a Hugging Face id (allowed: s3://bucket/prefix/ or org/name, each part "
-                "1..96 letters, digits, - _ . that starts and ends with a letter or digit, without -- or ..)"
+                "1..96 letters, digits, - _ . that starts and ends with a letter, digit or _, without -- or ..)"
             )
         return value
 

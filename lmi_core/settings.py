@@ -17,6 +17,7 @@ from typing import Any
 
 from lmi_core.facts.images import REGIONS
 from lmi_core.issues import ConfigError, Issue
+from lmi_core.json_object import NotAnObject, json_kind, json_object
 
 CONTEXT_ENV = "CDK_CONTEXT_JSON"
 CONTEXT_OVERFLOW_ENV = "CONTEXT_OVERFLOW_LOCATION_ENV"
@@ -102,16 +103,6 @@ def context_from_environment(environ: Mapping[str, str] | None = None) -> dict[s
     return context
 
 
-def _json_kind(value: Any) -> str:
-    """What JSON calls the type of a parsed value."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    kinds = {dict: "object", list: "array", str: "string", type(None): "null"}
-    return kinds.get(type(value), type(value).__name__)
-
-
 def _reason(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return f"it is not UTF-8 text (byte {exc.start})"
@@ -120,22 +111,14 @@ def _reason(exc: Exception) -> str:
 
 def _json_object(text: str, file: str, field: str, shape: str) -> dict[str, Any]:
     """`text` parsed as one JSON object; ConfigError with one line naming `file` (and `field`) otherwise."""
-
-    def refused(message: str, line: int = 0) -> ConfigError:
-        return ConfigError([Issue(file, line, field, f"{message} (allowed: one JSON object, like {shape})")])
-
-    if not text.strip():
-        raise refused("is empty")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}" if file == WHERE else f"column {exc.colno}"
-        raise refused(f"is not valid JSON: {exc.msg} ({where})", 0 if file == WHERE else exc.lineno) from None
-    except RecursionError:
-        raise refused("is not valid JSON: it nests too deeply") from None
-    if not isinstance(value, dict):
-        raise refused(f"is a JSON {_json_kind(value)}, not an object")
-    return value
+    parsed = json_object(text)
+    if not isinstance(parsed, NotAnObject):
+        return parsed
+    message, line = parsed.message, parsed.line
+    if parsed.column:  # the context is no file: its line goes into the message
+        message += f" (line {line}, column {parsed.column})" if file == WHERE else f" (column {parsed.column})"
+        line = 0 if file == WHERE else line
+    raise ConfigError([Issue(file, line, field, f"{message} (allowed: one JSON object, like {shape})")])
 
 
 def _text(context: Mapping[str, Any], key: str) -> str | None:
@@ -148,7 +131,7 @@ def _wrong_type(context: Mapping[str, Any], key: str) -> Issue | None:
     value = context.get(key)
     if not isinstance(value, (list, dict)):
         return None
-    return Issue(WHERE, 0, key, f"is a JSON {_json_kind(value)} (allowed: {TEXT_SETTINGS[key]})")
+    return Issue(WHERE, 0, key, f"is a JSON {json_kind(value)} (allowed: {TEXT_SETTINGS[key]})")
 
 
 def github_repo_problem(value: str) -> str | None:
@@ -321,14 +304,14 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
             shown = (
                 f"'{account}'"
                 if isinstance(account, (str, int)) and not isinstance(account, bool)
-                else f"a JSON {_json_kind(account)}"
+                else f"a JSON {json_kind(account)}"
             )
             bad(f"{where}.account", f"{shown} is not an AWS account id (allowed: 12 digits)")
             continue
         if region is not None and not isinstance(region, str):
             bad(
                 f"{where}.region",
-                f"is a JSON {_json_kind(region)} (allowed: one region name, like us-east-1: one of the {len(REGIONS)} "
+                f"is a JSON {json_kind(region)} (allowed: one region name, like us-east-1: one of the {len(REGIONS)} "
                 "regions in lmi_core/facts/images.py)",
             )
             continue
@@ -385,7 +368,7 @@ def project_context(cdk_json: Path | None = None) -> dict[str, Any]:
                     file,
                     0,
                     "context",
-                    f'is a JSON {_json_kind(context)}, not an object (allowed: {{"key": value, ...}})',
+                    f'is a JSON {json_kind(context)}, not an object (allowed: {{"key": value, ...}})',
                 )
             ]
         )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lmi_core import naming
+from lmi_core.json_object import NotAnObject, json_object
 from lmi_core.kinds import Invocation
 
 DEFAULT_PAYLOAD: dict[str, Any] = {
@@ -210,18 +211,13 @@ def read_payload(path: Path, limit: int, what: str) -> dict[str, Any]:
             f"--payload {path}: grew past {limit:,} bytes while it was read (allowed: at most {limit:,} for {what})"
         )
     try:
-        payload = json.loads(data.decode("utf-8-sig"))
+        payload = json_object(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise InvokeError(f"--payload {path}: is not UTF-8 text (byte {exc.start}) {PAYLOAD_SHAPE}") from None
-    except json.JSONDecodeError as exc:
-        raise InvokeError(
-            f"{path}:{exc.lineno}: is not valid JSON: {exc.msg} (column {exc.colno}) {PAYLOAD_SHAPE}"
-        ) from None
-    except RecursionError:
-        raise InvokeError(f"--payload {path}: is not valid JSON: it nests too deeply {PAYLOAD_SHAPE}") from None
-    if not isinstance(payload, dict):
-        kind = "array" if isinstance(payload, list) else "string" if isinstance(payload, str) else "value"
-        raise InvokeError(f"--payload {path}: is a JSON {kind}, not an object {PAYLOAD_SHAPE}")
+    if isinstance(payload, NotAnObject):
+        where = f"{path}:{payload.line}" if payload.line else f"--payload {path}"
+        column = f" (column {payload.column})" if payload.column else ""
+        raise InvokeError(f"{where}: {payload.message}{column} {PAYLOAD_SHAPE}")
     sent = len(json.dumps(payload).encode())  # what invoke and loadtest send: non-ASCII text grows to \uXXXX
     if sent > limit:
         raise InvokeError(f"--payload {path}: is {sent:,} bytes as sent (allowed: at most {limit:,} for {what})")

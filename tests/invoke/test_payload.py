@@ -93,7 +93,7 @@ def test_the_sync_limit_is_botocores() -> None:
     [
         ('{"inputs": "hi",}', "{path}:1: is not valid JSON: Expecting property name enclosed in double quotes (column 17) " + SHAPE),
         ('{\n  "inputs": hi\n}', "{path}:2: is not valid JSON: Expecting value (column 13) " + SHAPE),
-        ("", "{path}:1: is not valid JSON: Expecting value (column 1) " + SHAPE),
+        ("", "--payload {path}: is empty " + SHAPE),
         ('["hi"]', "--payload {path}: is a JSON array, not an object " + SHAPE),
         ('"hi"', "--payload {path}: is a JSON string, not an object " + SHAPE),
         ("[" * 100_000, "--payload {path}: is not valid JSON: it nests too deeply " + SHAPE),

@@ -225,3 +225,19 @@ def async_mode_awaits_handle(config: ModelConfig, context: CheckContext) -> Iter
         f"{entry} defines a plain `def handle`, but {why}, which awaits handle(inputs): every request fails "
         f"with a TypeError (allowed: `async def handle`, or {fix})",
     )
+
+
+@check(on=ModelConfig, fields=("code", "serving.option.rolling_batch", "serving.option.async_mode", "container.tag"))
+def sync_mode_calls_handle_without_await(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
+    """An `async def handle` outside async mode: LMI calls it and gets a coroutine back, never run, so every
+    request fails ("Invalid output type": python_sync_engine.py on 0.36.0-lmi27-dlc, djl_python_engine.py on 0.29)."""
+    release = _release(config)
+    if not context.custom_handler or context.sync_handler or release is None or async_mode(config) is not None:
+        return
+    entry = config.serving.get("option.entryPoint") or "model.py"
+    turn_on = ", or serving: option.async_mode: true" if release >= lmi_options.ASYNC_MODE_FROM else ""
+    yield error(
+        "code",
+        f"{entry} defines `async def handle`, but LMI V{release} runs this model in sync mode, which calls handle() "
+        f"without awaiting it: every request fails with Invalid output type (allowed: a plain `def handle`{turn_on})",
+    )

@@ -284,6 +284,27 @@ def test_the_last_definition_of_handle_is_the_one_lmi_calls(project: Path) -> No
     assert loaded.code is not None and loaded.code.entry_point == "model.py" and not loaded.code.sync_handler
 
 
+@pytest.mark.parametrize(
+    ("config", "turn_on"),
+    [
+        (V27_DEFAULT.replace("option.tensor_parallel_degree: 1", "option.tensor_parallel_degree: 1, option.rolling_batch: disable"), (27, True)),
+        (V27_DEFAULT.replace("0.36.0-lmi27.0.0-cu130", "0.34.0-lmi16.0.0-cu128"), (16, True)),  # auto: rolling batch
+        (V27_DEFAULT.replace("0.36.0-lmi27.0.0-cu130", "0.32.0-lmi14.0.0-cu126"), (14, False)),  # no async mode yet
+    ],
+    ids=["v27-rolling-batch-disable", "v16", "v14"],
+)  # fmt: skip
+def test_an_async_def_handle_is_refused_where_lmi_does_not_await_it(
+    project: Path, config: str, turn_on: tuple[int, bool]
+) -> None:
+    """In sync mode LMI calls handle() and gets a coroutine back: "Invalid output type" for every request."""
+    release, can_turn_on = turn_on
+    allowed = "a plain `def handle`" + (", or serving: option.async_mode: true" if can_turn_on else "")
+    assert errors(write_config(project, ASYNC_HANDLER, config)) == [
+        f"code: model.py defines `async def handle`, but LMI V{release} runs this model in sync mode, which calls "
+        f"handle() without awaiting it: every request fails with Invalid output type (allowed: {allowed})"
+    ]
+
+
 def test_a_requirement_whose_markers_nest_too_deeply_is_one_line(project: Path) -> None:
     """packaging's marker parser recursed until RecursionError: the checker's catch-all, exit 2."""
     nested = "pkg==1.0; " + "(" * 3000 + 'python_version > "3"' + ")" * 3000

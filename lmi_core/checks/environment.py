@@ -92,6 +92,13 @@ def environment_size(config: ModelConfig, context: CheckContext) -> Iterator[Fin
             f"the container would get {total} environment variables ({project} set by this project) "
             f"(allowed: at most {facts.MAX_ENTRIES} in all)",
         )
+    if len(config.secrets) > facts.MAX_DYNAMIC_REFERENCES:
+        yield error(
+            "secrets",
+            f"{len(config.secrets)} secrets are {len(config.secrets)} dynamic references in the model's stack, and "
+            f"CloudFormation resolves at most {facts.MAX_DYNAMIC_REFERENCES} in one template (allowed: at most "
+            f"{facts.MAX_DYNAMIC_REFERENCES}; several values can share one JSON secret, each picked by json_key)",
+        )
 
 
 @check(on=ModelConfig, fields=("model.id", "secrets"))

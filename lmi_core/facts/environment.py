@@ -14,6 +14,9 @@ MAX_ENTRIES = 100
 MAX_KEY_LENGTH = 1024
 MAX_VALUE_LENGTH = 1024
 KEY_PATTERN = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+# Each secret is one `{{resolve:secretsmanager:...}}` in the model's stack; CloudFormation resolves at most 60
+# dynamic references in a stack template (AWSCloudFormation/latest/UserGuide/dynamic-references.html).
+MAX_DYNAMIC_REFERENCES = 60
 
 # LMI reads option.x from OPTION_X; serving.properties wins over the environment, so OPTION_* keys belong
 # in `serving:` (or are set by the project, e.g. OPTION_MODEL_ID after AOT preparation).

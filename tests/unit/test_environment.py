@@ -157,3 +157,18 @@ def test_a_gated_model_compiled_by_a_training_job_takes_the_same_token(config_di
     assert "fix: secrets: {HF_TOKEN: <name or ARN of a Secrets Manager secret" in warning.message
     (loaded,) = load_configs([config_dir({"m.yaml": AOT_FROM_HUB + "secrets: {HF_TOKEN: hf-token}\n"})])
     assert loaded.warnings == ()
+
+
+def test_at_most_60_secrets_one_dynamic_reference_each(config_dir: Dir) -> None:
+    """CloudFormation resolves at most 60 dynamic references in a template; the Environment map takes 100."""
+
+    def with_secrets(count: int) -> Path:
+        lines = "".join(f"  S{i}: shared-secret-{i}\n" for i in range(count))
+        return config_dir({"m.yaml": MINIMAL + "secrets:\n" + lines})
+
+    (loaded,) = load_configs([with_secrets(60)])
+    assert len(loaded.config.secrets) == 60  # type: ignore[attr-defined]
+    assert problems(with_secrets(61)) == [
+        "secrets: 61 secrets are 61 dynamic references in the model's stack, and CloudFormation resolves at most 60 "
+        "in one template (allowed: at most 60; several values can share one JSON secret, each picked by json_key)"
+    ]

@@ -87,7 +87,9 @@ class SharedServingResources(Construct):
                     "Capture data and access logs are derived, regional records; cross-region replication "
                     "would copy inference payloads out of the serving region.",
                 )
-        self.alarm_topic = SecureTopic(self, "Alarms", key=self.key, display_name="LMI serving alarms").topic
+        self.alarm_topic = SecureTopic(
+            self, "Alarms", key=self.key, display_name="LMI serving alarms", alarms_publish=True
+        ).topic
         for email in props.alarm_emails:  # each address confirms its subscription by email
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))
         # CloudWatch alarms publish to the encrypted topic only if they may use the key: this account's

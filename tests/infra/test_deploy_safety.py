@@ -64,6 +64,34 @@ def test_cloudwatch_may_use_the_key_only_for_this_account(examples: Synth) -> No
     assert cloudwatch and all("aws:SourceAccount" in json.dumps(s.get("Condition")) for s in cloudwatch)
 
 
+def test_alarms_may_publish_to_the_alarm_topic_they_notify(examples: Synth) -> None:
+    """A topic policy replaces SNS's default one: without an Allow for CloudWatch no alarm e-mail was ever sent.
+    Every SNS alarm action in the examples names the shared alarm topic, whose policy lets this account's
+    alarms publish."""
+    shared = examples.templates[naming.SHARED_STACK]["Resources"]
+    (topic_id,) = [k for k, r in shared.items() if r["Type"] == "AWS::SNS::Topic" and k.startswith("SharedAlarms")]
+    (policy,) = [
+        r["Properties"]["PolicyDocument"]
+        for r in shared.values()
+        if r["Type"] == "AWS::SNS::TopicPolicy" and r["Properties"]["Topics"] == [{"Ref": topic_id}]
+    ]
+    (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert (allow["Principal"], allow["Action"], allow["Resource"]) == (
+        {"Service": "cloudwatch.amazonaws.com"}, "sns:Publish", {"Ref": topic_id}
+    )  # fmt: skip
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert ":alarm:*" in json.dumps(allow["Condition"]["ArnLike"]["aws:SourceArn"])
+    notified = [
+        json.dumps(action)
+        for template in examples.templates.values()
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+        for action in resource["Properties"].get("AlarmActions", [])
+        if ":autoscaling:" not in json.dumps(action) and "Ref" not in action  # scaling policies are Refs
+    ]
+    assert notified and all(topic_id in action for action in notified)  # its Ref, or the output of it
+
+
 def test_every_create_grant_is_for_an_aws_resource(examples: Synth) -> None:
     grants = [(name, s) for name, s in statements(examples.templates) if "kms:CreateGrant" in actions(s)]
     assert grants, "the batch state machine grants the transform job's key use"

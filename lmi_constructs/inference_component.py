@@ -17,6 +17,7 @@ from constructs import Construct
 from lmi_constructs.adapter_component import AdapterComponent, AdapterComponentProps
 from lmi_constructs.component_endpoint import grant_component_invoke
 from lmi_constructs.model import LmiModel, LmiModelProps
+from lmi_constructs.realtime_endpoint import LAUNCH_SECONDS, MAX_EXECUTION_SECONDS, MIN_EXECUTION_SECONDS
 from lmi_constructs.rollback_alarms import rollback_alarms
 from lmi_constructs.scaling import ScalingProps, scalable_target, track
 from lmi_constructs.scoped_policy import BucketRef, ScopedPolicy
@@ -49,7 +50,7 @@ class RollingUpdateProps:
 
     batch_copies: int = 1
     wait_seconds: int = 300
-    max_execution_seconds: int = 3600
+    max_execution_seconds: int | None = None  # None: from the copies and their timeouts (rolling_update_timeout)
     error_5xx_threshold: int = 5
     model_latency_p90_ms: int = 30000
 
@@ -67,6 +68,21 @@ class InferenceComponentProps:
     scaling: CopyScalingProps | None = None
     rollout: RollingUpdateProps = RollingUpdateProps()
     host_role: iam.IRole | None = None  # the endpoint's execution role: may fetch this component's artifacts too
+
+
+def rolling_update_timeout(props: InferenceComponentProps) -> int:
+    """The whole rolling update (MaximumExecutionTimeoutInSeconds): for every batch of copies, up to the most
+    the copy count can scale to, an instance launch, the model download, the startup health check and the bake;
+    within SageMaker's range."""
+    copies = max(props.initial_copies, props.scaling.max if props.scaling is not None else 0)
+    batches = -(-copies // props.rollout.batch_copies)
+    per_batch = (
+        LAUNCH_SECONDS
+        + props.model_data_download_timeout
+        + props.startup_health_check_timeout
+        + props.rollout.wait_seconds
+    )
+    return max(MIN_EXECUTION_SECONDS, min(MAX_EXECUTION_SECONDS, batches * per_batch))
 
 
 class InferenceComponent(Construct):
@@ -110,7 +126,7 @@ class InferenceComponent(Construct):
                 rolling_update_policy=sagemaker.CfnInferenceComponent.InferenceComponentRollingUpdatePolicyProperty(
                     maximum_batch_size=batch,
                     wait_interval_in_seconds=rollout.wait_seconds,
-                    maximum_execution_timeout_in_seconds=rollout.max_execution_seconds,
+                    maximum_execution_timeout_in_seconds=rollout.max_execution_seconds or rolling_update_timeout(props),
                     rollback_maximum_batch_size=batch,
                 ),
                 auto_rollback_configuration=sagemaker.CfnInferenceComponent.AutoRollbackConfigurationProperty(

@@ -90,7 +90,9 @@ def test_rolling_update_with_auto_rollback_alarms(examples: Synth) -> None:
     policy = deployment["RollingUpdatePolicy"]
     assert policy["MaximumBatchSize"] == {"Type": "COPY_COUNT", "Value": 1}
     assert policy["RollbackMaximumBatchSize"] == {"Type": "COPY_COUNT", "Value": 1}
-    assert 600 <= policy["MaximumExecutionTimeoutInSeconds"] <= 28800
+    # each of up to 6 copies in turn: launch 900 + download 900 + startup 900 + bake 300 (a fixed 3600 s timed
+    # out an accepted config: the shipped qwen25-32b-awq-ic alone needs 900 + 1800 + 2400 + 300 for one copy)
+    assert policy["MaximumExecutionTimeoutInSeconds"] == 6 * (900 + 900 + 900 + 300)
     alarms = [
         template["Resources"][a["AlarmName"]["Ref"]]["Properties"]
         for a in deployment["AutoRollbackConfiguration"]["Alarms"]

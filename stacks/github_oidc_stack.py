@@ -63,8 +63,9 @@ class GithubOidcStack(Stack):
     """GitHub Actions OIDC provider and two roles, no long-lived keys:
     - deploy role: only `deploy.yml` jobs on `main` of one repository, in a stage's environment, may assume
       it; it may only assume the CDK bootstrap roles (deploy, file/image publishing, lookup), which do the work;
-    - diff role: pull-request jobs of that repository; it may only assume the bootstrap lookup role
-      and read CloudFormation templates (`cdk diff`).
+    - diff role: pull-request jobs of that repository; it may only read the `lmi-*` stacks' templates (`cdk diff`
+      falls back to these credentials). Not the bootstrap lookup role, which reads most of the account, and any
+      branch of the repository can run pull-request jobs.
     Deploy it once with `cdk deploy lmi-github-oidc -c github_repo=owner/name -c stages=dev,prod`.
     """
 
@@ -100,7 +101,6 @@ class GithubOidcStack(Stack):
             ),
         )
         diff_policy = ScopedPolicy(self, "DiffPolicy", role=diff_role, description="read templates for cdk diff")
-        diff_policy.allow(["sts:AssumeRole"], [f"{bootstrap}-lookup-role-{Aws.ACCOUNT_ID}-{Aws.REGION}"])
         diff_policy.allow(
             ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
             [arn(f"arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{naming.PREFIX}-*")],

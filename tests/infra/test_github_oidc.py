@@ -184,6 +184,10 @@ def test_roles_only_assume_bootstrap_roles(oidc: Synth) -> None:
     }
     assert actions == {"sts:AssumeRole", "cloudformation:DescribeStacks", "cloudformation:GetTemplate"}
     assert "cdk-hnb659fds-deploy-role" in json.dumps(policies)
+    # the diff role, which any branch's pull request can use, may not assume the lookup role (it reads most of
+    # the account); it reads the lmi-* templates with its own credentials
+    (diff,) = [p for p in policies if "DiffRole" in json.dumps(p["Roles"])]
+    assert "sts:AssumeRole" not in json.dumps(diff["PolicyDocument"])
 
 
 def test_nag_clean(oidc: Synth) -> None:

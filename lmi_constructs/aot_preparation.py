@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aws_cdk import CustomResource, Duration, Stack, Stage
+from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack, Stage
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -115,6 +115,10 @@ class AotPreparation(Construct):
         # ---- the training job's role: source weights, its output prefix, the image, its logs
         self.job_role = iam.Role(self, "JobRole", assumed_by=service_principal("sagemaker.amazonaws.com"))
         job_policy = ScopedPolicy(self, "JobPolicy", role=self.job_role, description=f"AOT job of {name}")
+        # Kept when the stack deletes them: a rollback leaves a job over the hour running (the next deploy
+        # attaches to it), and without its role it could not write its output. An unused role is what is left.
+        self.job_role.apply_removal_policy(RemovalPolicy.RETAIN)
+        job_policy.policy.apply_removal_policy(RemovalPolicy.RETAIN)
         image = LmiImage(self, "Image", props=props.image)
         image.grant_pull(job_policy)
         allow_sagemaker_metrics(job_policy)
@@ -209,7 +213,10 @@ class AotPreparation(Construct):
             log_group=framework_logs,
             disable_waiter_state_machine_logging=False,
             waiter_state_machine_log_options=cr.LogOptions(
-                destination=waiter_logs, level=sfn.LogLevel.ALL, include_execution_data=True
+                # no execution data: the waiter's input holds CloudFormation's pre-signed ResponseURL
+                destination=waiter_logs,
+                level=sfn.LogLevel.ALL,
+                include_execution_data=False,
             ),
         )
         _acknowledge_provider(self.provider, (self.handler, self.is_complete))

@@ -34,6 +34,10 @@ class Engine:
     def status(self, job: dict[str, Any]) -> Status:
         return self.statuses[str(job[f"{self.kind}Status"])]
 
+    def stoppable(self, job: dict[str, Any]) -> bool:
+        """Running and not stopping yet: Stop*Job refuses a job in any other state (ValidationException)."""
+        return self.status(job) == "running" and str(job[f"{self.kind}Status"]).upper() != "STOPPING"
+
     def arn(self, job: dict[str, Any]) -> str:
         return str(job[f"{self.kind}Arn"])
 

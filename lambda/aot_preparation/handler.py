@@ -179,9 +179,14 @@ def delete(request: CustomResourceEvent, clients: Clients) -> dict[str, Any]:
         job = describe_or_none(clients, engine, name)
         if job is None:
             break
-        if engine.status(job) == "running" and started_here(clients, engine, job, request):
+        if engine.stoppable(job) and started_here(clients, engine, job, request):
             LOG.info("stopping %s", name)
-            retried(clients, engine.stop, clients.sagemaker, name)
+            try:
+                retried(clients, engine.stop, clients.sagemaker, name)
+            except Exception as exc:  # it ended between the describe and the stop: nothing left to stop
+                if error_code(exc) != "ValidationException":
+                    raise
+                LOG.info("%s no longer runs: %s", name, exc)
     return response
 
 

@@ -363,6 +363,31 @@ def test_delete_stops_a_running_job_it_started(stubbed: Stubbed, event: dict[str
     stubbed.verify()
 
 
+def test_delete_leaves_a_stopping_job_to_stop(stubbed: Stubbed, event: dict[str, Any]) -> None:
+    """Stop*Job on a job that is already stopping answers ValidationException: the stack's delete failed."""
+    inputs = inputs_of(event)
+    deleted = deleting(event, "DELETE_IN_PROGRESS", stubbed)
+    described(stubbed, inputs, inputs.job_name(), "STOPPING" if inputs.engine == "optimization-job" else "Stopping")
+    not_found(stubbed, inputs, inputs.job_name(2))
+    assert on_event(deleted, clients=stubbed.clients) == {"PhysicalResourceId": inputs.content_hash}
+    stubbed.verify()  # no stop was stubbed: none was called
+
+
+def test_delete_of_a_job_that_ended_before_its_stop(stubbed: Stubbed, event: dict[str, Any]) -> None:
+    inputs = inputs_of(event)
+    deleted = deleting(event, "DELETE_IN_PROGRESS", stubbed)
+    described(stubbed, inputs, inputs.job_name(), "INPROGRESS" if inputs.engine == "optimization-job" else "InProgress")
+    tagged(stubbed, inputs, inputs.job_name(), f"{event['StackId']}/{event['LogicalResourceId']}")
+    stubbed.sagemaker.add_client_error(
+        f"stop_{kind(inputs)}",
+        "ValidationException",
+        "The request was rejected because the job is in status Completed.",
+    )
+    not_found(stubbed, inputs, inputs.job_name(2))
+    assert on_event(deleted, clients=stubbed.clients) == {"PhysicalResourceId": inputs.content_hash}
+    stubbed.verify()
+
+
 @pytest.mark.parametrize("stack_status", ["ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"])
 def test_delete_during_rollback_leaves_the_job_running(
     stubbed: Stubbed, optimization_event: dict[str, Any], stack_status: str

@@ -271,3 +271,21 @@ def test_job_roles_may_write_the_log_groups_their_jobs_use(awq: dict[str, Any], 
             group for group in ("TrainingJobs", "OptimizationJobs") if f"/aws/sagemaker/{group}:log-stream:" in text
         }
         assert found == groups
+
+
+def test_the_waiter_logs_no_execution_data(shard: dict[str, Any]) -> None:
+    """The waiter's input is CloudFormation's request, with its pre-signed ResponseURL: whoever reads the log
+    could answer for the custom resource."""
+    (machine,) = of_type(shard, "AWS::StepFunctions::StateMachine").values()
+    logging = machine["Properties"]["LoggingConfiguration"]
+    assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", False)
+
+
+def test_the_jobs_role_outlives_a_rollback(shard: dict[str, Any]) -> None:
+    """A rollback leaves a job over the hour running for the next deploy to attach to: its role and policy stay."""
+    resources = shard["Resources"]
+    (role,) = [r for k, r in resources.items() if k.startswith("AotJobRole") and r["Type"] == "AWS::IAM::Role"]
+    (policy,) = [
+        r for k, r in resources.items() if k.startswith("AotJobPolicy") and r["Type"] == "AWS::IAM::ManagedPolicy"
+    ]
+    assert (role.get("DeletionPolicy"), policy.get("DeletionPolicy")) == ("Retain", "Retain")

@@ -219,7 +219,7 @@ def test_batch_logging_tracing_and_no_model_endpoint(examples: Synth) -> None:
     (machine,) = of_type(template, "AWS::StepFunctions::StateMachine")
     assert machine["TracingConfiguration"] == {"Enabled": True}
     assert machine["LoggingConfiguration"]["Level"] == "ALL"
-    assert machine["LoggingConfiguration"]["IncludeExecutionData"] is True
+    assert machine["LoggingConfiguration"]["IncludeExecutionData"] is True  # the batch machine: no secrets in its input
     (log_group,) = of_type(template, "AWS::Logs::LogGroup")
     assert "KmsKeyId" in log_group and log_group["RetentionInDays"] == 365
     assert of_type(template, "AWS::SageMaker::Endpoint") == []

@@ -62,7 +62,8 @@ def diff_trust(repository: str) -> dict[str, dict[str, str | list[str]]]:
 class GithubOidcStack(Stack):
     """GitHub Actions OIDC provider and two roles, no long-lived keys:
     - deploy role: only `deploy.yml` jobs on `main` of one repository, in a stage's environment, may assume
-      it; it may only assume the CDK bootstrap roles (deploy, file/image publishing, lookup), which do the work;
+      it; it may assume the CDK bootstrap roles (deploy, file/image publishing, lookup), which do the work, and
+      send the post-deploy smoke request (describe lmi-* stacks, describe and invoke endpoints and components);
     - diff role: pull-request jobs of that repository; it may only read the `lmi-*` stacks' templates (`cdk diff`
       falls back to these credentials). Not the bootstrap lookup role, which reads most of the account, and any
       branch of the repository can run pull-request jobs.
@@ -91,6 +92,24 @@ class GithubOidcStack(Stack):
             ["sts:AssumeRole"],
             [f"{bootstrap}-{kind}-role-{Aws.ACCOUNT_ID}-{Aws.REGION}" for kind in ("deploy", "file-publishing", "image-publishing", "lookup")],
         )  # fmt: skip
+        smoke = ScopedPolicy(self, "SmokeTestPolicy", role=deploy_role, description="one request to each changed model")
+        smoke.allow(
+            ["cloudformation:DescribeStacks"],
+            [arn(f"arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{naming.PREFIX}-*")],
+            reason="make invoke finds a model's endpoint in the outputs of its stack; every stack is named lmi-*.",
+        )
+        smoke.allow(
+            ["sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"],
+            [arn("arn:{partition}:sagemaker:{region}:{account}:endpoint/*")],
+            reason="Endpoints carry the teams' model names, which share no prefix; make invoke sends one request "
+            "to each model the push changed (realtime, serverless, component; not async or batch).",
+        )
+        smoke.allow(
+            ["sagemaker:DescribeInferenceComponent", "sagemaker:InvokeEndpoint"],
+            [arn("arn:{partition}:sagemaker:{region}:{account}:inference-component/*")],
+            reason="Inference components carry the teams' model names, which share no prefix (a request to a "
+            "component names it beside its endpoint).",
+        )
 
         diff_role = iam.Role(
             self,

@@ -173,21 +173,32 @@ def test_a_repository_with_wildcards_is_refused_by_the_stack_too() -> None:
         GithubOidcStack(App(), "x", repository="acme/*", stages=["dev"])
 
 
-def test_roles_only_assume_bootstrap_roles(oidc: Synth) -> None:
+def test_roles_assume_bootstrap_roles_and_the_deploy_role_sends_the_smoke_request(oidc: Synth) -> None:
     template = oidc.templates["lmi-github-oidc"]
-    policies = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
-    actions = {
-        a
-        for p in policies
-        for s in p["PolicyDocument"]["Statement"]
-        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    policies = {
+        k.rstrip("0123456789ABCDEF"): r["Properties"]
+        for k, r in template["Resources"].items()
+        if r["Type"] == "AWS::IAM::ManagedPolicy"
     }
-    assert actions == {"sts:AssumeRole", "cloudformation:DescribeStacks", "cloudformation:GetTemplate"}
-    assert "cdk-hnb659fds-deploy-role" in json.dumps(policies)
+
+    def actions(policy: str) -> set[str]:
+        statements = policies[policy]["PolicyDocument"]["Statement"]
+        return {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+    assert actions("DeployPolicy") == {"sts:AssumeRole"}
+    assert "cdk-hnb659fds-deploy-role" in json.dumps(policies["DeployPolicy"])
+    # deploy.yml's smoke test: `make invoke` of each changed realtime, serverless or component model (the deploy
+    # role's own credentials: without these it could never pass)
+    assert actions("SmokeTestPolicy") == {
+        "cloudformation:DescribeStacks", "sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint",
+        "sagemaker:DescribeInferenceComponent",
+    }  # fmt: skip
+    assert {r["Ref"] for r in policies["SmokeTestPolicy"]["Roles"]} == {
+        r["Ref"] for r in policies["DeployPolicy"]["Roles"]
+    }
     # the diff role, which any branch's pull request can use, may not assume the lookup role (it reads most of
     # the account); it reads the lmi-* templates with its own credentials
-    (diff,) = [p for p in policies if "DiffRole" in json.dumps(p["Roles"])]
-    assert "sts:AssumeRole" not in json.dumps(diff["PolicyDocument"])
+    assert actions("DiffPolicy") == {"cloudformation:DescribeStacks", "cloudformation:GetTemplate"}
 
 
 def test_nag_clean(oidc: Synth) -> None:

@@ -180,6 +180,12 @@ def test_changed_models_for_the_smoke_test(repo: Path, capsys: pytest.CaptureFix
     assert capsys.readouterr().out.split() == ["new", "scaled", "tagged"]  # added + changed, not removed
     assert main(["--configs", str(repo / "model_configs"), "--changed-models"]) == 0
     assert capsys.readouterr().out.split() == ["kept", "new", "scaled", "tagged"]
+    # an async model is left out: its answer lands in the team's async.output, which the deploy role cannot read
+    (repo / "model_configs" / "queued.yaml").write_text(
+        (EXAMPLES / "llama3-8b-async.yaml").read_text().replace("name: llama3-8b-async", "name: queued")
+    )
+    assert main(["--configs", str(repo / "model_configs"), "--changed-models"]) == 0
+    assert capsys.readouterr().out.split() == ["kept", "new", "scaled", "tagged"]
 
 
 def test_a_base_without_the_config_directory_has_no_models(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,6 +37,8 @@ REMOVING = ("DELETE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
 HASH_ID = re.compile(r"^[0-9a-f]{16}$")
 THROTTLING = ("Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown")
 BACKOFF_SECONDS = (1, 2, 4, 8, 16)
+# Before the Provider's 55 minutes run out ("Operation timed out", with no word of the job), fail with ours.
+GIVE_UP_SECONDS = 52 * 60
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Clients:
     s3: Any
     cloudformation: Any
     sleep: Callable[[float], None] = time.sleep
+    now: Callable[[], float] = time.time
 
 
 _default: Clients | None = None
@@ -117,6 +120,13 @@ def is_complete(event: dict[str, Any], context: Any = None, clients: Clients | N
     status = engine.status(job)
     LOG.info("job %s is %s", name, status)
     if status == "running":
+        waited = clients.now() - float(request.data.get("WaitStartedAt") or clients.now())
+        if waited > GIVE_UP_SECONDS:
+            raise RuntimeError(
+                f"AOT job {name} still runs after {waited / 60:.0f} minutes of this deploy, and CloudFormation "
+                "waits at most an hour for a custom resource; the job keeps running: deploy again with the same "
+                "inputs to attach to it"
+            )
         return {"IsComplete": False}
     if status == "completed":
         if not has_objects(clients, inputs.output_bucket, inputs.output_key):
@@ -147,11 +157,11 @@ def create_or_attach(request: CustomResourceEvent, clients: Clients) -> dict[str
         job = describe_or_none(clients, engine, name)
         if job is None:
             start(clients, inputs, engine, name, request.started_by)
-            return {**response, "Data": result(inputs, name, "")}
+            return {**response, "Data": waiting(clients, inputs, name)}
         status = engine.status(job)
         if status == "running":
             LOG.info("attaching to running job %s", name)
-            return {**response, "Data": result(inputs, name, "")}
+            return {**response, "Data": waiting(clients, inputs, name)}
         if status == "completed" and has_objects(clients, inputs.output_bucket, inputs.output_key):
             return {**response, "Data": finish(clients, inputs, engine, job, name)}
         LOG.info("job %s ended %s without usable output; trying the next attempt name", name, status)
@@ -191,6 +201,11 @@ def delete(request: CustomResourceEvent, clients: Clients) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+def waiting(clients: Clients, inputs: AotInputs, job_name: str) -> dict[str, str]:
+    """on_event's Data while is_complete waits: the result so far, and when this deploy began to wait."""
+    return {**result(inputs, job_name, ""), "WaitStartedAt": str(int(clients.now()))}
 
 
 def result(inputs: AotInputs, job_name: str, image: str) -> dict[str, str]:

@@ -3,6 +3,7 @@ No call goes anywhere."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import UTC, datetime
@@ -283,6 +284,27 @@ def test_a_running_or_stopping_job_is_waited_out(
     assert is_complete(poll_event(optimization_event, inputs.job_name()), clients=stubbed.clients) == {
         "IsComplete": False
     }
+    stubbed.verify()
+
+
+def test_a_job_over_the_hour_fails_the_deploy_with_its_name_not_a_bare_timeout(
+    stubbed: Stubbed, optimization_event: dict[str, Any]
+) -> None:
+    """The Provider would give up at 55 minutes with "Operation timed out"; at 52 the message says what to do."""
+    inputs = inputs_of(optimization_event)
+    clients = dataclasses.replace(stubbed.clients, now=lambda: 1_000_000.0 + 53 * 60)
+    polled = {
+        **poll_event(optimization_event, inputs.job_name()),
+        "Data": {"JobName": inputs.job_name(), "WaitStartedAt": "1000000"},
+    }
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(), "INPROGRESS")
+    with pytest.raises(RuntimeError, match=r"still runs after 53 minutes .* deploy again with the same inputs"):
+        is_complete(polled, clients=clients)
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(), "INPROGRESS")
+    early = dataclasses.replace(stubbed.clients, now=lambda: 1_000_000.0 + 51 * 60)
+    assert is_complete(polled, clients=early) == {"IsComplete": False}
     stubbed.verify()
 
 

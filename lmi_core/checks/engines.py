@@ -234,10 +234,24 @@ def sync_mode_calls_handle_without_await(config: ModelConfig, context: CheckCont
     release = _release(config)
     if not context.custom_handler or context.sync_handler or release is None or async_mode(config) is not None:
         return
+    if _architecture_decides(config, release):
+        return  # LMI reads config.json's architectures, which model.task only stands in for
     entry = config.serving.get("option.entryPoint") or "model.py"
     turn_on = ", or serving: option.async_mode: true" if release >= lmi_options.ASYNC_MODE_FROM else ""
     yield error(
         "code",
         f"{entry} defines `async def handle`, but LMI V{release} runs this model in sync mode, which calls handle() "
         f"without awaiting it: every request fails with Invalid output type (allowed: a plain `def handle`{turn_on})",
+    )
+
+
+def _architecture_decides(config: ModelConfig, release: int) -> bool:
+    """async_mode() found no async mode only because model.task names another task: LMI itself decides from
+    config.json's architectures (LmiConfigRecommender), so an embedding task may still run async."""
+    return (
+        release >= lmi_options.ASYNC_MODE_BY_DEFAULT_FROM
+        and config.container.flavour in lmi_options.ASYNC_MODE_FLAVOURS
+        and config.serving.get("option.rolling_batch") in (None, "auto")
+        and (parse_int(config.serving.get("batch_size", 1)) or 1) <= 1
+        and config.serving.get("option.async_mode") is None
     )

@@ -312,3 +312,10 @@ def test_a_requirement_whose_markers_nest_too_deeply_is_one_line(project: Path) 
     (message,) = errors(config)
     assert message.startswith("code: requirements.txt line 2: cannot parse 'pkg==1.0; (((")
     assert message.endswith(": its markers nest too deeply (allowed: name==version)")
+
+
+def test_an_async_def_handle_is_left_alone_where_the_architecture_decides(project: Path) -> None:
+    """model.task stands in for LMI's config.json test: an embedding task may still be a ForCausalLM model, which
+    LMI V27 runs in async mode. Only the plain-def check may rely on the task (it skips), this one may not."""
+    config = V27_DEFAULT.replace('m1/"}', 'm1/", task: text-embedding}')
+    assert errors(write_config(project, ASYNC_HANDLER, config)) == []

@@ -13,8 +13,9 @@ from lmi_core.settings import project_config_dir
 
 
 def list_changed(configs: Path, base: str | None) -> int:
-    """For the post-deploy smoke test: one model name a line. Batch models are left out: a smoke
-    test must not start a transform over a whole input prefix."""
+    """For the post-deploy smoke test: one model name a line, of the kinds that are smoke-tested (Kind.smoke_tested:
+    not batch, whose run starts a transform over a whole input prefix; not async, whose answer the deploy role may
+    not read; not a kind: endpoint, whose components take the requests)."""
     try:
         smoke_tested = {loaded.config.name: kind_of(loaded.config).smoke_tested for loaded in project_configs(configs)}
     except ConfigError as exc:
@@ -59,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--changed-models",
         action="store_true",
-        help="only list the endpoint models (not batch) added or changed since --base (all without --base)",
+        help="only list the smoke-tested models (realtime, serverless, component) added or changed since --base "
+        "(all without --base)",
     )
     args = parser.parse_args(argv)
     try:

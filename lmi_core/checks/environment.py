@@ -97,7 +97,8 @@ def environment_size(config: ModelConfig, context: CheckContext) -> Iterator[Fin
             "secrets",
             f"{len(config.secrets)} secrets are {len(config.secrets)} dynamic references in the model's stack, and "
             f"CloudFormation resolves at most {facts.MAX_DYNAMIC_REFERENCES} in one template (allowed: at most "
-            f"{facts.MAX_DYNAMIC_REFERENCES}; several values can share one JSON secret, each picked by json_key)",
+            f"{facts.MAX_DYNAMIC_REFERENCES}; one JSON secret given whole, without json_key, carries several values "
+            "to a handler that parses it)",
         )
 
 

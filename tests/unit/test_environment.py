@@ -170,5 +170,6 @@ def test_at_most_60_secrets_one_dynamic_reference_each(config_dir: Dir) -> None:
     assert len(loaded.config.secrets) == 60  # type: ignore[attr-defined]
     assert problems(with_secrets(61)) == [
         "secrets: 61 secrets are 61 dynamic references in the model's stack, and CloudFormation resolves at most 60 "
-        "in one template (allowed: at most 60; several values can share one JSON secret, each picked by json_key)"
+        "in one template (allowed: at most 60; one JSON secret given whole, without json_key, carries several values "
+        "to a handler that parses it)"
     ]

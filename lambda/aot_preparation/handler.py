@@ -159,9 +159,12 @@ def create_or_attach(request: CustomResourceEvent, clients: Clients) -> dict[str
             start(clients, inputs, engine, name, request.started_by)
             return {**response, "Data": waiting(clients, inputs, name)}
         status = engine.status(job)
-        if status == "running":
+        if status == "running" and engine.stoppable(job):
             LOG.info("attaching to running job %s", name)
             return {**response, "Data": waiting(clients, inputs, name)}
+        if status == "running":  # stopping: it will end Stopped, which would fail this deploy
+            LOG.info("job %s is stopping; trying the next attempt name", name)
+            continue
         if status == "completed" and has_objects(clients, inputs.output_bucket, inputs.output_key):
             return {**response, "Data": finish(clients, inputs, engine, job, name)}
         LOG.info("job %s ended %s without usable output; trying the next attempt name", name, status)

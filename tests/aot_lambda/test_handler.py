@@ -194,12 +194,23 @@ def test_a_marker_without_its_output_is_not_trusted(stubbed: Stubbed, optimizati
     stubbed.verify()
 
 
-@pytest.mark.parametrize("status", ["STARTING", "INPROGRESS", "STOPPING"])
+@pytest.mark.parametrize("status", ["STARTING", "INPROGRESS"])
 def test_create_attaches_to_a_running_job(stubbed: Stubbed, optimization_event: dict[str, Any], status: str) -> None:
     inputs = inputs_of(optimization_event)
     no_marker(stubbed, inputs)
     described(stubbed, inputs, inputs.job_name(), status)
     assert on_event(optimization_event, clients=stubbed.clients)["Data"]["JobName"] == inputs.job_name()
+    stubbed.verify()
+
+
+def test_create_starts_the_next_attempt_beside_a_stopping_job(stubbed: Stubbed, event: dict[str, Any]) -> None:
+    """A stopping job ends Stopped, which would fail this deploy after waiting for it: the next name starts now."""
+    inputs = inputs_of(event)
+    no_marker(stubbed, inputs)
+    described(stubbed, inputs, inputs.job_name(), "STOPPING" if inputs.engine == "optimization-job" else "Stopping")
+    not_found(stubbed, inputs, inputs.job_name(2))
+    job_started(stubbed, inputs, inputs.job_name(2), event)
+    assert on_event(event, clients=stubbed.clients)["Data"]["JobName"] == inputs.job_name(2)
     stubbed.verify()
 
 

@@ -219,3 +219,19 @@ def moto_url() -> Iterator[str]:
 @pytest.fixture
 def iter_templates(examples: Synth) -> Iterator[tuple[str, dict[str, Any]]]:
     yield from examples.templates.items()
+
+
+# The slowest files first (each runs pytest, a moto server or its own app): xdist hands files out in collection
+# order, so a slow file last keeps one worker busy after the other has finished.
+SLOW_FIRST = (
+    "tests/invoke/test_invoke.py", "tests/ci/test_fork.py", "tests/ci/test_team_settings.py",
+    "tests/contract/test_matrix.py", "tests/infra/test_github_oidc.py", "tests/report/test_report.py",
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order

@@ -7,7 +7,6 @@ Reading it here lets the app reject a bad setting, or a bad model config, before
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -279,10 +278,7 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
     if value is None or value == "":
         return {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
-            value = None
+        value = json_object(value)  # a NotAnObject is refused below like any other non-mapping
     if not isinstance(value, dict):
         bad("stage_targets", "must be a mapping (allowed: {stage: {account: '123456789012', region: eu-west-1}})")
         return {}
@@ -296,16 +292,9 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
             bad(where, "must be a mapping of account and region (allowed keys: account, region)")
             continue
         account, region = target.get("account"), target.get("region")
-        if account is not None and (
-            not isinstance(account, (str, int))
-            or isinstance(account, bool)
-            or not re.fullmatch("[0-9]{12}", str(account))
-        ):
-            shown = (
-                f"'{account}'"
-                if isinstance(account, (str, int)) and not isinstance(account, bool)
-                else f"a JSON {json_kind(account)}"
-            )
+        as_text = isinstance(account, (str, int)) and not isinstance(account, bool)  # a JSON string or number
+        if account is not None and not (as_text and re.fullmatch("[0-9]{12}", str(account))):
+            shown = f"'{account}'" if as_text else f"a JSON {json_kind(account)}"
             bad(f"{where}.account", f"{shown} is not an AWS account id (allowed: 12 digits)")
             continue
         if region is not None and not isinstance(region, str):

@@ -112,14 +112,11 @@ def invocation_from_outputs(outputs: dict[str, str]) -> Invocation:
 
 
 def name_stage(stage: str | None) -> str | None:
-    """The suffix a stage's physical names carry (cdk.json's stages and unsuffixed_stage), as synth names them."""
-    from lmi_core.issues import ConfigError
+    """The suffix a stage's physical names carry (cdk.json's stages and unsuffixed_stage), as synth names them;
+    ConfigError when cdk.json is malformed."""
     from lmi_core.settings import project_settings
 
-    try:
-        settings, problems = project_settings(stage or None)
-    except ConfigError as exc:  # cdk.json is malformed
-        raise InvokeError(str(exc)) from None
+    settings, problems = project_settings(stage or None)
     if problems:
         raise InvokeError(problems[0])
     return settings.name_stage
@@ -233,15 +230,11 @@ def target_and_payload(args: argparse.Namespace) -> tuple[Target, dict[str, Any]
         check_payload_file(args.payload)
     try:
         configs = args.configs or project_config_dir()
+        suffix = name_stage(args.stage)
     except ConfigError as exc:  # cdk.json is malformed
         raise InvokeError(str(exc)) from None
     target = find_target(
-        args.model,
-        endpoint=args.endpoint,
-        configs=configs,
-        region=args.region,
-        component=args.component,
-        suffix=name_stage(args.stage),
+        args.model, endpoint=args.endpoint, configs=configs, region=args.region, component=args.component, suffix=suffix
     )
     payload = read_payload(args.payload, *payload_limit(target)) if args.payload else DEFAULT_PAYLOAD
     return target, payload

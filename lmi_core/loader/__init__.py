@@ -19,7 +19,7 @@ from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.issues import ConfigError, Finding, Issue
 from lmi_core.kinds import validate_config
 from lmi_core.loader import messages
-from lmi_core.loader.code_bundle import CodeBundle, code_directory, code_path_problem, read_code, requirement_names
+from lmi_core.loader.code_bundle import CodeBundle, code_directory, code_path_problem, read_code
 from lmi_core.loader.discovery import discover, nested_issues
 from lmi_core.loader.stages import StagedDocument, for_stage
 from lmi_core.loader.yaml_source import Problem, YamlDocument, read_yaml
@@ -113,11 +113,7 @@ def _load(
         custom_handler=code is not None and code.custom_handler,
         sync_handler=code is not None and code.sync_handler,
         code_files=None if code is None else frozenset(code.files),
-        requirements=(
-            None
-            if code is None or "requirements.txt" not in code.files
-            else requirement_names(code.files["requirements.txt"].decode("utf-8", "replace"))
-        ),
+        requirements=None if code is None else code.requirements,
     )
     issues += filter(new, (located(f) for f in run_config_checks(config, context)))
     if any(issue.severity == "error" for issue in issues):

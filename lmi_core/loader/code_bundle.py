@@ -72,6 +72,7 @@ class CodeBundle:
     entry_point: str | None  # value for option.entryPoint, or None to leave LMI's default
     custom_handler: bool = False  # the entry file defines handle(): LMI's default handler is not used
     sync_handler: bool = False  # ... as a plain `def` (LMI's async mode awaits it: lmi_core/checks/engines.py)
+    requirements: frozenset[str] | None = None  # the projects its requirements.txt installs (None: it has none)
 
 
 def code_path_problem(code: str) -> str | None:
@@ -250,12 +251,17 @@ def _read_code(
     except OSError as exc:
         return None, [error("code", f"cannot be read: {exc.strerror or exc}")]
     entry_point, handle = _entry_point(files, serving, problems)
+    requirements = None
     if "requirements.txt" in files:
-        problems.extend(check_requirements(files["requirements.txt"].decode("utf-8", "replace")))
+        text = files["requirements.txt"].decode("utf-8", "replace")
+        problems.extend(check_requirements(text))
+        requirements = requirement_names(text)
     return (
         None
         if any(problem.severity == "error" for problem in problems)
-        else CodeBundle(directory, dict(sorted(files.items())), entry_point, handle is not None, handle == "def")
+        else CodeBundle(
+            directory, dict(sorted(files.items())), entry_point, handle is not None, handle == "def", requirements
+        )
     ), problems
 
 

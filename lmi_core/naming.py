@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 
 PREFIX = "lmi"
 SHARED_STACK = f"{PREFIX}-shared"
@@ -145,6 +146,12 @@ def reserved_names() -> dict[str, str]:
     """Model names whose stack would be one of the project's own stacks: name -> that stack."""
     own = (SHARED_STACK, GITHUB_OIDC_STACK)
     return {stack.removeprefix(f"{PREFIX}-"): stack for stack in own}
+
+
+def own_stacks(stages: Iterable[str], unsuffixed_stage: str) -> frozenset[str]:
+    """The project's own stacks in every stage: each stage's shared stack, and the one GitHub OIDC stack."""
+    shared = (shared_stack_name(None if stage == unsuffixed_stage else stage) for stage in stages)
+    return frozenset([GITHUB_OIDC_STACK, *shared])
 
 
 def physical_names(model: str) -> dict[str, str]:

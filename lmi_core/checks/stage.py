@@ -88,8 +88,9 @@ def own_stack_findings(
 ) -> Iterator[tuple[str, Finding]]:
     """A model's stack in this stage may not be one of the project's own stacks in any stage (stages may share an
     account: dev's `shared-prod` would replace prod's shared stack)."""
+    reserved = naming.reserved_names()
     for file in files:
-        if file.name is None or file.name in naming.reserved_names():
+        if file.name is None or file.name in reserved:
             continue  # names_not_reserved reports it
         stack = naming.stack_name(file.name, name_stage)
         if stack in own_stacks:

@@ -177,16 +177,10 @@ def load_configs(
     by_file = {str(file): r for file, r in zip(files, results, strict=True)}
     project_issues = []
     with processing(given):
-        own_stacks = frozenset(
-            [
-                naming.GITHUB_OIDC_STACK,
-                *(naming.shared_stack_name(None if s == unsuffixed_stage else s) for s in stages),
-            ]
-        )
         project_findings = [
             *run_project_checks(project),
             *staged_name_findings(project, name_stage),
-            *own_stack_findings(project, stage, name_stage, own_stacks),
+            *own_stack_findings(project, stage, name_stage, naming.own_stacks(stages, unsuffixed_stage)),
         ]
     for file, finding in project_findings:
         result = by_file[file]

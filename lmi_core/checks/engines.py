@@ -198,15 +198,8 @@ def async_mode(config: ModelConfig) -> tuple[str, str] | None:
         return None
     if _text(config, "option.async_mode") == "true":  # Boolean.parseBoolean
         return "option.async_mode is true", "drop option.async_mode"
-    rolling = config.serving.get("option.rolling_batch")
-    if (
-        config.container.flavour in lmi_options.ASYNC_MODE_FLAVOURS
-        and release >= lmi_options.ASYNC_MODE_BY_DEFAULT_FROM
-        and rolling in (None, "auto")
-        and (parse_int(config.serving.get("batch_size", 1)) or 1) <= 1
-        and config.model.task in (None, "text-generation")
-    ):
-        state = "unset" if rolling is None else "auto"
+    if _recommender_turns_async_on(config, release) and config.model.task in (None, "text-generation"):
+        state = "unset" if config.serving.get("option.rolling_batch") is None else "auto"
         why = f"with option.rolling_batch {state} LMI V{release} runs a text-generation model in async mode"
         return why, "serving: option.rolling_batch: disable"
     return None
@@ -245,13 +238,18 @@ def sync_mode_calls_handle_without_await(config: ModelConfig, context: CheckCont
     )
 
 
-def _architecture_decides(config: ModelConfig, release: int) -> bool:
-    """async_mode() found no async mode only because model.task names another task: LMI itself decides from
-    config.json's architectures (LmiConfigRecommender), so an embedding task may still run async."""
+def _recommender_turns_async_on(config: ModelConfig, release: int) -> bool:
+    """LmiConfigRecommender turns async mode on here for a text-generation architecture (config.json's, which
+    model.task only stands in for): V17+, an lmi or tensorrtllm image, rolling batch unset or auto, no batching."""
     return (
-        release >= lmi_options.ASYNC_MODE_BY_DEFAULT_FROM
-        and config.container.flavour in lmi_options.ASYNC_MODE_FLAVOURS
+        config.container.flavour in lmi_options.ASYNC_MODE_FLAVOURS
+        and release >= lmi_options.ASYNC_MODE_BY_DEFAULT_FROM
         and config.serving.get("option.rolling_batch") in (None, "auto")
         and (parse_int(config.serving.get("batch_size", 1)) or 1) <= 1
-        and config.serving.get("option.async_mode") is None
     )
+
+
+def _architecture_decides(config: ModelConfig, release: int) -> bool:
+    """async_mode() found no async mode only because model.task names another task: LMI itself decides from
+    config.json's architectures, so an embedding task may still run async."""
+    return _recommender_turns_async_on(config, release) and config.serving.get("option.async_mode") is None

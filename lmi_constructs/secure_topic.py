@@ -8,6 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from lmi_constructs.scoped_policy import arn
 from lmi_constructs.tokens import service_principal
 
 
@@ -39,9 +40,7 @@ class SecureTopic(Construct):
                     resources=[self.topic.topic_arn],
                     conditions={
                         "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                        "ArnLike": {
-                            "aws:SourceArn": f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:*"
-                        },
+                        "ArnLike": {"aws:SourceArn": arn("arn:{partition}:cloudwatch:{region}:{account}:alarm:*")},
                     },
                 )
             )

@@ -78,6 +78,7 @@ class GithubOidcStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         provider = iam.OpenIdConnectProvider(self, "GitHub", url=f"https://{GITHUB_OIDC}", client_ids=[AUDIENCE])
         bootstrap = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/cdk-hnb659fds"
+        project_stacks = arn(f"arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{naming.PREFIX}-*")
 
         deploy_role = iam.Role(
             self,
@@ -95,7 +96,7 @@ class GithubOidcStack(Stack):
         smoke = ScopedPolicy(self, "SmokeTestPolicy", role=deploy_role, description="one request to each changed model")
         smoke.allow(
             ["cloudformation:DescribeStacks"],
-            [arn(f"arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{naming.PREFIX}-*")],
+            [project_stacks],
             reason="make invoke finds a model's endpoint in the outputs of its stack; every stack is named lmi-*.",
         )
         smoke.allow(
@@ -122,7 +123,7 @@ class GithubOidcStack(Stack):
         diff_policy = ScopedPolicy(self, "DiffPolicy", role=diff_role, description="read templates for cdk diff")
         diff_policy.allow(
             ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
-            [arn(f"arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{naming.PREFIX}-*")],
+            [project_stacks],
             reason="cdk diff reads the templates of this project's stacks, all named lmi-*; stack ids end in a "
             "generated uuid.",
         )

@@ -83,9 +83,9 @@ def code_path_problem(code: str) -> str | None:
     )
     if len(code) > MAX_PATH_CHARS:
         return f"is {len(code):,} characters long ({allowed})"
-    longest = max(code.split("/"), key=lambda segment: len(segment.encode("utf-8", "surrogateescape")))
-    if len(longest.encode("utf-8", "surrogateescape")) > MAX_SEGMENT_BYTES:
-        return f"has a name of {len(longest.encode('utf-8', 'surrogateescape'))} bytes ({allowed})"
+    longest = max(len(segment.encode("utf-8", "surrogateescape")) for segment in code.split("/"))
+    if longest > MAX_SEGMENT_BYTES:
+        return f"has a name of {longest} bytes ({allowed})"
     return None
 
 

@@ -289,3 +289,13 @@ def test_the_jobs_role_outlives_a_rollback(shard: dict[str, Any]) -> None:
         r for k, r in resources.items() if k.startswith("AotJobPolicy") and r["Type"] == "AWS::IAM::ManagedPolicy"
     ]
     assert (role.get("DeletionPolicy"), policy.get("DeletionPolicy")) == ("Retain", "Retain")
+
+
+def test_the_handler_gives_up_before_the_provider_does() -> None:
+    """The handler fails the deploy with its own message (the job's name, deploy again) at GIVE_UP_SECONDS; the
+    Provider's total timeout, one poll later at the latest, would say only "Operation timed out"."""
+    from handler import GIVE_UP_SECONDS
+
+    from lmi_constructs.aot_preparation import PROVIDER_TOTAL_TIMEOUT
+
+    assert PROVIDER_TOTAL_TIMEOUT.to_seconds() > GIVE_UP_SECONDS + 60  # polls every minute

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from lmi_cli.invoke import InvokeError, add_target_arguments, invoke, target_and_payload
@@ -18,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         target, payload = target_and_payload(args)
         answer = invoke(target, payload, region=args.region, timeout_s=args.timeout)
-    except (InvokeError, OSError, json.JSONDecodeError) as exc:
+    except (InvokeError, OSError) as exc:
         print(f"invoke {args.model}: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # botocore: missing credentials, throttling, ...

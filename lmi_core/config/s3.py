@@ -25,11 +25,14 @@ KEY_CHARACTERS = re.compile(rf"^[A-Za-z0-9{re.escape(KEY_PUNCTUATION)}]*$")
 KEY_ALLOWED = f"letters, digits and {' '.join(KEY_PUNCTUATION)}"
 QUOTES = "'\"`\u2018\u2019\u201c\u201d"
 
-_ACCOUNT, _REGION = "000000000000", "region0"
+_ACCOUNT, _REGION, _STAGE = "000000000000", "region0", "stage0"
+# Every stage's name of each shared bucket (`lmi-<purpose>[-<stage>]-<account>-<region>`), for any stage name:
+# a prod model must not reach prod's shared buckets either.
 SHARED_BUCKETS = {
     purpose: re.compile(
         "^"
-        + re.escape(naming.shared_bucket_name(purpose, _ACCOUNT, _REGION))
+        + re.escape(naming.shared_bucket_name(purpose, _ACCOUNT, _REGION, _STAGE))
+        .replace(re.escape(f"-{_STAGE}"), "(?:-[a-z0-9]+)?")
         .replace(_ACCOUNT, "[0-9]{12}")
         .replace(_REGION, r"[a-z0-9-]+")
         + "$"

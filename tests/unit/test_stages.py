@@ -10,6 +10,7 @@ import pytest
 
 from lmi_cli.validate import main
 from lmi_core import naming
+from lmi_core.config import s3
 from lmi_core.issues import ConfigError
 from lmi_core.loader import load_configs, load_stages
 from lmi_core.loader.stages import deep_merge
@@ -214,6 +215,14 @@ def test_names_carry_the_stage_except_the_unsuffixed_one() -> None:
     assert naming.shared_bucket_name("data-capture", "111122223333", "eu-west-1", "prod") == (
         "lmi-data-capture-prod-111122223333-eu-west-1"
     )
+
+
+@pytest.mark.parametrize("stage", [None, "prod", "live", "sandbox", "s1"])
+@pytest.mark.parametrize("purpose", naming.SHARED_BUCKET_PURPOSES)
+def test_every_stage_s_shared_buckets_are_refused_in_a_model_yaml(purpose: str, stage: str | None) -> None:
+    bucket = naming.shared_bucket_name(purpose, "111122223333", "eu-west-1", stage)
+    problem = s3.bucket_problem(bucket)
+    assert problem is not None and f"is this project's shared {purpose} bucket" in problem
 
 
 def test_a_staged_name_must_fit(config_dir: Dir) -> None:

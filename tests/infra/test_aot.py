@@ -281,6 +281,31 @@ def test_the_waiter_logs_no_execution_data(shard: dict[str, Any]) -> None:
     assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", False)
 
 
+def test_no_role_carries_an_aws_managed_policy(examples: Synth) -> None:
+    """AWSLambdaBasicExecutionRole (CDK's default for Lambda roles) may write every log group of the account."""
+    for stack, template in examples.templates.items():
+        roles = of_type(template, "AWS::IAM::Role")
+        assert [key for key, role in roles.items() if "ManagedPolicyArns" in role["Properties"]] == [], stack
+
+
+def test_the_provider_framework_functions_write_only_their_own_log_group(shard: dict[str, Any]) -> None:
+    functions = {
+        key: f["Properties"] for key, f in of_type(shard, "AWS::Lambda::Function").items() if "framework" in key
+    }
+    assert len(functions) == 3  # onEvent, isComplete, onTimeout
+    (logs_policy,) = [p for key, p in of_type(shard, "AWS::IAM::ManagedPolicy").items() if "FrameworkLogs" in key]
+    (statement,) = logs_policy["Properties"]["PolicyDocument"]["Statement"]
+    (group,) = [key for key in of_type(shard, "AWS::Logs::LogGroup") if key.startswith("AotFrameworkLogs")]
+    assert statement == {
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": [group, "Arn"]},
+    }
+    for function in functions.values():
+        assert function["LoggingConfig"]["LogGroup"] == {"Ref": group}
+        assert function["Role"]["Fn::GetAtt"][0] in {r["Ref"] for r in logs_policy["Properties"]["Roles"]}
+
+
 def test_the_jobs_role_outlives_a_rollback(shard: dict[str, Any]) -> None:
     """A rollback leaves a job over the hour running for the next deploy to attach to: its role and policy stay."""
     resources = shard["Resources"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -64,3 +65,13 @@ class SharedStack(Stack):
             export_name=in_use_export(self.stack_name),
             description="Imported by every model stack: delete them (cdk destroy lmi-<model>) before this one.",
         )
+        self._publish_for_model_stacks(self.resources.alarm_topic.topic_arn, self.resources.key.key_arn)
+
+    def _publish_for_model_stacks(self, *values: str) -> None:
+        """The outputs model stacks read by weak reference, whatever models are synthesized. CDK adds each one
+        when a model stack first uses it, so a synth of some models (`MODEL=`) would publish fewer, in another
+        order, and deploying that would take outputs from deployed model stacks. CDK finds these by their id
+        (`Publish/Output<the reference as JSON>`) and uses them."""
+        publish = Construct(self, "Publish")
+        for value in values:
+            CfnOutput(publish, "Output" + json.dumps(self.resolve(value), separators=(",", ":")), value=value)

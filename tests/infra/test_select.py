@@ -11,7 +11,7 @@ import pytest
 from app import build_app
 from lmi_core import naming
 from lmi_core.issues import ConfigError
-from tests.conftest import EXAMPLES, fixture_context
+from tests.conftest import EXAMPLES, Synth, fixture_context, synth
 
 
 def stacks_built(tmp_path: Path, models: str) -> set[str]:
@@ -50,3 +50,15 @@ def test_selection_still_validates_every_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         build_app(fixture_context(model_configs=str(configs), models="llama3-8b-chat"), outdir=str(tmp_path / "out"))
     assert {Path(issue.file).name for issue in raised.value.issues} == {"smollm2-serverless.yaml"}
+
+
+@pytest.mark.slow
+def test_the_shared_stack_is_the_same_whatever_models_are_synthesized(examples: Synth, tmp_path: Path) -> None:
+    """`make deploy MODEL=x` deploys the shared stack too: from a synth of x alone it must not lose (or reorder)
+    the outputs that other deployed model stacks read. The serverless example uses the key but no alarm topic."""
+    selected = synth(EXAMPLES, tmp_path, models="smollm2-serverless")
+    assert set(selected.templates) == {naming.SHARED_STACK, "lmi-smollm2-serverless"}
+    assert selected.templates[naming.SHARED_STACK] == examples.templates[naming.SHARED_STACK]
+    assert list(selected.templates[naming.SHARED_STACK]["Outputs"]) == [
+        "InUse", "PublishOutputRefSharedAlarmsTopicB9CB5C4BFFA18E8A", "PublishOutputFnGetAttSharedKey204AD1D7Arn9B3AA009"
+    ]  # fmt: skip

@@ -35,6 +35,8 @@ from lmi_core import naming, serving_properties
 from lmi_core.serving_properties import ServingValue
 
 HANDLER_DIR = Path(__file__).resolve().parent.parent / "lambda" / "aot_preparation"
+# Named, not globbed: an untracked `handler (copy).py` or an editor's lock file would change the asset.
+HANDLER_MODULES = ("engines.py", "handler.py", "inputs.py", "job_requests.py")
 # Pure modules the handler shares with the app, copied into its asset at synth (never written twice).
 SHARED_MODULES = (Path(lmi_core.__file__), Path(naming.__file__), Path(serving_properties.__file__))
 # CloudFormation's own limit for a custom resource is one hour; stop polling a bit before it,
@@ -93,10 +95,12 @@ def handler_code(outdir: str) -> lambda_.Code:
     staged = Path(outdir) / ".lmi-lambda" / HANDLER_DIR.name
     shutil.rmtree(staged, ignore_errors=True)
     (staged / "lmi_core").mkdir(parents=True)
-    for source in sorted(HANDLER_DIR.glob("*.py")):
-        shutil.copyfile(source, staged / source.name)
-    for module in SHARED_MODULES:
-        shutil.copyfile(module, staged / "lmi_core" / module.name)
+    copies = [(HANDLER_DIR / name, staged / name) for name in HANDLER_MODULES]
+    copies += [(module, staged / "lmi_core" / module.name) for module in SHARED_MODULES]
+    for source, target in copies:
+        shutil.copyfile(source, target)
+        # The CDK CLI zips each file with its mode, and Lambda must be able to read it: not the umask's (077).
+        target.chmod(0o644)
     return lambda_.Code.from_asset(str(staged))
 
 

@@ -6,7 +6,8 @@ byte before the directory passed every check that needs only names and `stat`:
   of tens of thousands of segments, would fail or take long there);
 - the directory exists, stays inside the project, is neither the config directory nor one of its parents;
 - it holds regular files and directories only: no symlink (to anything, or dangling), no dotfile or
-  dot-directory (`.git`, `.env`), nothing that looks like a secret (`*.pem`, `*.key`, `id_rsa`, `credentials`);
+  dot-directory (`.git`, `.env`), nothing that looks like a secret (`*.pem`, `*.key`, `id_rsa`, `credentials`)
+  or an editor's or a merge's leftover (`model.py~`, `model.py.orig`);
 - its size, summed from `stat`, stays under a cap, and so does its number of entries;
 - the entry file (`option.entryPoint` if it names a .py file, else `model.py`) compiles, whatever it holds;
 - requirements.txt holds only pinned requirements (`name==version`), https URLs without credentials, or
@@ -49,6 +50,8 @@ SECRET_PATTERNS = (
     "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.ppk",
     "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", "credentials", "credentials.*", "*.tfvars", "secrets.*",
 )  # fmt: skip
+# What editors and merges leave beside a file: it would ship in the bundle and change its hash.
+LEFTOVER_PATTERNS = ("*~", "#*#", "*.orig", "*.rej", "*.bak", "*.swp")
 GENERATED = frozenset({"serving.properties"})
 HandleDefinition = Literal["def", "async def"] | None
 LMI_FILES = frozenset({"model.py", "requirements.txt", *GENERATED})  # what LMI reads at the top of the bundle
@@ -142,6 +145,13 @@ def _scan(directory: Path) -> tuple[list[tuple[str, int]], list[Finding]]:
                 problems.append(error("code", f"{name} is not a regular file (a FIFO, socket or device)"))
             elif entry.name.endswith(IGNORED_SUFFIXES):
                 continue
+            elif any(fnmatch.fnmatch(entry.name, pattern) for pattern in LEFTOVER_PATTERNS):
+                problems.append(
+                    error(
+                        "code",
+                        f"{name} looks like an editor backup or merge leftover (allowed: none: it would ship in the bundle and change it; delete it)",
+                    )
+                )
             elif _is_secret(entry.name):
                 problems.append(
                     error(

@@ -27,6 +27,7 @@ INVISIBLE = "contains the invisible character U+{:04X}, which makes text display
 NUL = "contains a NUL byte: save it as UTF-8 text (not UTF-16, not binary)"
 SYMLINK = "is a symlink (allowed: regular files and directories; copy the file in)"
 HIDDEN = "is a hidden file or directory (allowed: none: it may hold history or secrets, and would ship in the bundle)"
+LEFTOVER = "looks like an editor backup or merge leftover (allowed: none: it would ship in the bundle and change it; delete it)"
 SECRET = "looks like a key or credentials file (allowed: no secrets in the model bundle: read them at run time from Secrets Manager)"
 CODE_PATH = (
     f"(allowed: a relative directory path of at most {MAX_PATH_CHARS} characters, each name at most "
@@ -262,6 +263,11 @@ CASES: list[HostileCase] = [
         "code-git-directory",
         _code({"model.py": HANDLER, ".git/config": "[core]\n"}),
         (_err(f".git {HIDDEN}"),),
+    ),
+    HostileCase(
+        "code-editor-leftovers",
+        _code({"model.py": HANDLER, "model.py~": HANDLER, "#model.py#": HANDLER, "lib/util.py.orig": "x = 1\n"}),
+        (_err(f"#model.py# {LEFTOVER}"), _err(f"lib/util.py.orig {LEFTOVER}"), _err(f"model.py~ {LEFTOVER}")),
     ),
     HostileCase("code-dotenv", _code({"model.py": HANDLER, ".env": "HF_TOKEN=hf_x\n"}), (_err(f".env {HIDDEN}"),)),
     HostileCase(

@@ -213,6 +213,28 @@ def test_handler_asset_carries_the_shared_modules(examples: Synth, trtllm: dict[
     assert result.stdout.strip().startswith(str(asset))
 
 
+def test_the_handler_asset_is_the_named_modules_readable_whatever_the_umask(tmp_path: Path) -> None:
+    """Lambda must read every file, and the CDK CLI zips each one with its mode; a stray file in the folder
+    stays out."""
+    import os
+    import subprocess
+
+    from lmi_constructs.aot_preparation import HANDLER_DIR, HANDLER_MODULES, handler_code
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "*.py"], cwd=HANDLER_DIR, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert sorted(HANDLER_MODULES) == sorted(tracked)  # a new module must be named in HANDLER_MODULES
+    previous = os.umask(0o077)
+    try:
+        handler_code(str(tmp_path))
+    finally:
+        os.umask(previous)
+    staged = [p for p in (tmp_path / ".lmi-lambda").rglob("*") if p.is_file()]
+    assert {p.name for p in staged} >= set(HANDLER_MODULES) and "naming.py" in {p.name for p in staged}
+    assert {oct(p.stat().st_mode & 0o777) for p in staged} == {"0o644"}
+
+
 HUB_MODEL = """\
 name: trt-hub
 kind: realtime

@@ -35,3 +35,16 @@ def test_two_synths_are_byte_identical(examples: Synth, tmp_path: Path) -> None:
     assert first.keys() == second.keys()
     assert first == second
     assert any(name.endswith(".tar.gz") for name in first)
+
+
+def test_checkouts_keep_lf_line_endings_for_everything_hashed() -> None:
+    """`code:` bundles and the Lambda asset are hashed byte for byte: a CRLF checkout (autocrlf) would change them."""
+    import subprocess
+
+    from tests.conftest import REPO
+
+    paths = ["examples/code/chat-formatter/model.py", "lambda/aot_preparation/handler.py", "lmi_core/naming.py"]
+    result = subprocess.run(
+        ["git", "check-attr", "eol", "--", *paths], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == [f"{path}: eol: lf" for path in paths]

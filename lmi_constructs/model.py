@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jsii
-from aws_cdk import Stage
+from aws_cdk import AssetHashType, Stage
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sagemaker as sagemaker
@@ -22,7 +22,7 @@ from lmi_constructs.scoped_policy import S3Location, ScopedPolicy
 from lmi_constructs.telemetry import allow_log_group, allow_sagemaker_metrics
 from lmi_constructs.tokens import once_per_object, service_principal
 from lmi_core import serving_properties
-from lmi_core.bundle import write_model_bundle
+from lmi_core.bundle import ModelBundle, write_model_bundle
 from lmi_core.serving_properties import ServingValue
 
 if TYPE_CHECKING:  # types only: aws_ec2 takes ~70 ms to import
@@ -60,6 +60,17 @@ def _outdir(scope: Construct) -> Path:
     return _stage_outdir(stage)
 
 
+def bundle_asset(scope: Construct, bundle: ModelBundle) -> s3_assets.Asset:
+    """The bundle as a file asset named by its tar's hash, not by the .gz bytes (which differ between zlibs)."""
+    return s3_assets.Asset(
+        scope,
+        "Bundle",
+        path=str(bundle.path),
+        asset_hash=bundle.content_sha256,
+        asset_hash_type=AssetHashType.CUSTOM,
+    )
+
+
 @jsii.implements(iam.IGrantable)
 class LmiModel(Construct):
     """serving.properties bundle + LMI image + execution role + `AWS::SageMaker::Model`.
@@ -83,9 +94,7 @@ class LmiModel(Construct):
 
             self.serving_properties = serving_properties.render(props.serving, props.model_id)
             bundle_dir = _outdir(self) / ".lmi-bundles" / props.name
-            self.bundle = s3_assets.Asset(
-                self, "Bundle", path=str(write_model_bundle(bundle_dir, self.serving_properties, props.code))
-            )
+            self.bundle = bundle_asset(self, write_model_bundle(bundle_dir, self.serving_properties, props.code))
             self.policy.allow(["s3:GetObject"], [self.bundle.bucket.arn_for_objects(self.bundle.s3_object_key)])
             if props.weights is not None:
                 self.policy.allow_prefix(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from lmi_core.bundle import build_model_tarball, write_model_bundle
+from lmi_core.bundle import ModelBundle, build_model_tarball, write_model_bundle
 from lmi_core.serving_properties import render as render_serving_properties
 
 
@@ -67,10 +68,31 @@ def test_tarball_gzip_header_has_no_time_or_name() -> None:
 
 
 def test_tarball_bytes_are_reproducible(tmp_path: Path) -> None:
-    first = write_model_bundle(tmp_path / "a", "engine=Python\n").read_bytes()
-    second = write_model_bundle(tmp_path / "b", "engine=Python\n").read_bytes()
+    first = write_model_bundle(tmp_path / "a", "engine=Python\n").path.read_bytes()
+    second = write_model_bundle(tmp_path / "b", "engine=Python\n").path.read_bytes()
     assert first == second
-    assert write_model_bundle(tmp_path / "c", "engine=MPI\n").read_bytes() != first
+    assert write_model_bundle(tmp_path / "c", "engine=MPI\n").path.read_bytes() != first
+
+
+def test_the_bundle_is_named_by_its_tar_not_by_the_compressed_bytes(tmp_path: Path) -> None:
+    """zlib and zlib-ng compress the same tar to different bytes: the asset hash must not see that."""
+    from aws_cdk import App, Stack
+
+    from lmi_constructs.model import bundle_asset
+
+    bundle = write_model_bundle(tmp_path / "a", "engine=Python\n", {"model.py": b"x = 1\n" * 5000})
+    tar = gzip.decompress(bundle.path.read_bytes())
+    assert bundle.content_sha256 == hashlib.sha256(tar).hexdigest()
+    other = tmp_path / "b" / "model.tar.gz"  # the same tar, compressed otherwise
+    other.parent.mkdir()
+    other.write_bytes(gzip.compress(tar, compresslevel=1, mtime=0))
+    assert other.read_bytes() != bundle.path.read_bytes()
+    app = App(outdir=str(tmp_path / "out"))
+    hashes = {
+        bundle_asset(Stack(app, f"S{index}"), ModelBundle(path, bundle.content_sha256)).asset_hash
+        for index, path in enumerate((bundle.path, other))
+    }
+    assert len(hashes) == 1
 
 
 def test_tarball_entries_sorted() -> None:

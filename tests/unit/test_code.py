@@ -191,7 +191,7 @@ def test_bundle_holds_exactly_the_code_and_serving_properties(project: Path, tmp
     )
     (loaded,) = load_configs([config])
     assert loaded.code is not None
-    bundle = write_model_bundle(tmp_path / "b", "engine=Python\n", loaded.code.files).read_bytes()
+    bundle = write_model_bundle(tmp_path / "b", "engine=Python\n", loaded.code.files).path.read_bytes()
     with tarfile.open(fileobj=io.BytesIO(bundle), mode="r:gz") as tar:
         assert tar.getnames() == ["lib/helpers.py", "model.py", "serving.properties"]
         assert tar.extractfile("model.py").read() == HANDLER.encode()  # type: ignore[union-attr]

@@ -352,8 +352,10 @@ def _acknowledge_provider(
                 acknowledge(
                     child,
                     "AwsSolutions-IAM5[Resource::*]",
-                    "CloudWatch Logs vended-log delivery APIs have no resource-level permissions; the waiter only "
-                    "delivers its own execution logs.",
+                    "CDK's generated logging statement of the waiter state machine: the vended-log delivery APIs "
+                    "(CreateLogDelivery, PutResourcePolicy, ...) have no resource-level permissions, and CDK puts "
+                    "CreateLogStream/PutLogEvents in the same statement; the waiter only delivers its own execution "
+                    "logs.",
                 )
                 for name in ("framework-isComplete", "framework-onTimeout"):
                     function = framework[name]

@@ -58,7 +58,12 @@ class SharedServingResources(Construct):
             versioned=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(props.log_retention_days))],
+            # Versioned: an expired log becomes a noncurrent version, which would otherwise stay for ever.
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    expiration=Duration.days(props.log_retention_days), noncurrent_version_expiration=Duration.days(7)
+                )
+            ],
             removal_policy=RemovalPolicy.RETAIN,
         )
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
@@ -84,8 +89,9 @@ class SharedServingResources(Construct):
                 acknowledge(
                     bucket,
                     f"{pack}-S3BucketReplicationEnabled",
-                    "Capture data and access logs are derived, regional records; cross-region replication "
-                    "would copy inference payloads out of the serving region.",
+                    "Captured traffic, async payloads, access logs and prepared weights are regional records "
+                    "derived from the models and their traffic (weights are prepared again from the source); "
+                    "cross-region replication would copy inference payloads out of the serving region.",
                 )
         self.alarm_topic = SecureTopic(
             self, "Alarms", key=self.key, display_name="LMI serving alarms", alarms_publish=True

@@ -217,3 +217,14 @@ def test_every_reader_and_writer_of_a_shared_kms_bucket_may_use_its_key(examples
     }
     assert len(aot_readers) >= 4  # the four AOT examples: checked, not skipped
     assert [f"{name} {p}" for name, template in templates.items() for p in missing_key_grants(template)] == []
+
+
+def test_every_versioned_shared_bucket_expires_its_noncurrent_versions(examples: Synth) -> None:
+    """An expired or overwritten object of a versioned bucket stays as a noncurrent version unless a rule ends it."""
+    resources = examples.templates[naming.SHARED_STACK]["Resources"]
+    buckets = {k: r["Properties"] for k, r in resources.items() if r["Type"] == "AWS::S3::Bucket"}
+    assert len(buckets) == 4
+    for key, bucket in buckets.items():
+        assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}, key
+        rules = bucket["LifecycleConfiguration"]["Rules"]
+        assert any("NoncurrentDays" in rule.get("NoncurrentVersionExpiration", {}) for rule in rules), key

@@ -229,7 +229,8 @@ class BatchTransform(Construct):
             reason=f"Transform jobs write one result per input object under {transform.output.uri}.",
             list_bucket=False,
         )
-        policy.allow(["kms:Encrypt", "kms:GenerateDataKey"], [key_arn(key)])
+        # The job encrypts its output with the key; S3 also asks for kms:Decrypt on a multipart upload (large results).
+        policy.allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [key_arn(key)])
 
     def _grant_state_machine(self, role: iam.Role, props: BatchTransformProps) -> None:
         policy = ScopedPolicy(self, "StateMachinePolicy", role=role, description=f"{props.model.name} batch runs")

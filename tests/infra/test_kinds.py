@@ -252,6 +252,11 @@ def test_batch_model_role_reads_input_writes_output(examples: Synth) -> None:
     assert "my-batch-data/summaries/input/*" in text and "my-batch-data/summaries/output/*" in text
     writes = [s for s in statements if s["Action"] == "s3:PutObject" or "s3:PutObject" in s["Action"]]
     assert not any("summaries/input" in json.dumps(s["Resource"]) for s in writes)
+    # the output is encrypted with the shared key; a multipart upload under SSE-KMS needs Decrypt besides
+    resources = _batch(examples)["Resources"]
+    (execution,) = [r["Properties"] for k, r in resources.items() if k.startswith("ServingModelExecutionPolicy")]
+    on_key = [s["Action"] for s in execution["PolicyDocument"]["Statement"] if "SharedKey" in json.dumps(s["Resource"])]
+    assert {"kms:Decrypt", "kms:GenerateDataKey"} <= {a for x in on_key for a in ([x] if isinstance(x, str) else x)}
 
 
 def test_inline_policies_only_in_the_cdk_provider_framework(examples: Synth) -> None:

@@ -107,6 +107,7 @@ def _validate(
                 stages=settings.stages,
                 unsuffixed_stage=settings.unsuffixed_stage,
                 production_stages=settings.production_stages,
+                allowed_buckets=settings.allowed_buckets,
             )
             configs = _one_per_file(by_stage)
     except ConfigError as exc:

@@ -75,6 +75,7 @@ class Settings:
     cfn_validate: bool = False  # `-c cfn_validate=true`: aws-cdk-lib's built-in template validation (README)
     tree_metadata: bool = False  # `-c tree_metadata=true`: write cdk.out/tree.json (README, "Performance")
     alarm_emails: tuple[str, ...] = ()  # subscribed to the shared alarm topic (each address confirms by email)
+    allowed_buckets: tuple[str, ...] | None = None  # the buckets a model YAML may name (`name` or `prefix*`); None: any
 
     @property
     def name_stage(self) -> str | None:
@@ -197,6 +198,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     production = _production_stages(context.get("production_stages"), stages, bad if stages_valid else None)
     targets = _stage_targets(context.get("stage_targets"), stages, bad)
     alarm_emails = _alarm_emails(context.get("alarm_emails"), bad)
+    allowed_buckets = _allowed_buckets(context.get("allowed_buckets"), bad)
     target = targets.get(stage, StageTarget())
     for key, given, targeted in (("account", account, target.account), ("region", region, target.region)):
         if given is not None and targeted is not None and given != targeted:
@@ -219,8 +221,35 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         cfn_validate=cfn_validate,
         tree_metadata=tree_metadata,
         alarm_emails=alarm_emails,
+        allowed_buckets=allowed_buckets,
     )
     return settings, issues
+
+
+# A bucket name (S3's rules, checked again where a YAML names it), or the start of one and `*`.
+ALLOWED_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]|[a-z0-9][a-z0-9.-]{0,61}\*", re.ASCII)
+
+
+def _allowed_buckets(value: Any, bad: Callable[[str, str], None]) -> tuple[str, ...] | None:
+    """The buckets model YAML may name: a comma-separated string or a list; unset: any bucket."""
+    key = "allowed_buckets"
+    if value is None:
+        return None
+    names = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        bad(key, "must be a comma-separated string or a list of bucket names (allowed: e.g. acme-models,acme-batch-*)")
+        return None
+    buckets = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
+    wrong = [bucket for bucket in buckets if not ALLOWED_BUCKET.fullmatch(bucket)]
+    if wrong or not buckets:
+        what = f"{', '.join(repr(b) for b in wrong)} is not a bucket name or prefix" if wrong else "is empty"
+        bad(
+            key,
+            f"{what} (allowed: S3 bucket names, each may end in * to allow every bucket that starts with it, like "
+            "acme-ml-*; leave the key out to allow any bucket)",
+        )
+        return None
+    return buckets
 
 
 # One address: no spaces, commas or angle brackets, one @, a dotted domain (SNS checks deliverability itself).

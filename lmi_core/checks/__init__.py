@@ -3,6 +3,7 @@ A new topic module is imported here, or its checks never run (tests/unit/test_ch
 
 from lmi_core.checks import (  # noqa: F401  (imported to register their checks)
     aot,
+    buckets,
     engines,
     environment,
     image,

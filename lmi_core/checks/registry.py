@@ -25,6 +25,7 @@ class CheckContext:
     production_stages: tuple[str, ...] = DEFAULT_PRODUCTION_STAGES  # cdk.json's `production_stages`
     name_stage: str | None = None  # the stage component of physical names; None: the stage keeping today's names
     region: str | None = None  # set when the app targets one region (-c region=...)
+    allowed_buckets: tuple[str, ...] | None = None  # cdk.json's `allowed_buckets` (`name` or `prefix*`); None: any
     custom_handler: bool = False  # the code: bundle brings its own handle() (LMI's default handler is not used)
     sync_handler: bool = False  # ... defined as a plain `def handle` (not `async def`)
     code_files: frozenset[str] | None = None  # the code: bundle's file names, when it was read without problems

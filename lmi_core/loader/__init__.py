@@ -145,6 +145,7 @@ def load_configs(
     stages: Sequence[str] = DEFAULT_STAGES,
     unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE,
     production_stages: Sequence[str] = DEFAULT_PRODUCTION_STAGES,
+    allowed_buckets: Sequence[str] | None = None,
     read: Reader | None = None,  # default read_yaml; load_stages passes one cached read for every stage
 ) -> list[LoadedConfig]:
     """Load model YAML files or directories of them, as `stage` sees them; raise ConfigError with every problem.
@@ -157,7 +158,11 @@ def load_configs(
         files, issues = discover(paths)
     name_stage = None if stage == unsuffixed_stage else stage
     context = CheckContext(
-        stage=stage, production_stages=tuple(production_stages), region=region, name_stage=name_stage
+        stage=stage,
+        production_stages=tuple(production_stages),
+        region=region,
+        name_stage=name_stage,
+        allowed_buckets=None if allowed_buckets is None else tuple(allowed_buckets),
     )
     results = []
     for path in files:
@@ -210,6 +215,7 @@ def load_in(
         stages=settings.stages,
         unsuffixed_stage=settings.unsuffixed_stage,
         production_stages=settings.production_stages,
+        allowed_buckets=settings.allowed_buckets,
     )
 
 
@@ -222,6 +228,7 @@ def load_stages(
     regions: Mapping[str, str | None] | None = None,
     unsuffixed_stage: str = DEFAULT_UNSUFFIXED_STAGE,
     production_stages: Sequence[str] = DEFAULT_PRODUCTION_STAGES,
+    allowed_buckets: Sequence[str] | None = None,
 ) -> dict[str, list[LoadedConfig]]:
     """Every stage's view of the files (`validate` without --stage); ConfigError lists each problem once.
     `regions`: each stage's own region (cdk.json's stage_targets), else `region`."""
@@ -239,6 +246,7 @@ def load_stages(
                 stages=stages,
                 unsuffixed_stage=unsuffixed_stage,
                 production_stages=production_stages,
+                allowed_buckets=allowed_buckets,
                 read=read_once,
             )
         except ConfigError as exc:

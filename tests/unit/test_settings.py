@@ -39,6 +39,10 @@ def test_defaults() -> None:
         ({"tree_metadata": "on"}, "cdk context: tree_metadata: 'on' is not allowed (allowed: true, false)"),
         ({"alarm_emails": "oncall@example.com,not an address"}, "cdk context: alarm_emails: 'not an address' is not an email address (allowed: name@example.com)"),
         ({"alarm_emails": {"to": "a@example.com"}}, "cdk context: alarm_emails: must be a comma-separated string or a list of email addresses (allowed: e.g. ml-oncall@example.com)"),
+        ({"allowed_buckets": "acme-models,Acme_Batch"}, "cdk context: allowed_buckets: 'Acme_Batch' is not a bucket name or prefix (allowed: S3 bucket names, each may end in * to allow every bucket that starts with it, like acme-ml-*; leave the key out to allow any bucket)"),
+        ({"allowed_buckets": ["*"]}, "cdk context: allowed_buckets: '*' is not a bucket name or prefix (allowed: S3 bucket names, each may end in * to allow every bucket that starts with it, like acme-ml-*; leave the key out to allow any bucket)"),
+        ({"allowed_buckets": " , "}, "cdk context: allowed_buckets: is empty (allowed: S3 bucket names, each may end in * to allow every bucket that starts with it, like acme-ml-*; leave the key out to allow any bucket)"),
+        ({"allowed_buckets": {"b": 1}}, "cdk context: allowed_buckets: must be a comma-separated string or a list of bucket names (allowed: e.g. acme-models,acme-batch-*)"),
     ],
 )  # fmt: skip
 def test_bad_values_are_one_line_each(context: dict[str, str], message: str) -> None:
@@ -54,6 +58,13 @@ def test_alarm_emails_from_a_string_or_a_list() -> None:
         settings, issues = parse_settings({"alarm_emails": value})
         assert issues == [] and settings.alarm_emails == ("ml-oncall@example.com", "team+alarms@example.co.uk")
     assert parse_settings({})[0].alarm_emails == ()
+
+
+def test_allowed_buckets_from_a_string_or_a_list() -> None:
+    for value in ("acme-models, acme-batch-*", ["acme-models", "acme-batch-*"]):
+        settings, issues = parse_settings({"allowed_buckets": value})
+        assert issues == [] and settings.allowed_buckets == ("acme-models", "acme-batch-*")
+    assert parse_settings({})[0].allowed_buckets is None  # any bucket
 
 
 @pytest.mark.parametrize(

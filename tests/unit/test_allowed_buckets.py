@@ -1,0 +1,52 @@
+"""cdk.json's `allowed_buckets`: a model YAML may name only those buckets (its roles read and write there)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lmi_cli.validate import main
+from lmi_core import settings as settings_module
+from lmi_core.issues import ConfigError
+from lmi_core.loader import load_configs
+from tests.conftest import EXAMPLES, MINIMAL, fixture_context, write_configs
+
+BATCH = (
+    (EXAMPLES / "qwen25-7b-batch.yaml")
+    .read_text()
+    .replace("output: s3://my-batch-data/summaries/output/", "output: s3://other-team-data/summaries/output/")
+)
+ALLOWED = "(allowed: my-batch-*, bucket)"
+
+
+def test_every_bucket_the_roles_reach_must_be_allowed(tmp_path: Path) -> None:
+    directory = write_configs(tmp_path / "configs", {"b.yaml": BATCH, "m.yaml": MINIMAL})
+    with pytest.raises(ConfigError) as raised:
+        load_configs([directory], allowed_buckets=("my-batch-*", "bucket"))
+    assert [str(issue) for issue in raised.value.issues] == [
+        f"{directory / 'b.yaml'}:29: batch.output: bucket 'other-team-data' is not one of cdk.json's allowed_buckets "
+        f"{ALLOWED}"
+    ]  # MINIMAL reads s3://bucket/models/m1/: allowed by name
+    assert len(load_configs([directory])) == 2  # unset: any bucket
+
+
+def test_a_prefix_allows_only_buckets_that_start_with_it(tmp_path: Path) -> None:
+    directory = write_configs(tmp_path / "configs", {"m.yaml": MINIMAL})
+    with pytest.raises(ConfigError, match=r"model\.id: bucket 'bucket' is not one of"):
+        load_configs([directory], allowed_buckets=("buck",))  # a name, not a prefix
+    assert len(load_configs([directory], allowed_buckets=("buck*",))) == 1
+
+
+def test_validate_reads_them_from_cdk_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = write_configs(tmp_path / "configs", {"b.yaml": BATCH})
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps({"context": fixture_context(allowed_buckets="my-batch-*,bucket")}))
+    monkeypatch.setattr(settings_module, "CDK_JSON", cdk_json)
+    assert main([str(directory), "--no-cache"]) == 1
+    assert f"batch.output: bucket 'other-team-data' is not one of cdk.json's allowed_buckets {ALLOWED}" in (
+        capsys.readouterr().err
+    )

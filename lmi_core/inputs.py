@@ -7,6 +7,7 @@ Deterministic (sorted, relative names, no times), so the synth stays byte-reprod
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lmi_core.loader import LoadedConfig
+from lmi_core.loader.code_bundle import LEFTOVER_PATTERNS
 
 METADATA_TYPE = "lmi:inputs"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -45,9 +47,14 @@ def project_digest(root: Path = PROJECT_ROOT) -> str:
         candidates = [path] if path.is_file() else sorted(path.rglob("*")) if path.is_dir() else []
         for file in candidates:
             relative = file.relative_to(root)
-            if file.is_file() and not SKIPPED_DIRS & set(relative.parts) and file.suffix != ".pyc":
+            if file.is_file() and not SKIPPED_DIRS & set(relative.parts) and not _stray(file.name):
                 files.append((relative.as_posix(), file.read_bytes()))
     return _digest(files)
+
+
+def _stray(name: str) -> bool:
+    """Bytecode, hidden files (.DS_Store) and editor leftovers: nothing synth reads."""
+    return name.endswith(".pyc") or name.startswith(".") or any(fnmatch.fnmatch(name, p) for p in LEFTOVER_PATTERNS)
 
 
 def model_record(loaded: LoadedConfig) -> dict[str, str]:

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from lmi_core import naming
 from lmi_core.checks.registry import CheckContext, ProjectFile, check
-from lmi_core.config import ConfigBase, InstanceConfig, split_s3_uri
+from lmi_core.config import ConfigBase, InstanceConfig, s3, split_s3_uri
 from lmi_core.facts.placeholders import PLACEHOLDER_STAGES, is_placeholder_bucket
 from lmi_core.issues import Finding, error, warning
 
@@ -21,23 +20,11 @@ def prod_captures_data(config: InstanceConfig, context: CheckContext) -> Iterato
         yield warning("data_capture", f"is off in stage {context.stage}: no record of what the model answered")
 
 
-def _s3_uris(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
-    """(dotted field, uri) of every s3:// string in a config, wherever the kind keeps it."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _s3_uris(item, (*path, str(key)))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _s3_uris(item, (*path, str(index)))
-    elif isinstance(value, str) and value.startswith("s3://"):
-        yield ".".join(path), value
-
-
 @check(on=ConfigBase, fields=("model.id", "batch.input", "batch.output", "async.output", "adapters"))
 def no_placeholder_buckets(config: ConfigBase, context: CheckContext) -> Iterator[Finding]:
     if context.stage in PLACEHOLDER_STAGES:
         return
-    for field, uri in _s3_uris(config.model_dump(mode="python", by_alias=True)):
+    for field, uri in s3.uris_in(config.model_dump(mode="python", by_alias=True)):
         try:
             bucket, _ = split_s3_uri(uri)
         except ValueError:

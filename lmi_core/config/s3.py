@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from lmi_core import naming
+from lmi_core.settings import STAGE_PATTERN
 
 MAX_URI_LENGTH = 1024  # SageMaker's S3Uri members: at most 1024 characters
 BUCKET_CHARACTERS = re.compile(r"^[a-z0-9.-]+$")
@@ -32,7 +34,7 @@ SHARED_BUCKETS = {
     purpose: re.compile(
         "^"
         + re.escape(naming.shared_bucket_name(purpose, _ACCOUNT, _REGION, _STAGE))
-        .replace(re.escape(f"-{_STAGE}"), "(?:-[a-z0-9]+)?")
+        .replace(re.escape(f"-{_STAGE}"), f"(?:-{STAGE_PATTERN.pattern})?")
         .replace(_ACCOUNT, "[0-9]{12}")
         .replace(_REGION, r"[a-z0-9-]+")
         + "$"
@@ -45,6 +47,19 @@ SHARED_BUCKET_CONTENTS = {
     "async-payloads": "every async model's requests and results",
     "aot-artifacts": "every model's prepared weights",
 }
+
+
+def uris_in(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(dotted field, uri) of every s3:// string in a config's data, wherever the kind keeps it (also in
+    serving:, env: and tags)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from uris_in(item, (*path, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from uris_in(item, (*path, str(index)))
+    elif isinstance(value, str) and value.startswith("s3://"):
+        yield ".".join(path), value
 
 
 def is_control(character: str) -> bool:

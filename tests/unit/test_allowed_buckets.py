@@ -50,3 +50,13 @@ def test_validate_reads_them_from_cdk_json(
     assert f"batch.output: bucket 'other-team-data' is not one of cdk.json's allowed_buckets {ALLOWED}" in (
         capsys.readouterr().err
     )
+
+
+def test_any_s3_uri_in_the_yaml_counts_not_only_the_granted_ones(tmp_path: Path) -> None:
+    """A location the container reads by itself (with the model's role) names a bucket too."""
+    directory = write_configs(
+        tmp_path / "configs", {"m.yaml": MINIMAL + 'env: {EXTRA_WEIGHTS: "s3://elsewhere/draft/"}\n'}
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_configs([directory], allowed_buckets=("bucket",))
+    assert [issue.field for issue in raised.value.issues] == ["env.EXTRA_WEIGHTS"]

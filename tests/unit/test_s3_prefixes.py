@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import yaml
 
-from lmi_core.checks.stage import _s3_uris
 from lmi_core.config import s3
 from lmi_core.issues import ConfigError
 from lmi_core.kinds import KINDS, kind_of
@@ -210,7 +209,7 @@ def test_every_s3_uri_of_a_config_is_one_its_kind_lists() -> None:
     """A new S3 field in a kind's config fails here until its kind's `s3_uses` says what the model does there."""
     configs = _configs()
     for config in configs:
-        held = set(_s3_uris(config.model_dump(mode="python", by_alias=True)))
+        held = set(s3.uris_in(config.model_dump(mode="python", by_alias=True)))
         listed = {(use.field, use.uri) for use in kind_of(config).s3_uses(config)}
         assert held == listed, config.name
     assert {config.kind for config in configs} == set(KINDS)

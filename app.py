@@ -115,7 +115,12 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
         from stacks.github_oidc_stack import GithubOidcStack
 
         GithubOidcStack(
-            app, naming.GITHUB_OIDC_STACK, repository=settings.github_repo, stages=list(settings.stages), env=env
+            app,
+            naming.GITHUB_OIDC_STACK,
+            repository=settings.github_repo,
+            stages=list(settings.stages),
+            provider_arn=settings.github_oidc_provider_arn,
+            env=env,
         )
     add_nag_packs(app)
     return app

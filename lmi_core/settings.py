@@ -43,6 +43,7 @@ TEXT_SETTINGS = {
     "account": "12 digits, quoted",
     "region": "a region name, like us-east-1",
     "github_repo": "owner/name",
+    "github_oidc_provider_arn": "an IAM OIDC provider ARN",
     "stages": "a comma-separated string, like dev,prod",
     "unsuffixed_stage": "one stage name",
     "stage": "one stage name",
@@ -76,6 +77,9 @@ class Settings:
     tree_metadata: bool = False  # `-c tree_metadata=true`: write cdk.out/tree.json (README, "Performance")
     alarm_emails: tuple[str, ...] = ()  # subscribed to the shared alarm topic (each address confirms by email)
     allowed_buckets: tuple[str, ...] | None = None  # the buckets a model YAML may name (`name` or `prefix*`); None: any
+    github_oidc_provider_arn: str | None = (
+        None  # the account's own GitHub OIDC provider; None: the OIDC stack makes one
+    )
 
     @property
     def name_stage(self) -> str | None:
@@ -175,6 +179,13 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     github_repo = _text(context, "github_repo")
     if github_repo is not None and (problem := github_repo_problem(github_repo)):
         bad("github_repo", problem)
+    provider_arn = _text(context, "github_oidc_provider_arn")
+    if provider_arn is not None and not GITHUB_OIDC_PROVIDER_ARN.fullmatch(provider_arn):
+        bad(
+            "github_oidc_provider_arn",
+            f"'{provider_arn}' is not the ARN of a GitHub Actions OIDC provider (allowed: "
+            "arn:aws:iam::<12 digits>:oidc-provider/token.actions.githubusercontent.com, in your partition)",
+        )
     stages = tuple(s.strip() for s in (_text(context, "stages") or ",".join(DEFAULT_STAGES)).split(","))
     bad_stages = [s for s in stages if not STAGE_PATTERN.fullmatch(s)]
     if bad_stages:
@@ -222,8 +233,15 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         tree_metadata=tree_metadata,
         alarm_emails=alarm_emails,
         allowed_buckets=allowed_buckets,
+        github_oidc_provider_arn=provider_arn,
     )
     return settings, issues
+
+
+GITHUB_OIDC_PROVIDER_ARN = re.compile(
+    r"arn:aws(-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?:iam::[0-9]{12}:oidc-provider/token\.actions\.githubusercontent\.com",
+    re.ASCII,
+)
 
 
 # A bucket name (S3's rules, checked again where a YAML names it), or the start of one and `*`.

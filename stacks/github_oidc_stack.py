@@ -67,16 +67,29 @@ class GithubOidcStack(Stack):
     - diff role: pull-request jobs of that repository; it may only read the `lmi-*` stacks' templates (`cdk diff`
       falls back to these credentials). Not the bootstrap lookup role, which reads most of the account, and any
       branch of the repository can run pull-request jobs.
-    Deploy it once with `cdk deploy lmi-github-oidc -c github_repo=owner/name -c stages=dev,prod`.
+    Deploy it once with `cdk deploy lmi-github-oidc -c github_repo=owner/name -c stages=dev,prod`; in an account
+    that already has a GitHub OIDC provider, name it with `-c github_oidc_provider_arn=<arn>`.
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, repository: str, stages: list[str], **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        repository: str,
+        stages: list[str],
+        provider_arn: str | None = None,
+        **kwargs: Any,
     ) -> None:
         if problem := github_repo_problem(repository):
             raise ValueError(problem)
         super().__init__(scope, construct_id, **kwargs)
-        provider = iam.OpenIdConnectProvider(self, "GitHub", url=f"https://{GITHUB_OIDC}", client_ids=[AUDIENCE])
+        # An account has one provider per URL: where another stack made it, the roles trust that one.
+        provider = (
+            iam.OpenIdConnectProvider.from_open_id_connect_provider_arn(self, "GitHub", provider_arn)
+            if provider_arn is not None
+            else iam.OpenIdConnectProvider(self, "GitHub", url=f"https://{GITHUB_OIDC}", client_ids=[AUDIENCE])
+        )
         bootstrap = f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/cdk-hnb659fds"
         project_stacks = arn(f"arn:{{partition}}:cloudformation:{{region}}:{{account}}:stack/{naming.PREFIX}-*")
 

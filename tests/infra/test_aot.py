@@ -304,7 +304,8 @@ def test_the_waiter_logs_no_execution_data(shard: dict[str, Any]) -> None:
 
 
 def test_no_role_carries_an_aws_managed_policy(examples: Synth) -> None:
-    """AWSLambdaBasicExecutionRole (CDK's default for Lambda roles) may write every log group of the account."""
+    """AWSLambdaBasicExecutionRole (CDK's default for Lambda roles) may write every log group of the account.
+    The model and shared stacks: the GitHub OIDC stack's provider Lambda is CDK's own (tests/infra/test_github_oidc.py)."""
     for stack, template in examples.templates.items():
         roles = of_type(template, "AWS::IAM::Role")
         assert [key for key, role in roles.items() if "ManagedPolicyArns" in role["Properties"]] == [], stack

@@ -218,3 +218,43 @@ def test_audience_is_sts_of_the_stacks_partition(oidc: Synth) -> None:
     for workflow in ("deploy.yml", "pr.yml"):
         text = (REPO_ROOT / ".github" / "workflows" / workflow).read_text()
         assert "audience: ${{ vars.AWS_OIDC_AUDIENCE || 'sts.amazonaws.com' }}" in text, workflow
+
+
+def test_an_existing_provider_is_trusted_instead_of_a_new_one() -> None:
+    """An account has one provider per URL: where one exists (another stack made it), the roles trust it and
+    the stack makes none (nor the Lambda that CDK's provider construct needs, with its AWS managed policy)."""
+    from aws_cdk import App
+
+    from tests.conftest import fixture_context
+
+    existing = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+    stack = GithubOidcStack(
+        App(context=fixture_context()),
+        "lmi-github-oidc",
+        repository=REPO,
+        stages=["dev", "prod"],
+        provider_arn=existing,
+    )
+    template = Template.from_stack(stack).to_json()
+    types = {resource["Type"] for resource in template["Resources"].values()}
+    assert types == {"AWS::IAM::Role", "AWS::IAM::ManagedPolicy"}
+    roles = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) == 2
+    for role in roles:
+        (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Federated": existing}
+
+
+def test_a_provider_arn_must_be_github_s() -> None:
+    from lmi_core.settings import parse_settings
+
+    _, issues = parse_settings({"github_oidc_provider_arn": "arn:aws:iam::111122223333:oidc-provider/example.com"})
+    assert [str(issue) for issue in issues] == [
+        "cdk context: github_oidc_provider_arn: 'arn:aws:iam::111122223333:oidc-provider/example.com' is not the ARN "
+        "of a GitHub Actions OIDC provider (allowed: arn:aws:iam::<12 digits>:oidc-provider/"
+        "token.actions.githubusercontent.com, in your partition)"
+    ]
+    settings, issues = parse_settings(
+        {"github_oidc_provider_arn": "arn:aws-cn:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}
+    )
+    assert issues == [] and settings.github_oidc_provider_arn is not None

@@ -27,4 +27,8 @@ def scaling_headroom(config: ModelConfig, context: CheckContext) -> Iterator[Fin
 def utilization_is_serverless_only(config: ModelConfig, context: CheckContext) -> Iterator[Finding]:
     scaling = config.autoscaling
     if scaling is not None and scaling.target_utilization is not None:
-        yield error("autoscaling.target_utilization", "is for kind serverless only")
+        yield error(
+            "autoscaling.target_utilization",
+            "is for kind serverless only (allowed: target_invocations_per_instance, or target_backlog_per_instance "
+            "for async)",
+        )

@@ -199,3 +199,13 @@ def test_a_code_bundle_with_its_own_handler_is_not_judged(tmp_path: Path, model_
     serving = {"option.dtype": "int8", "option.max_input_len": 4096}
     expected = ["error serving.option.dtype", "warning serving.option.max_input_len"] if judged else []
     assert [m.split(":")[0] for m in found(tmp_path, "lmi", V27, serving, code="code")] == expected
+
+
+def test_neuron_without_aot_compile_warns_of_the_compile_at_start(tmp_path: Path) -> None:
+    """Neuron compiles at endpoint start without `aot: {mode: [compile]}`: past the health check for large models."""
+    base = {"container": {"image": "neuronx", "tag": NEURONX}, "instance": {"type": "ml.inf2.xlarge"}}
+    serving = {"option.rolling_batch": DELETE, **NEURON_SERVING}
+    without = [i for i in issues_for(tmp_path, {**base, "serving": serving}) if i.field == "aot"]
+    assert [(i.severity, i.message.split(":")[0]) for i in without] == [("warning", "is not set")]
+    with_aot = issues_for(tmp_path, {**base, "serving": serving, "aot": {"mode": ["compile"]}})
+    assert [i for i in with_aot if i.field == "aot"] == []

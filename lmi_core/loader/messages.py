@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -40,9 +41,30 @@ def findings(exc: ValidationError, document: dict[str, Any]) -> list[tuple[tuple
         loc = tuple(err["loc"])
         if err["type"] in ("union_tag_not_found", "union_tag_invalid"):  # the union of kinds (validate_config)
             loc = ("kind",)
-        loc = tuple(part for part in loc if not (isinstance(part, str) and part.startswith("function-")))
+        loc = _without_validator_labels(loc, document)
         result.append((loc, error(dotted(loc), message(err, kind, loc))))
     return result
+
+
+_VALIDATOR_LABEL = re.compile(r"function-(after|before|wrap|plain)\[.*\]", re.DOTALL)
+
+
+def _without_validator_labels(loc: tuple[Any, ...], document: Any) -> tuple[Any, ...]:
+    """`loc` without pydantic's labels of the validators it passed through (`function-after[...]`); a key the
+    YAML itself has is kept, whatever its text (a key named `function-x`)."""
+    kept: list[Any] = []
+    node = document
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        if in_dict or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+            kept.append(part)
+            node = node[part]
+        elif isinstance(part, str) and _VALIDATOR_LABEL.fullmatch(part):
+            continue
+        else:
+            kept.append(part)
+            node = None
+    return tuple(kept)
 
 
 def _kinds_text() -> str:

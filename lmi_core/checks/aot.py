@@ -41,7 +41,11 @@ def aot_steps_combine(config: ModelConfig, context: CheckContext) -> Iterator[Fi
         yield error("aot.mode", "shard cannot be combined with other steps (CreateOptimizationJob) (allowed: [shard])")
     flavour = config.container.image
     if flavour is None:
-        yield error("container", "aot: needs container.image and container.tag: the job's image follows the flavour")
+        yield error(
+            "container",
+            "aot: needs container.image and container.tag: the job's image follows the flavour (allowed: image and "
+            "tag, not uri)",
+        )
         return
     allowed = facts.FLAVOUR_STEPS.get(flavour, frozenset())
     for step in steps:

@@ -71,7 +71,9 @@ def engine_matches_image(config: ModelConfig, context: CheckContext) -> Iterator
     if rolling == "trtllm" and image not in (None, "tensorrtllm"):
         yield error("serving.option.rolling_batch", f"trtllm needs the tensorrtllm image, not {image}")
     if rolling == "vllm" and image == "tensorrtllm":
-        yield error("serving.option.rolling_batch", "vllm needs the lmi image, not tensorrtllm")
+        yield error(
+            "serving.option.rolling_batch", "vllm needs the lmi image, not tensorrtllm (allowed: trtllm on this image)"
+        )
 
 
 @check(on=ModelConfig, fields=("serving.option.rolling_batch", "container.image"))

@@ -155,7 +155,7 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
         elif (problem := number_problem(key, value)) is not None:
             yield error(field, problem)
         elif key in lmi_options.BOOL_KEYS and not isinstance(value, bool) and lowered not in ("true", "false"):
-            yield error(field, f"must be true or false (got {value!r})")
+            yield error(field, f"{value!r} is not allowed (allowed: true, false)")
         elif key in lmi_options.ALLOWED_VALUES and lowered not in {v.lower() for v in lmi_options.ALLOWED_VALUES[key]}:
             allowed = sorted(lmi_options.ALLOWED_VALUES[key])
             yield error(

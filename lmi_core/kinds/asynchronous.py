@@ -50,7 +50,9 @@ def result_paths(config: AsyncConfig, context: CheckContext) -> Iterator[Finding
             f"an async endpoint needs both an output and a failure path; {missing} is missing (allowed: both, or neither for the shared payload bucket)",
         )
     elif block.output is not None and block.output == block.failure:
-        yield error("async", "output and failure must be different prefixes")
+        yield error(
+            "async", "output and failure are the same prefix (allowed: two prefixes, like .../output/ and .../failure/)"
+        )
 
 
 @check(on=AsyncConfig, fields=("autoscaling",))

@@ -30,7 +30,7 @@ def realtime_autoscaling(config: RealtimeConfig, context: CheckContext) -> Itera
     if scaling.target_backlog_per_instance is not None:
         yield error(
             "autoscaling.target_backlog_per_instance",
-            "is for kind async (realtime uses target_invocations_per_instance)",
+            "is for kind async (allowed: target_invocations_per_instance for kind realtime)",
         )
     if scaling.min <= scaling.max and not scaling.min <= config.instance.count <= scaling.max:
         yield error(

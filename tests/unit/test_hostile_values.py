@@ -183,6 +183,13 @@ def test_two_names_never_share_a_job_prefix(first: str, second: str) -> None:
         assert prefix != naming.job_name_prefixes(second)[what]
 
 
+@given(VALID_NAMES, VALID_NAMES)
+def test_two_names_never_share_a_physical_name(first: str, second: str) -> None:
+    if first == second:
+        return
+    assert not set(naming.physical_names(first).values()) & set(naming.physical_names(second).values())
+
+
 def test_names_that_share_their_first_30_characters_get_distinct_jobs() -> None:
     common = "team-search-llama31-8b-instruct-"  # 32 characters
     first, second = f"{common}a", f"{common}b"

@@ -253,6 +253,33 @@ def test_a_concurrent_create_of_the_same_job_attaches(stubbed: Stubbed, optimiza
     stubbed.verify()
 
 
+def test_create_gives_up_after_the_last_attempt_name(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
+    """Every attempt name taken by a failed job: the deploy fails, naming the hash, instead of returning nothing."""
+    from handler import MAX_ATTEMPTS
+
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        described(stubbed, inputs, inputs.job_name(attempt), "FAILED", "CUDA out of memory")
+    with pytest.raises(RuntimeError, match=f"{MAX_ATTEMPTS} AOT attempts for hash {inputs.content_hash} failed"):
+        on_event(optimization_event, clients=stubbed.clients)
+    stubbed.verify()
+
+
+def test_a_create_refused_for_another_reason_fails_the_deploy(
+    stubbed: Stubbed, optimization_event: dict[str, Any]
+) -> None:
+    inputs = inputs_of(optimization_event)
+    no_marker(stubbed, inputs)
+    not_found(stubbed, inputs, inputs.job_name())
+    stubbed.sagemaker.add_client_error(
+        "create_optimization_job", service_error_code="ResourceLimitExceeded", service_message="quota of 2 jobs"
+    )
+    with pytest.raises(Exception, match="ResourceLimitExceeded"):
+        on_event(optimization_event, clients=stubbed.clients)
+    stubbed.verify()
+
+
 def test_throttling_is_retried_with_backoff(stubbed: Stubbed, optimization_event: dict[str, Any]) -> None:
     inputs = inputs_of(optimization_event)
     no_marker(stubbed, inputs)
@@ -419,6 +446,17 @@ def test_delete_of_a_job_that_ended_before_its_stop(stubbed: Stubbed, event: dic
     not_found(stubbed, inputs, inputs.job_name(2))
     assert on_event(deleted, clients=stubbed.clients) == {"PhysicalResourceId": inputs.content_hash}
     stubbed.verify()
+
+
+def test_a_stop_refused_for_another_reason_fails_the_delete(stubbed: Stubbed, event: dict[str, Any]) -> None:
+    """Only "it has ended already" (ValidationException) is taken as done; AccessDenied is not."""
+    inputs = inputs_of(event)
+    deleted = deleting(event, "DELETE_IN_PROGRESS", stubbed)
+    described(stubbed, inputs, inputs.job_name(), "INPROGRESS" if inputs.engine == "optimization-job" else "InProgress")
+    tagged(stubbed, inputs, inputs.job_name(), f"{event['StackId']}/{event['LogicalResourceId']}")
+    stubbed.sagemaker.add_client_error(f"stop_{kind(inputs)}", "AccessDeniedException", "not authorized")
+    with pytest.raises(Exception, match="AccessDeniedException"):
+        on_event(deleted, clients=stubbed.clients)
 
 
 @pytest.mark.parametrize("stack_status", ["ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"])

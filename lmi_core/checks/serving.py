@@ -163,7 +163,10 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
             )
     for key in sorted(passthrough - set(keys)):
         if key_problem(key) is None:  # else reported above
-            yield error("serving_passthrough", f"{key!r} is not a key of serving:")
+            yield error(
+                "serving_passthrough",
+                f"{key!r} is not a key of serving: (allowed: keys set in serving:; set it there, or drop it here)",
+            )
 
 
 @check(on=ModelConfig, fields=("serving.option.tensor_parallel_degree", "instance.type"))

@@ -56,7 +56,11 @@ def serverless_has_no_gpu_features(config: ServerlessConfig, context: CheckConte
                 "serverless autoscaling scales provisioned concurrency; set serverless.provisioned_concurrency",
             )
         if scaling.min < 1:
-            yield error("autoscaling.min", "provisioned concurrency scales between 1 and serverless.max_concurrency")
+            yield error(
+                "autoscaling.min",
+                f"is {scaling.min}, but provisioned concurrency scales from 1 (allowed: "
+                f"1..{config.serverless.max_concurrency}, up to serverless.max_concurrency)",
+            )
         if scaling.max > config.serverless.max_concurrency:
             yield error(
                 "autoscaling.max",

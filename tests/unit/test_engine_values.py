@@ -209,3 +209,16 @@ def test_neuron_without_aot_compile_warns_of_the_compile_at_start(tmp_path: Path
     assert [(i.severity, i.message.split(":")[0]) for i in without] == [("warning", "is not set")]
     with_aot = issues_for(tmp_path, {**base, "serving": serving, "aot": {"mode": ["compile"]}})
     assert [i for i in with_aot if i.field == "aot"] == []
+
+
+def test_a_deprecated_key_warns_with_what_replaces_it(tmp_path: Path) -> None:
+    assert found(tmp_path, "lmi", V15, {"option.enable_streaming": True}) == [
+        "warning serving.option.enable_streaming: deprecated: rolling batch streams by default; clients pass "
+        "stream=true"
+    ]
+
+
+def test_fp8_on_an_ampere_gpu_warns_it_runs_weight_only(tmp_path: Path) -> None:
+    """A10G (g5) has no FP8 tensor cores: vLLM runs FP8 weights as W8A16 through Marlin."""
+    issues = issues_for(tmp_path, {"container": {"tag": "0.32.0-lmi14.0.0-cu126"}, "aot": {"mode": ["quantize-fp8"]}})
+    assert [(i.severity, i.field) for i in issues if "W8A16" in i.message] == [("warning", "aot.mode")]

@@ -508,6 +508,8 @@ def test_delete_of_a_create_that_never_started(stubbed: Stubbed, optimization_ev
         ({"OptimizationConfigs": "[1, 2]"}, "OptimizationConfigs must be a JSON list of [technique, environment]"),
         ({"ServingProperties": "not json"}, "ServingProperties is not JSON"),
         ({"RoleArn": ""}, "RoleArn is required"),
+        ({"TensorParallelDegree": "0"}, "TensorParallelDegree must be >= 1, got 0"),
+        ({"ServingProperties": "[]"}, "ServingProperties must be a JSON dict"),
     ],
 )
 def test_malformed_properties_give_a_clear_error(

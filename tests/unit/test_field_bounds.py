@@ -1,5 +1,5 @@
-"""Every numeric bound of the YAML schema refuses a value just past it, at that field: a bound dropped from the
-pydantic models fails here, not only in the schema snapshot."""
+"""Every bound of the YAML schema (numbers, string lengths, list lengths) refuses a value just past it, at that
+field: a bound dropped from the pydantic models fails here, not only in the schema snapshot."""
 
 from __future__ import annotations
 
@@ -26,6 +26,14 @@ BASES = {  # one example of each kind's config
 
 
 def _past_bounds(spec: dict[str, Any]) -> Iterator[Any]:
+    if "maxLength" in spec:
+        yield "a" * (spec["maxLength"] + 1)
+    if spec.get("type") == "array":
+        item = {"string": "sg-0123456789abcdef0", "integer": 1}.get(spec.get("items", {}).get("type", ""))
+        if item is not None and spec.get("minItems", 0) > 0:
+            yield [item] * (spec["minItems"] - 1)
+        if item is not None and "maxItems" in spec:
+            yield [item] * (spec["maxItems"] + 1)
     step = 1 if spec.get("type") == "integer" else 0.5
     if "minimum" in spec:
         yield spec["minimum"] - step
@@ -38,7 +46,7 @@ def _past_bounds(spec: dict[str, Any]) -> Iterator[Any]:
 
 
 def bounded(definition: str, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """(field path, a value past one of its bounds) for each bounded number under a definition (lists left out)."""
+    """(field path, a value past one of its bounds) for each bounded field under a definition (not inside lists)."""
     for name, spec in DEFS[definition].get("properties", {}).items():
         for variant in (spec, *spec.get("anyOf", ())):
             if "$ref" in variant:

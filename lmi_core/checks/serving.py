@@ -242,4 +242,6 @@ def entry_point_in_code(config: ModelConfig, context: CheckContext) -> Iterator[
             "module of the container like djl_python.huggingface)",
         )
     elif context.code_files is not None and entry not in context.code_files:
-        yield error(field, f"{entry} is not in the code directory {config.code}")
+        yield error(
+            field, f"{entry} is not in the code directory {config.code} (allowed: a file it holds, like model.py)"
+        )

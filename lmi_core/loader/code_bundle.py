@@ -301,7 +301,12 @@ def _entry_point(
     entry = configured if isinstance(configured, str) else "model.py"
     if entry not in files:
         if configured is not None:
-            problems.append(error("serving.option.entryPoint", f"{entry} is not in the code directory"))
+            problems.append(
+                error(
+                    "serving.option.entryPoint",
+                    f"{entry} is not in the code directory (allowed: a .py file it holds, like model.py)",
+                )
+            )
         return None, None
     if len(files[entry]) > MAX_ENTRY_FILE_BYTES:
         size = f"{len(files[entry]):,}"

@@ -89,7 +89,23 @@ def test_configured_entry_point_must_exist(project: Path) -> None:
             "option.tensor_parallel_degree: 1}", "option.tensor_parallel_degree: 1, option.entryPoint: serve.py}"
         )
     )
-    assert errors(config) == ["serving.option.entryPoint: serve.py is not in the code directory"]
+    assert errors(config) == [
+        "serving.option.entryPoint: serve.py is not in the code directory (allowed: a .py file it holds, like model.py)"
+    ]
+
+
+def test_an_entry_point_path_without_py_must_be_in_the_code_directory(project: Path) -> None:
+    """`pkg/serve` names a file (it has a /), not a module of the container: it must ship in code:."""
+    config = write(project, {"model.py": HANDLER})
+    config.write_text(
+        config.read_text().replace(
+            "option.tensor_parallel_degree: 1}", "option.tensor_parallel_degree: 1, option.entryPoint: pkg/serve}"
+        )
+    )
+    assert errors(config) == [
+        "serving.option.entryPoint: pkg/serve is not in the code directory code/m1 (allowed: a file it holds, like "
+        "model.py)"
+    ]
 
 
 def test_generated_file_conflict(project: Path) -> None:

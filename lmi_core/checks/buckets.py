@@ -15,14 +15,11 @@ def bucket_allowed(bucket: str, allowed: tuple[str, ...]) -> bool:
 
 @check(on=ConfigBase, fields=("model.id", "adapters", "batch", "async", "serving", "env", "tags"))
 def buckets_are_allowed(config: ConfigBase, context: CheckContext) -> Iterator[Finding]:
-    """Every s3:// the YAML holds: the locations its roles are granted, and any other (a draft model in serving:)."""
+    """Every s3:// the YAML holds, also inside a string: the locations its roles are granted, and any other (a draft
+    model in serving:'s option.speculative_config JSON, a flag in env:)."""
     if context.allowed_buckets is None:
         return
-    for field, uri in s3.uris_in(config.model_dump(mode="python", by_alias=True)):
-        try:
-            bucket, _ = s3.parse(uri)
-        except ValueError:  # not a valid URI: where the field takes one, its own check says so
-            continue
+    for field, bucket in dict.fromkeys(s3.buckets_in(config.model_dump(mode="python", by_alias=True))):
         if not bucket_allowed(bucket, context.allowed_buckets):
             yield error(
                 field,

@@ -62,6 +62,24 @@ def uris_in(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]
         yield ".".join(path), value
 
 
+# An S3 location anywhere in a string (a JSON value, a command-line flag), any case: group 1 is the bucket.
+_EMBEDDED_URI = re.compile(r"s3a?://([^/\s\"'`,;}\]]+)", re.IGNORECASE)
+
+
+def buckets_in(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(dotted field, bucket) of every s3:// location in a config's data, also inside a string (serving: JSON,
+    env: flags), as S3 would name the bucket (lowercase)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from buckets_in(item, (*path, str(key)))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from buckets_in(item, (*path, str(index)))
+    elif isinstance(value, str):
+        for match in _EMBEDDED_URI.finditer(value):
+            yield ".".join(path), match.group(1).lower()
+
+
 def is_control(character: str) -> bool:
     """C0, DEL, C1, and the Unicode line and paragraph separators."""
     return unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp")

@@ -60,3 +60,30 @@ def test_any_s3_uri_in_the_yaml_counts_not_only_the_granted_ones(tmp_path: Path)
     with pytest.raises(ConfigError) as raised:
         load_configs([directory], allowed_buckets=("bucket",))
     assert [issue.field for issue in raised.value.issues] == ["env.EXTRA_WEIGHTS"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ("""env: {ARGS: "--draft=s3://other-team/draft/"}\n""", "env.ARGS"),
+        ("""env: {X: "S3://Other-Team/x/"}\n""", "env.X"),
+        ("""env: {X: "s3://other-team"}\n""", "env.X"),
+        ("""env: {X: "s3://other-team/*"}\n""", "env.X"),
+    ],
+)
+def test_a_bucket_inside_a_string_counts(tmp_path: Path, extra: str, field: str) -> None:
+    directory = write_configs(tmp_path / "configs", {"m.yaml": MINIMAL + extra})
+    with pytest.raises(ConfigError) as raised:
+        load_configs([directory], allowed_buckets=("bucket",))
+    assert [(issue.field, "'other-team'" in issue.message) for issue in raised.value.issues] == [(field, True)]
+
+
+def test_a_draft_model_in_speculative_config_json_counts(tmp_path: Path) -> None:
+    draft = '{"model": "s3://other-team/draft/", "num_speculative_tokens": 5}'
+    text = MINIMAL.replace(
+        "option.tensor_parallel_degree: 1}", f"option.tensor_parallel_degree: 1, option.speculative_config: '{draft}'}}"
+    )
+    directory = write_configs(tmp_path / "configs", {"m.yaml": text})
+    with pytest.raises(ConfigError) as raised:
+        load_configs([directory], allowed_buckets=("bucket",))
+    assert [issue.field for issue in raised.value.issues] == ["serving.option.speculative_config"]

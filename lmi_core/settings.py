@@ -217,6 +217,8 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
                 key,
                 f"'{given}' contradicts stage_targets.{stage}.{key} '{targeted}' (allowed: {targeted}, or leave it out)",
             )
+    if provider_arn is not None and GITHUB_OIDC_PROVIDER_ARN.fullmatch(provider_arn):
+        _provider_in_own_account(provider_arn, target.account or account, target.region or region, stage, bad)
     settings = Settings(
         config_dir=config_dir_of(context),
         stage=stage,
@@ -236,6 +238,22 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         github_oidc_provider_arn=provider_arn,
     )
     return settings, issues
+
+
+def _provider_in_own_account(
+    arn: str, account: str | None, region: str | None, stage: str, bad: Callable[[str, str], None]
+) -> None:
+    """STS trusts a web identity only through a provider of the role's own account and partition."""
+    arn_partition, arn_account = arn.split(":")[1], arn.split(":")[4]
+    partition = REGIONS[region].partition if region in REGIONS else None
+    for what, expected, given in (("account", account, arn_account), ("partition", partition, arn_partition)):
+        if expected is not None and given != expected:
+            bad(
+                "github_oidc_provider_arn",
+                f"is in {what} {given}, but stage {stage} deploys to {what} {expected}, whose roles can trust only a "
+                f"provider of their own {what} (allowed: arn:{partition or 'aws'}:iam::{account or '<account>'}:"
+                "oidc-provider/token.actions.githubusercontent.com)",
+            )
 
 
 GITHUB_OIDC_PROVIDER_ARN = re.compile(

@@ -258,3 +258,16 @@ def test_a_provider_arn_must_be_github_s() -> None:
         {"github_oidc_provider_arn": "arn:aws-cn:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}
     )
     assert issues == [] and settings.github_oidc_provider_arn is not None
+
+
+def test_a_provider_of_another_account_or_partition_is_refused() -> None:
+    from lmi_core.settings import parse_settings
+
+    arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+    _, issues = parse_settings({"github_oidc_provider_arn": arn, "account": "999999999999", "region": "us-east-1"})
+    assert [issue.field for issue in issues] == ["github_oidc_provider_arn"]
+    assert "is in account 111122223333, but stage dev deploys to account 999999999999" in str(issues[0])
+    _, issues = parse_settings({"github_oidc_provider_arn": arn, "region": "cn-north-1"})
+    assert ["is in partition aws, but stage dev deploys to partition aws-cn" in str(i) for i in issues] == [True]
+    _, issues = parse_settings({"github_oidc_provider_arn": arn, "account": "111122223333", "region": "us-east-1"})
+    assert issues == []

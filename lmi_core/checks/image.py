@@ -71,8 +71,9 @@ def engine_matches_image(config: ModelConfig, context: CheckContext) -> Iterator
     if rolling == "trtllm" and image not in (None, "tensorrtllm"):
         yield error("serving.option.rolling_batch", f"trtllm needs the tensorrtllm image, not {image}")
     if rolling == "vllm" and image == "tensorrtllm":
+        allowed = ", ".join(lmi_options.ROLLING_BATCH_BY_IMAGE["tensorrtllm"])
         yield error(
-            "serving.option.rolling_batch", "vllm needs the lmi image, not tensorrtllm (allowed: trtllm on this image)"
+            "serving.option.rolling_batch", f"vllm needs the lmi image, not tensorrtllm (allowed on it: {allowed})"
         )
 
 

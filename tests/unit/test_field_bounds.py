@@ -1,5 +1,7 @@
-"""Every bound of the YAML schema (numbers, string lengths, list lengths) refuses a value just past it, at that
-field: a bound dropped from the pydantic models fails here, not only in the schema snapshot."""
+"""Every bound of the YAML schema on a field outside lists (numbers, maxLength, minItems and maxItems of lists of
+strings or integers) refuses a value just past it, at that field: a bound dropped from the pydantic models fails
+here, not only in the schema snapshot. Not covered: minLength, patterns, bounds inside list items or dict values,
+and lists of blocks (adapters)."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def _past_bounds(spec: dict[str, Any]) -> Iterator[Any]:
             yield [item] * (spec["minItems"] - 1)
         if item is not None and "maxItems" in spec:
             yield [item] * (spec["maxItems"] + 1)
-    step = 1 if spec.get("type") == "integer" else 0.5
+    step = spec.get("multipleOf", 1 if spec.get("type") == "integer" else 0.5)  # past the bound, on its step
     if "minimum" in spec:
         yield spec["minimum"] - step
     if "exclusiveMinimum" in spec:

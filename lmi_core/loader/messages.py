@@ -140,18 +140,41 @@ def _unknown_key(config_class: type[BaseModel] | None, kind: str | None, loc: tu
 
 
 def _model_at(model: type[BaseModel] | None, path: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class found by following field names (or aliases) along path."""
+    """The pydantic model class found by following field names (or aliases) along path, through list items
+    (`adapters.0`) and mapping values (`secrets.HF_TOKEN`)."""
+    annotation: Any = model
     for part in path:
-        if model is None:
+        container = _container(annotation)
+        if container is not None:  # part is an index or a key: step to the item's type
+            annotation = container
+            continue
+        current = _first_model(annotation)
+        if current is None:
             return None
-        field = next((f for name, f in model.model_fields.items() if part in (name, f.alias)), None)
+        field = next((f for name, f in current.model_fields.items() if part in (name, f.alias)), None)
         if field is None:
             return None
-        model = _first_model(field.annotation)
-    return model
+        annotation = field.annotation
+    return _first_model(annotation)
+
+
+def _container(annotation: Any) -> Any:
+    """The item type of list[X] / tuple[X, ...] / dict[K, X], also as a member of a union; else None."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _container(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return next((item for arg in typing.get_args(annotation) if (item := _container(arg)) is not None), None)
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (list, tuple) and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    return None
 
 
 def _first_model(annotation: Any) -> type[BaseModel] | None:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _first_model(typing.get_args(annotation)[0])
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):

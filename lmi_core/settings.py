@@ -180,7 +180,8 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     if github_repo is not None and (problem := github_repo_problem(github_repo)):
         bad("github_repo", problem)
     provider_arn = _text(context, "github_oidc_provider_arn")
-    if provider_arn is not None and not GITHUB_OIDC_PROVIDER_ARN.fullmatch(provider_arn):
+    provider_arn_valid = provider_arn is not None and GITHUB_OIDC_PROVIDER_ARN.fullmatch(provider_arn) is not None
+    if provider_arn is not None and not provider_arn_valid:
         bad(
             "github_oidc_provider_arn",
             f"'{provider_arn}' is not the ARN of a GitHub Actions OIDC provider (allowed: "
@@ -217,7 +218,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
                 key,
                 f"'{given}' contradicts stage_targets.{stage}.{key} '{targeted}' (allowed: {targeted}, or leave it out)",
             )
-    if provider_arn is not None and GITHUB_OIDC_PROVIDER_ARN.fullmatch(provider_arn):
+    if provider_arn is not None and provider_arn_valid:
         _provider_in_own_account(provider_arn, target.account or account, target.region or region, stage, bad)
     settings = Settings(
         config_dir=config_dir_of(context),
@@ -262,6 +263,15 @@ GITHUB_OIDC_PROVIDER_ARN = re.compile(
 )
 
 
+def _names(value: Any) -> tuple[str, ...] | None:
+    """A comma-separated string or a list of strings as names, stripped, each once, empty ones left out; None when
+    the value is neither."""
+    names = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        return None
+    return tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
+
+
 # A bucket name (S3's rules, checked again where a YAML names it), or the start of one and `*`.
 ALLOWED_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]|[a-z0-9][a-z0-9.-]{0,61}\*", re.ASCII)
 
@@ -271,11 +281,10 @@ def _allowed_buckets(value: Any, bad: Callable[[str, str], None]) -> tuple[str, 
     key = "allowed_buckets"
     if value is None:
         return None
-    names = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
-    if names is None or not all(isinstance(name, str) for name in names):
+    buckets = _names(value)
+    if buckets is None:
         bad(key, "must be a comma-separated string or a list of bucket names (allowed: e.g. acme-models,acme-batch-*)")
         return None
-    buckets = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
     wrong = [bucket for bucket in buckets if not ALLOWED_BUCKET.fullmatch(bucket)]
     if wrong or not buckets:
         what = f"{', '.join(repr(b) for b in wrong)} is not a bucket name or prefix" if wrong else "is empty"
@@ -297,11 +306,10 @@ def _alarm_emails(value: Any, bad: Callable[[str, str], None]) -> tuple[str, ...
     key = "alarm_emails"
     if value is None or value == "":
         return ()
-    names = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
-    if names is None or not all(isinstance(name, str) for name in names):
+    emails = _names(value)
+    if emails is None:
         bad(key, "must be a comma-separated string or a list of email addresses (allowed: e.g. ml-oncall@example.com)")
         return ()
-    emails = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
     wrong = [email for email in emails if not EMAIL.fullmatch(email)]
     if wrong:
         bad(key, f"{', '.join(repr(e) for e in wrong)} is not an email address (allowed: name@example.com)")
@@ -322,12 +330,11 @@ def _production_stages(value: Any, stages: tuple[str, ...], bad: Callable[[str, 
                 "an empty string for none)",
             )
         return tuple(s for s in DEFAULT_PRODUCTION_STAGES if s in stages)
-    names = value.split(",") if isinstance(value, str) else value if isinstance(value, list) else None
-    if names is None or not all(isinstance(name, str) for name in names):
+    production = _names(value)
+    if production is None:
         if bad is not None:
             bad(key, "must be a comma-separated string or a list of stage names (allowed: e.g. prod or [prod])")
         return ()
-    production = tuple(dict.fromkeys(name.strip() for name in names if name.strip()))
     unknown = [name for name in production if name not in stages]
     if unknown and bad is not None:
         bad(

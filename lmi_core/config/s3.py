@@ -49,35 +49,33 @@ SHARED_BUCKET_CONTENTS = {
 }
 
 
-def uris_in(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
-    """(dotted field, uri) of every s3:// string in a config's data, wherever the kind keeps it (also in
-    serving:, env: and tags)."""
+def _strings_in(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(dotted field, text) of every string in a config's data, wherever the kind keeps it."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from uris_in(item, (*path, str(key)))
+            yield from _strings_in(item, (*path, str(key)))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            yield from uris_in(item, (*path, str(index)))
-    elif isinstance(value, str) and value.startswith("s3://"):
+            yield from _strings_in(item, (*path, str(index)))
+    elif isinstance(value, str):
         yield ".".join(path), value
+
+
+def uris_in(value: Any) -> Iterator[tuple[str, str]]:
+    """(dotted field, uri) of every s3:// string in a config's data (also in serving:, env: and tags)."""
+    return ((field, text) for field, text in _strings_in(value) if text.startswith("s3://"))
 
 
 # An S3 location anywhere in a string (a JSON value, a command-line flag), any case: group 1 is the bucket.
 _EMBEDDED_URI = re.compile(r"s3a?://([^/\s\"'`,;}\]]+)", re.IGNORECASE)
 
 
-def buckets_in(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+def buckets_in(value: Any) -> Iterator[tuple[str, str]]:
     """(dotted field, bucket) of every s3:// location in a config's data, also inside a string (serving: JSON,
     env: flags), as S3 would name the bucket (lowercase)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from buckets_in(item, (*path, str(key)))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from buckets_in(item, (*path, str(index)))
-    elif isinstance(value, str):
-        for match in _EMBEDDED_URI.finditer(value):
-            yield ".".join(path), match.group(1).lower()
+    for field, text in _strings_in(value):
+        for match in _EMBEDDED_URI.finditer(text):
+            yield field, match.group(1).lower()
 
 
 def is_control(character: str) -> bool:

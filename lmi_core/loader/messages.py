@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -158,31 +158,31 @@ def _model_at(model: type[BaseModel] | None, path: tuple[Any, ...]) -> type[Base
     return _first_model(annotation)
 
 
+def _members(annotation: Any) -> Iterator[Any]:
+    """The annotation, or each member of a union, with `Annotated[...]` unwrapped."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        yield from _members(typing.get_args(annotation)[0])
+    elif origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            yield from _members(arg)
+    else:
+        yield annotation
+
+
 def _container(annotation: Any) -> Any:
     """The item type of list[X] / tuple[X, ...] / dict[K, X], also as a member of a union; else None."""
-    if typing.get_origin(annotation) is typing.Annotated:
-        return _container(typing.get_args(annotation)[0])
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return next((item for arg in typing.get_args(annotation) if (item := _container(arg)) is not None), None)
-    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
-    if origin in (list, tuple) and args:
-        return args[0]
-    if origin is dict and len(args) == 2:
-        return args[1]
+    for member in _members(annotation):
+        origin, args = typing.get_origin(member), typing.get_args(member)
+        if origin in (list, tuple) and args:
+            return args[0]
+        if origin is dict and len(args) == 2:
+            return args[1]
     return None
 
 
 def _first_model(annotation: Any) -> type[BaseModel] | None:
-    if typing.get_origin(annotation) is typing.Annotated:
-        return _first_model(typing.get_args(annotation)[0])
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            found = _first_model(arg)
-            if found is not None:
-                return found
-    return None
+    return next((m for m in _members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)), None)
 
 
 def _allowed_range(config_class: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:

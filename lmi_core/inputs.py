@@ -7,7 +7,6 @@ Deterministic (sorted, relative names, no times), so the synth stays byte-reprod
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lmi_core.loader import LoadedConfig
-from lmi_core.loader.code_bundle import LEFTOVER_PATTERNS
+from lmi_core.loader.code_bundle import is_leftover
 
 METADATA_TYPE = "lmi:inputs"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +53,7 @@ def project_digest(root: Path = PROJECT_ROOT) -> str:
 
 def _stray(name: str) -> bool:
     """Bytecode, hidden files (.DS_Store) and editor leftovers: nothing synth reads."""
-    return name.endswith(".pyc") or name.startswith(".") or any(fnmatch.fnmatch(name, p) for p in LEFTOVER_PATTERNS)
+    return name.endswith(".pyc") or name.startswith(".") or is_leftover(name)
 
 
 def model_record(loaded: LoadedConfig) -> dict[str, str]:

@@ -101,6 +101,11 @@ def project_root(yaml_path: Path) -> Path:
     return yaml_path.resolve().parent.parent
 
 
+def is_leftover(name: str) -> bool:
+    """An editor's backup or a merge's leftover (`model.py~`, `model.py.orig`)."""
+    return any(fnmatch.fnmatch(name, pattern) for pattern in LEFTOVER_PATTERNS)
+
+
 def _is_secret(name: str) -> bool:
     return any(fnmatch.fnmatch(name.lower(), pattern) for pattern in SECRET_PATTERNS)
 
@@ -145,7 +150,7 @@ def _scan(directory: Path) -> tuple[list[tuple[str, int]], list[Finding]]:
                 problems.append(error("code", f"{name} is not a regular file (a FIFO, socket or device)"))
             elif entry.name.endswith(IGNORED_SUFFIXES):
                 continue
-            elif any(fnmatch.fnmatch(entry.name, pattern) for pattern in LEFTOVER_PATTERNS):
+            elif is_leftover(entry.name):
                 problems.append(
                     error(
                         "code",

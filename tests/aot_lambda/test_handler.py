@@ -411,12 +411,17 @@ def tagged(stubs: Stubbed, inputs: AotInputs, name: str, started_by: str) -> Non
     )
 
 
+def running_job_started_here(stubs: Stubbed, inputs: AotInputs, event: dict[str, Any]) -> None:
+    """The first attempt's job runs, tagged as started by this resource."""
+    described(stubs, inputs, inputs.job_name(), "INPROGRESS" if inputs.engine == "optimization-job" else "InProgress")
+    tagged(stubs, inputs, inputs.job_name(), f"{event['StackId']}/{event['LogicalResourceId']}")
+
+
 @pytest.mark.parametrize("stack_status", ["DELETE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"])
 def test_delete_stops_a_running_job_it_started(stubbed: Stubbed, event: dict[str, Any], stack_status: str) -> None:
     inputs = inputs_of(event)
     deleted = deleting(event, stack_status, stubbed)
-    described(stubbed, inputs, inputs.job_name(), "INPROGRESS" if inputs.engine == "optimization-job" else "InProgress")
-    tagged(stubbed, inputs, inputs.job_name(), f"{event['StackId']}/{event['LogicalResourceId']}")
+    running_job_started_here(stubbed, inputs, event)
     stubbed.sagemaker.add_response(f"stop_{kind(inputs)}", {}, {name_key(inputs): inputs.job_name()})
     not_found(stubbed, inputs, inputs.job_name(2))
     assert on_event(deleted, clients=stubbed.clients) == {"PhysicalResourceId": inputs.content_hash}
@@ -436,8 +441,7 @@ def test_delete_leaves_a_stopping_job_to_stop(stubbed: Stubbed, event: dict[str,
 def test_delete_of_a_job_that_ended_before_its_stop(stubbed: Stubbed, event: dict[str, Any]) -> None:
     inputs = inputs_of(event)
     deleted = deleting(event, "DELETE_IN_PROGRESS", stubbed)
-    described(stubbed, inputs, inputs.job_name(), "INPROGRESS" if inputs.engine == "optimization-job" else "InProgress")
-    tagged(stubbed, inputs, inputs.job_name(), f"{event['StackId']}/{event['LogicalResourceId']}")
+    running_job_started_here(stubbed, inputs, event)
     stubbed.sagemaker.add_client_error(
         f"stop_{kind(inputs)}",
         "ValidationException",
@@ -452,8 +456,7 @@ def test_a_stop_refused_for_another_reason_fails_the_delete(stubbed: Stubbed, ev
     """Only "it has ended already" (ValidationException) is taken as done; AccessDenied is not."""
     inputs = inputs_of(event)
     deleted = deleting(event, "DELETE_IN_PROGRESS", stubbed)
-    described(stubbed, inputs, inputs.job_name(), "INPROGRESS" if inputs.engine == "optimization-job" else "InProgress")
-    tagged(stubbed, inputs, inputs.job_name(), f"{event['StackId']}/{event['LogicalResourceId']}")
+    running_job_started_here(stubbed, inputs, event)
     stubbed.sagemaker.add_client_error(f"stop_{kind(inputs)}", "AccessDeniedException", "not authorized")
     with pytest.raises(Exception, match="AccessDeniedException"):
         on_event(deleted, clients=stubbed.clients)

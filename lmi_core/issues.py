@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -41,6 +41,21 @@ class Issue:
         field = f" {one_line(self.field)}:" if self.field else ""
         prefix = " warning:" if self.severity == "warning" else ""
         return f"{where}:{prefix}{field} {one_line(self.message)}"
+
+
+def shown(value: Any) -> str:
+    """A value as the YAML file wrote it, for a message: true, null, 'text', 1.5, a list, a mapping."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value[:40] + '…' if len(value) > 40 else value!r}"
+    return repr(value)
 
 
 def one_line(text: str) -> str:

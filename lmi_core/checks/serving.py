@@ -11,7 +11,7 @@ from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig, ModelConfig, instance_of
 from lmi_core.facts import lmi_options
 from lmi_core.facts.instances import FP8_FAMILIES, W8A16_FAMILIES
-from lmi_core.issues import Finding, did_you_mean, error, warning
+from lmi_core.issues import Finding, did_you_mean, error, shown, warning
 from lmi_core.serving_properties import TP_KEY, parse_float, parse_int, tensor_parallel_degree
 
 # Each key and value is checked several times (every check below, every file, every stage): remember the answers.
@@ -33,10 +33,11 @@ _SPELLINGS = {spelling(key): key for key in sorted(lmi_options.KNOWN_KEYS | _OWN
 
 
 def integer_problem(key: str, value: Any) -> str | None:
+    low = 1 if key in lmi_options.POSITIVE_INT_KEYS else 0
     number = parse_int(value)
     if number is None:  # the tensor-parallel degree's own check also names 'max'
-        return None if key == TP_KEY else f"must be an integer (got {value!r})"
-    low = 1 if key in lmi_options.POSITIVE_INT_KEYS else 0
+        allowed = f"a whole number, {low}..{lmi_options.JAVA_INT_MAX}"
+        return None if key == TP_KEY else f"{shown(value)} is not a whole number (allowed: {allowed})"
     if not low <= number <= lmi_options.JAVA_INT_MAX:
         return f"{number} is out of range (allowed: {low}..{lmi_options.JAVA_INT_MAX})"
     return None
@@ -54,7 +55,7 @@ def number_problem(key: str, value: Any) -> str | None:
 def fraction_problem(value: Any) -> str | None:
     number = parse_float(value)
     if number is None:
-        return f"must be a decimal number (got {value!r})"
+        return f"{shown(value)} is not a number (allowed: more than 0, at most 1, like 0.9)"
     if not 0 < number <= 1:
         return f"{number:g} is out of range (allowed: more than 0, at most 1)"
     return None
@@ -125,6 +126,11 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
         lowered = str(value).lower()
         if key in unsafe:
             continue  # reported above; what it would mean is beside the point
+        if not isinstance(value, bool | int | float | str):  # the one message for this value, not one per type
+            yield Finding(
+                field, f"is {shown(value)} (allowed: one value: true or false, a number or text)", refuses_value=True
+            )
+            continue
         if key == "option.model_id":
             yield error(field, "comes from model.id; set model.id instead")
         elif key in lmi_options.REMOVED_KEYS:

@@ -8,7 +8,7 @@ rule lives in one registry and reports its own field path.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
@@ -323,6 +323,8 @@ def looks_like_token(text: str) -> bool:
 
 class SecretSource(Strict):
     """A Secrets Manager secret, by name or ARN; CloudFormation resolves it at deploy time."""
+
+    SHORT_FORM: ClassVar[str] = "the secret's name or ARN"
 
     id: str = Field(description="The secret's name, or its ARN (a secret in another account needs the full ARN).")
     json_key: str | None = Field(

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from lmi_core.issues import Finding, did_you_mean, error
+from lmi_core.issues import Finding, did_you_mean, error, shown
 from lmi_core.kinds import KINDS, kinds_with_field
 
 # what a field of each type takes; strict types: true is not 1, 1 is not true, "2" is not 2
@@ -92,7 +92,7 @@ def message(err: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
     if error_type == "string_pattern_mismatch" and loc == ("name",):
         return f"'{err.get('input')}' is not allowed (allowed: lowercase letters, digits and single hyphens, like llama3-8b-chat)"
     if error_type == "string_pattern_mismatch":
-        return f"{_shown(err.get('input'))} is not allowed (allowed: text matching {err['ctx']['pattern']})"
+        return f"{shown(err.get('input'))} is not allowed (allowed: text matching {err['ctx']['pattern']})"
     if error_type in ("too_long", "too_short") and isinstance(err.get("input"), list | dict):
         bound = (
             f"at most {err['ctx']['max_length']}"
@@ -101,28 +101,15 @@ def message(err: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
         )
         return f"has {len(err['input'])} items (allowed: {bound})"
     if error_type in _TYPE_ALLOWED:
-        return f"is {_shown(err.get('input'))} (allowed: {_TYPE_ALLOWED[error_type]})"
+        return f"is {shown(err.get('input'))} (allowed: {_TYPE_ALLOWED[error_type]})"
+    if error_type == "model_type":
+        return f"is {shown(err.get('input'))} (allowed: {_block_allowed(config_class, loc)})"
     if error_type == "literal_error":
         return f"'{err.get('input')}' is not allowed (allowed: {err['ctx']['expected'].replace(' or ', ', ')})"
     text = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         text = text.removeprefix(prefix)
     return text
-
-
-def _shown(value: Any) -> str:
-    """A value as the YAML file wrote it, for a message: true, null, 'text', 1.5, a list, a mapping."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"the text {value[:40] + '…' if len(value) > 40 else value!r}"
-    return repr(value)
 
 
 def _unknown_key(config_class: type[BaseModel] | None, kind: str | None, loc: tuple[Any, ...]) -> str:
@@ -137,6 +124,16 @@ def _unknown_key(config_class: type[BaseModel] | None, kind: str | None, loc: tu
         return "unknown key"
     allowed = [field.alias or name for name, field in parent.model_fields.items()]
     return f"unknown key{did_you_mean(key, allowed)} (allowed: {', '.join(allowed)})"
+
+
+def _block_allowed(config_class: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    """What a block takes: a mapping of its keys, or also the short form its model names (`SHORT_FORM`)."""
+    model = _model_at(config_class, loc)
+    if model is None:
+        return "a mapping of key: value"
+    keys = ", ".join(field.alias or name for name, field in model.model_fields.items())
+    short_form = getattr(model, "SHORT_FORM", None)
+    return f"{short_form}, or a mapping of {keys}" if short_form else f"a mapping of {keys}"
 
 
 def _model_at(model: type[BaseModel] | None, path: tuple[Any, ...]) -> type[BaseModel] | None:

@@ -231,7 +231,7 @@ REJECTED: list[tuple[str, dict[str, Any], str]] = [
     ("bucket-too-long", {"model": {"id": f"s3://{'a' * 64}/m/"}}, "is 64 characters (allowed: 3..63)"),
     ("bucket-ends-with-hyphen", {"model": {"id": "s3://models-/m/"}}, "must start and end with a letter or digit"),
     ("utilization-zero", {"serving": {"option.gpu_memory_utilization": 0}}, "out of range (allowed: more than 0"),
-    ("bool-as-integer", {"serving": {"option.max_model_len": True}}, "must be an integer (got True)"),
+    ("bool-as-integer", {"serving": {"option.max_model_len": True}}, "true is not a whole number (allowed: a whole number, 1..2147483647)"),
     ("negative-degree", {"serving": {"option.pipeline_parallel_degree": -1}}, "-1 is out of range (allowed: 1.."),
     ("two-spellings", {"serving": {"option.dtype": "fp16", "OPTION.dtype": "bf16"}, "serving_passthrough": ["OPTION.dtype"]}, "is option.dtype spelled differently"),
     ("uri-http", {"container": {"image": None, "tag": None, "uri": "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/llm:1"}}, "is not an ECR image URI"),

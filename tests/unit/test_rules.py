@@ -188,7 +188,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "serving-int-key",
         {"serving": {"option.max_rolling_batch_size": 16}},
         {"serving": {"option.max_rolling_batch_size": "lots"}},
-        "serving.option.max_rolling_batch_size: must be an integer",
+        "serving.option.max_rolling_batch_size: the text 'lots' is not a whole number",
     ),
     (
         "model-id-from-model",

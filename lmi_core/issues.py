@@ -54,8 +54,15 @@ def shown(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"the text {value[:40] + '…' if len(value) > 40 else value!r}"
+        return f"the text {quoted(value)}"
     return repr(value)
+
+
+def quoted(value: Any) -> str:
+    """A value for a message, text in quotes and cut at 40 characters: 'Lin', null, true, a mapping."""
+    if isinstance(value, str):
+        return repr(value[:40] + "…" if len(value) > 40 else value)
+    return shown(value)
 
 
 def one_line(text: str) -> str:

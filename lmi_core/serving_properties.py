@@ -109,7 +109,14 @@ def render(serving: Mapping[str, ServingValue], model_id: str | None = None) -> 
     return "".join(f"{key}={format_value(values[key])}\n" for key in ordered)
 
 
+JAVA_INT_MAX = 2**31 - 1  # what Integer.parseInt reads
+
+
 def tensor_parallel_degree(serving: Mapping[str, object]) -> int | Literal["max"] | None:
-    """The degree as LMI reads it: an integer (also when quoted), 'max', or None (unset or unreadable)."""
+    """The degree as LMI reads it: an integer 1..JAVA_INT_MAX (also when quoted), 'max', or None (unset, or
+    unreadable: the check of the value itself says so)."""
     value = serving.get(TP_KEY)
-    return "max" if value == "max" else parse_int(value)
+    if value == "max":
+        return "max"
+    degree = parse_int(value)
+    return degree if degree is not None and 1 <= degree <= JAVA_INT_MAX else None

@@ -17,7 +17,7 @@ from lmi_core.facts.instances import (
     catalog_summary,
     instance_spec,
 )
-from lmi_core.issues import Finding, did_you_mean, error, warning
+from lmi_core.issues import Finding, did_you_mean, error, quoted, warning
 from lmi_core.serving_properties import tensor_parallel_degree
 
 STEPS = "shard, quantize-awq, quantize-fp8, compile"
@@ -128,7 +128,8 @@ def aot_target_fits(config: ModelConfig, context: CheckContext) -> Iterator[Find
     if spec is None:
         suggestion = did_you_mean(target, INSTANCES)
         yield error(
-            "aot.instance_type", f"'{target}' is not in the instance catalog{suggestion} (allowed: {catalog_summary()})"
+            "aot.instance_type",
+            f"{quoted(target)} is not in the instance catalog{suggestion} (allowed: {catalog_summary()})",
         )
         return
     if plan.engine == "training-job" and target in NOT_FOR_TRAINING:

@@ -10,7 +10,7 @@ from lmi_core.checks.serving import value_problem
 from lmi_core.config import InstanceConfig, ModelConfig
 from lmi_core.facts import lmi_options, optimization
 from lmi_core.facts.instances import PRE_AMPERE_GPUS, InstanceSpec
-from lmi_core.issues import Finding, error, warning
+from lmi_core.issues import Finding, error, quoted, warning
 from lmi_core.serving_properties import parse_int
 
 DTYPE = "option.dtype"
@@ -79,10 +79,10 @@ def dtype_fits_engine(config: ModelConfig, context: CheckContext) -> Iterator[Fi
             why = "int8 is the HuggingFace accelerate handler's; 8-bit weights are option.quantize"
         else:
             why = "it is not one of its names"
-        yield error(field, f"'{text}': LMI's vLLM handler fails to load the model ({why}) (allowed: {allowed})")
+        yield error(field, f"{quoted(text)}: LMI's vLLM handler fails to load the model ({why}) (allowed: {allowed})")
     elif neuronx_reads_values(config, context) and text not in lmi_options.NEURON_DTYPES:
         allowed = ", ".join(sorted(lmi_options.NEURON_DTYPES))
-        yield error(field, f"'{text}': Transformers-NeuronX fails to load the model (allowed: {allowed})")
+        yield error(field, f"{quoted(text)}: Transformers-NeuronX fails to load the model (allowed: {allowed})")
 
 
 def bf16_problem(config: ModelConfig, context: CheckContext, spec: InstanceSpec, where: str) -> str | None:
@@ -92,7 +92,7 @@ def bf16_problem(config: ModelConfig, context: CheckContext, spec: InstanceSpec,
     if capability is None or str(value) not in lmi_options.VLLM_BF16_DTYPES or not vllm_reads_values(config, context):
         return None
     return (
-        f"'{value}': vLLM refuses bfloat16 below compute capability 8.0, and {where} has "
+        f"{quoted(value)}: vLLM refuses bfloat16 below compute capability 8.0, and {where} has "
         f"{spec.describe_accelerators()}, compute capability {capability}: the model fails to load (allowed: fp16)"
     )
 
@@ -117,24 +117,24 @@ def _vllm_quantize_findings(
         why, instead = lmi_options.NOT_VLLM_QUANTIZE[lowered]
         yield error(
             field,
-            f"'{value}' {why}: LMI hands it to vLLM unchanged, which fails to load the model (allowed: {instead})",
+            f"{quoted(value)} {why}: LMI hands it to vLLM unchanged, which fails to load the model (allowed: {instead})",
         )
     elif pinned is not None and lowered not in pinned.methods:
         yield error(
             field,
-            f"'{value}' is not a quantization method of vLLM {pinned.vllm} (LMI V{release}): the model fails to load "
+            f"{quoted(value)} is not a quantization method of vLLM {pinned.vllm} (LMI V{release}): the model fails to load "
             f"(allowed: {allowed})",
         )
     elif pinned is not None and lowered in pinned.deprecated and not allow_deprecated:
         yield error(
             field,
-            f"'{value}' is deprecated in vLLM {pinned.vllm} (LMI V{release}), which refuses it unless "
+            f"{quoted(value)} is deprecated in vLLM {pinned.vllm} (LMI V{release}), which refuses it unless "
             f"option.allow_deprecated_quantization is true (allowed: {allowed})",
         )
     elif pinned is None and lowered not in known.methods:
         yield warning(
             field,
-            f"'{value}' is not a quantization method of vLLM {known.vllm} (LMI V{newest}), and the vLLM of {tag} "
+            f"{quoted(value)} is not a quantization method of vLLM {known.vllm} (LMI V{newest}), and the vLLM of {tag} "
             f"(V{release}) is not checked here; vLLM fails to load the model on a name it does not know "
             "(allowed: one of that vLLM's quantization methods)",
         )
@@ -159,7 +159,7 @@ def quantize_fits_engine(config: ModelConfig, context: CheckContext) -> Iterator
             and text not in lmi_options.NEURON_QUANTIZE
         ):
             allowed = ", ".join(sorted(lmi_options.NEURON_QUANTIZE))
-            yield error(field, f"'{text}': Transformers-NeuronX fails to load the model (allowed: {allowed})")
+            yield error(field, f"{quoted(text)}: Transformers-NeuronX fails to load the model (allowed: {allowed})")
         elif (
             config.container.flavour == "tensorrtllm"
             and release is not None

@@ -11,23 +11,21 @@ from lmi_core.config.blocks import looks_like_token
 from lmi_core.facts import environment as facts
 from lmi_core.facts.gated_models import gated_reason
 from lmi_core.facts.lmi_options import release_of
-from lmi_core.issues import Finding, error, warning
+from lmi_core.issues import Finding, error, quoted, warning
 from lmi_core.serving_properties import is_control
 
 
 def _key_problem(key: str, config: ModelConfig) -> str | None:
     if not facts.KEY_PATTERN.fullmatch(key) or len(key) > facts.MAX_KEY_LENGTH:
-        return f"'{key}' is not an environment variable name (allowed: [a-zA-Z_][a-zA-Z0-9_]*, at most {facts.MAX_KEY_LENGTH})"
+        return f"{quoted(key)} is not an environment variable name (allowed: [a-zA-Z_][a-zA-Z0-9_]*, at most {facts.MAX_KEY_LENGTH})"
     if key.upper().startswith(facts.SERVING_PREFIX):
         option = "option." + key[len(facts.SERVING_PREFIX) :].lower()
-        return (
-            f"'{key}' is an LMI option: set it in serving: as {option} (serving.properties wins over the environment)"
-        )
+        return f"{quoted(key)} is an LMI option: set it in serving: as {option} (serving.properties wins over the environment)"
     if key in facts.PROJECT_KEYS:
-        return f"'{key}' is set by this project (allowed: any other name)"
+        return f"{quoted(key)} is set by this project (allowed: any other name)"
     if key == facts.SECOND_MODEL_KEY:
         return (
-            f"'{key}' makes LMI load a second model from the Hugging Face Hub beside model.id's, on the same "
+            f"{quoted(key)} makes LMI load a second model from the Hugging Face Hub beside model.id's, on the same "
             "accelerators (allowed: model.id: <hub id>)"
         )
     release = release_of(config.container.image_tag)
@@ -35,7 +33,7 @@ def _key_problem(key: str, config: ModelConfig) -> str | None:
         image = f"LMI V{release}" if release is not None else "LMI from V17 (0.35)"
         serving_key = facts.SERVING_OVERRIDES[key]
         return (
-            f"'{key}': {image} sets {serving_key} from it after reading serving.properties, overriding serving: "
+            f"{quoted(key)}: {image} sets {serving_key} from it after reading serving.properties, overriding serving: "
             f"and the checks made of it (allowed: serving: {serving_key})"
         )
     return None
@@ -55,7 +53,7 @@ def env_keys_and_values(config: ModelConfig, context: CheckContext) -> Iterator[
     for key, value in config.env.items():
         problem = _key_problem(key, config)
         if problem is None and key in facts.CREDENTIAL_KEYS:
-            problem = f"'{key}' is a credential: env: is in the repo and the template (allowed: secrets: {{{key}: <secret name or ARN>}})"
+            problem = f"{quoted(key)} is a credential: env: is in the repo and the template (allowed: secrets: {{{key}: <secret name or ARN>}})"
         if problem is not None:
             yield error(f"env.{key}", problem)
         elif looks_like_token(value):
@@ -75,7 +73,7 @@ def secret_keys(config: ModelConfig, context: CheckContext) -> Iterator[Finding]
     for key in config.secrets:
         problem = _key_problem(key, config)
         if problem is None and key in config.env:
-            problem = f"'{key}' is also in env: (allowed: one of the two)"
+            problem = f"{quoted(key)} is also in env: (allowed: one of the two)"
         if problem is not None:
             yield error(f"secrets.{key}", problem)
 
@@ -110,7 +108,7 @@ def gated_model_needs_token(config: ModelConfig, context: CheckContext) -> Itera
     if reason is not None:
         yield warning(
             "model.id",
-            f"'{config.model.id}' is gated on Hugging Face ({reason}): without a token the download fails and the "
+            f"{quoted(config.model.id)} is gated on Hugging Face ({reason}): without a token the download fails and the "
             f"endpoint fails its health check only after the startup timeout (fix: secrets: {{HF_TOKEN: <name or "
             f"ARN of a Secrets Manager secret holding a token whose account accepted the licence>}})",
         )

@@ -9,7 +9,7 @@ from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig, ModelConfig, instance_of
 from lmi_core.facts import cpu_image, images, lmi_options
 from lmi_core.facts.optimization import version
-from lmi_core.issues import Finding, error
+from lmi_core.issues import Finding, error, quoted
 
 
 @check(on=ModelConfig, fields=("container.image", "container.tag", "container.uri"))
@@ -38,7 +38,7 @@ def image_matches_tag(config: ModelConfig, context: CheckContext) -> Iterator[Fi
     if not images.TAG_PATTERNS[container.image].fullmatch(container.tag):
         yield error(
             "container.tag",
-            f"'{container.tag}' is not a {container.image} image tag (allowed: like {images.TAG_EXAMPLES[container.image]})",
+            f"{quoted(container.tag)} is not a {container.image} image tag (allowed: like {images.TAG_EXAMPLES[container.image]})",
         )
 
 

@@ -8,7 +8,7 @@ from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig
 from lmi_core.facts import images
 from lmi_core.facts.instances import catalog_summary, instance_spec, same_family
-from lmi_core.issues import Finding, did_you_mean, error, warning
+from lmi_core.issues import Finding, did_you_mean, error, quoted, warning
 from lmi_core.serving_properties import ServingValue, parse_int
 
 
@@ -17,7 +17,7 @@ def instance_type_findings(instance_type: str) -> Iterator[Finding]:
     if instance_spec(instance_type) is None:
         yield error(
             "instance.type",
-            f"'{instance_type}' is not in the instance catalog{did_you_mean(instance_type, same_family(instance_type))} "
+            f"{quoted(instance_type)} is not in the instance catalog{did_you_mean(instance_type, same_family(instance_type))} "
             f"(allowed: {catalog_summary()})",
         )
 
@@ -36,7 +36,7 @@ def instance_known(config: InstanceConfig, context: CheckContext) -> Iterator[Fi
     if instance.spec() is None:
         yield error(
             "instance.type",
-            f"'{instance.type}' is not in the instance catalog{did_you_mean(instance.type, same_family(instance.type))} "
+            f"{quoted(instance.type)} is not in the instance catalog{did_you_mean(instance.type, same_family(instance.type))} "
             f"(allowed: {catalog_summary()}; or describe another type with instance.accelerators and instance.nvme)",
         )
     else:

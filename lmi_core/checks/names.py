@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 
 from lmi_core import naming
 from lmi_core.checks.registry import ProjectFile, check
-from lmi_core.issues import Finding, error
+from lmi_core.issues import Finding, error, quoted
 
 
 @check(fields=("name",), scope="project")
@@ -24,7 +24,7 @@ def names_unique(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding]]:
         if file.name in first_file:
             yield (
                 file.path,
-                error("name", f"'{file.name}' is already used by {first_file[file.name]} (names must be unique)"),
+                error("name", f"{quoted(file.name)} is already used by {first_file[file.name]} (names must be unique)"),
             )
         else:
             first_file[file.name] = file.path
@@ -39,7 +39,7 @@ def names_not_reserved(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Find
                 file.path,
                 error(
                     "name",
-                    f"'{file.name}' is reserved: its stack would be {reserved[file.name]}, the project's own "
+                    f"{quoted(file.name)} is reserved: its stack would be {reserved[file.name]}, the project's own "
                     f"(allowed: any other name; reserved: {', '.join(sorted(reserved))})",
                 ),
             )
@@ -63,7 +63,7 @@ def derived_names_distinct(files: Sequence[ProjectFile]) -> Iterator[tuple[str, 
                         file.path,
                         error(
                             "name",
-                            f"its {what} names ({prefix}*) overlap those of model '{other}', so each could "
+                            f"its {what} names ({prefix}*) overlap those of model {quoted(other)}, so each could "
                             "reach the other's jobs (allowed: another name)",
                         ),
                     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from lmi_core.checks.registry import ProjectFile, check
 from lmi_core.config import s3
-from lmi_core.issues import Finding, error
+from lmi_core.issues import Finding, error, quoted
 from lmi_core.kinds import S3Use, kind_of
 
 ALLOWED = "(allowed: a prefix apart from every model's inputs and weights)"
@@ -117,7 +117,7 @@ def outputs_apart_from_inputs_and_weights(files: Sequence[ProjectFile]) -> Itera
         if own and read.access == "input" and overlap.relation != "containing":
             continue  # an output in its own input: the kind's own check says so (batch_settings)
         field = overlap.reader.field_label(read.field)
-        what = f"its own {field} {read.uri}" if own else f"{field} {read.uri} of model '{overlap.reader.name}'"
+        what = f"its own {field} {read.uri}" if own else f"{field} {read.uri} of model {quoted(overlap.reader.name)}"
         yield (
             overlap.writer.path,
             error(
@@ -144,7 +144,7 @@ def outputs_apart_from_other_models_outputs(files: Sequence[ProjectFile]) -> Ite
                         error(
                             mine.use.field,
                             f"{mine.use.uri} {VERBS[relation]} {theirs.file.field_label(theirs.use.field)} {theirs.use.uri} of model "
-                            f"'{theirs.file.name}' (each model's role could overwrite the other's results) "
+                            f"{quoted(theirs.file.name)} (each model's role could overwrite the other's results) "
                             "(allowed: a prefix of this model's own)",
                         ),
                     )

@@ -11,7 +11,7 @@ from lmi_core.checks.registry import CheckContext, check
 from lmi_core.config import InstanceConfig, ModelConfig, instance_of
 from lmi_core.facts import lmi_options
 from lmi_core.facts.instances import FP8_FAMILIES, W8A16_FAMILIES
-from lmi_core.issues import Finding, did_you_mean, error, shown, warning
+from lmi_core.issues import Finding, did_you_mean, error, quoted, shown, warning
 from lmi_core.serving_properties import TP_KEY, parse_float, parse_int, tensor_parallel_degree
 
 # Each key and value is checked several times (every check below, every file, every stage): remember the answers.
@@ -52,6 +52,19 @@ def number_problem(key: str, value: Any) -> str | None:
     return None
 
 
+def _one_value(key: str) -> str:
+    """What a key takes, for a value that is a list, a mapping or null."""
+    if key in lmi_options.INT_KEYS:
+        return "a whole number" + (" or 'max'" if key == TP_KEY else "")
+    if key in lmi_options.FRACTION_KEYS:
+        return "a number, more than 0, at most 1"
+    if key in lmi_options.BOOL_KEYS:
+        return "true or false"
+    if key in lmi_options.ALLOWED_VALUES:
+        return ", ".join(sorted(lmi_options.ALLOWED_VALUES[key]))
+    return "one value: true or false, a number or text"
+
+
 def fraction_problem(value: Any) -> str | None:
     number = parse_float(value)
     if number is None:
@@ -61,12 +74,12 @@ def fraction_problem(value: Any) -> str | None:
     return None
 
 
-def text_findings(serving: Mapping[Any, Any], passthrough: list[Any]) -> Iterator[Finding]:
+def text_findings(serving: Mapping[Any, Any], passthrough: list[str]) -> Iterator[Finding]:
     """Keys and values that java.util.Properties would not read back as written."""
     for entry in passthrough:
         problem = key_problem(str(entry))
         if problem is not None:
-            yield error("serving_passthrough", f"{str(entry)!r}: {problem}")
+            yield error("serving_passthrough", f"{quoted(entry)}: {problem}")
     folded: dict[str, str] = {}
     for raw_key, value in serving.items():
         key = str(raw_key)
@@ -105,12 +118,21 @@ def _unsafe_keys(serving: Mapping[Any, Any]) -> set[str]:
 @check(scope="document", fields=("serving", "serving_passthrough"))
 def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
     """Known, removed and typed LMI keys, on the raw YAML: broken files still get these."""
+    from lmi_core.kinds import KINDS  # the kinds register checks of their own: imported when first run
+
     serving = document.get("serving")
-    if not isinstance(serving, dict):
-        return
+    kind = document.get("kind")
+    if not isinstance(serving, dict) or (
+        isinstance(kind, str) and kind in KINDS and "serving" in KINDS[kind].not_allowed
+    ):
+        return  # no serving: block to check, or a kind that refuses the block (its own message)
     raw_passthrough = document.get("serving_passthrough")
-    passthrough = {str(k) for k in raw_passthrough} if isinstance(raw_passthrough, list) else set()
-    yield from text_findings(serving, raw_passthrough if isinstance(raw_passthrough, list) else [])
+    # entries that are not text are refused by the schema (its own message)
+    entries = (
+        [entry for entry in raw_passthrough if isinstance(entry, str)] if isinstance(raw_passthrough, list) else []
+    )
+    passthrough = set(entries)
+    yield from text_findings(serving, entries)
     unsafe = _unsafe_keys(serving)
     container = document.get("container")
     tag = container.get("tag") if isinstance(container, dict) else None
@@ -127,9 +149,7 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
         if key in unsafe:
             continue  # reported above; what it would mean is beside the point
         if not isinstance(value, bool | int | float | str):  # the one message for this value, not one per type
-            yield Finding(
-                field, f"is {shown(value)} (allowed: one value: true or false, a number or text)", refuses_value=True
-            )
+            yield Finding(field, f"is {shown(value)} (allowed: {_one_value(key)})", refuses_value=True)
             continue
         if key == "option.model_id":
             yield error(field, "comes from model.id; set model.id instead")
@@ -138,7 +158,7 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
                 yield error(field, lmi_options.REMOVED_KEYS[key])
         elif (key, lowered) in lmi_options.REMOVED_VALUES:
             if gone(lmi_options.REMOVED_VALUE_RELEASE.get((key, lowered), 0)):
-                yield error(field, f"'{value}' {lmi_options.REMOVED_VALUES[(key, lowered)]}")
+                yield error(field, f"{quoted(value)} {lmi_options.REMOVED_VALUES[(key, lowered)]}")
         elif key in lmi_options.IGNORED_FROM and gone(lmi_options.IGNORED_FROM[key][0]):
             yield error(field, lmi_options.IGNORED_FROM[key][1])
         elif key in lmi_options.REMOVED_LATER and release is not None and release >= lmi_options.REMOVED_LATER[key][0]:
@@ -158,20 +178,21 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
                 f"unknown LMI option{did_you_mean(key, lmi_options.KNOWN_KEYS)} "
                 "(allowed: a documented LMI serving.properties key, or list it in serving_passthrough)",
             )
-        elif (problem := number_problem(key, value)) is not None:
-            yield error(field, problem)
+        elif (problem := number_problem(key, value)) is not None:  # what other checks derive from it is noise
+            yield Finding(field, problem, refuses_value=True)
         elif key in lmi_options.BOOL_KEYS and not isinstance(value, bool) and lowered not in ("true", "false"):
             yield error(field, f"{value!r} is not allowed (allowed: true, false)")
         elif key in lmi_options.ALLOWED_VALUES and lowered not in {v.lower() for v in lmi_options.ALLOWED_VALUES[key]}:
             allowed = sorted(lmi_options.ALLOWED_VALUES[key])
             yield error(
-                field, f"'{value}' is not allowed{did_you_mean(str(value), allowed)} (allowed: {', '.join(allowed)})"
+                field,
+                f"{quoted(value)} is not allowed{did_you_mean(str(value), allowed)} (allowed: {', '.join(allowed)})",
             )
     for key in sorted(passthrough - set(keys)):
         if key_problem(key) is None:  # else reported above
             yield error(
                 "serving_passthrough",
-                f"{key!r} is not a key of serving: (allowed: keys set in serving:; set it there, or drop it here)",
+                f"{quoted(key)} is not a key of serving: (allowed: keys set in serving:; set it there, or drop it here)",
             )
 
 
@@ -185,7 +206,7 @@ def tensor_parallel_fits(config: ModelConfig, context: CheckContext) -> Iterator
     if tp is None and not (isinstance(raw, str) and value_problem(raw)):
         yield error(
             field,
-            f"'{raw}' must be a positive integer or 'max'"
+            f"{quoted(raw)} must be a positive integer or 'max'"
             if isinstance(raw, str)
             else "must be a positive integer or 'max'",
         )
@@ -239,12 +260,12 @@ def entry_point_in_code(config: ModelConfig, context: CheckContext) -> Iterator[
     parts = entry.split("/")
     if entry.startswith("/") or ".." in parts or "" in parts or "." in parts:
         yield error(
-            field, f"'{entry}' must be a path inside the code: directory (allowed: like model.py or pkg/model.py)"
+            field, f"{quoted(entry)} must be a path inside the code: directory (allowed: like model.py or pkg/model.py)"
         )
     elif config.code is None:
         yield error(
             field,
-            f"'{entry}' names a file, but this model has no code: directory to ship it in (allowed: add code:, or a "
+            f"{quoted(entry)} names a file, but this model has no code: directory to ship it in (allowed: add code:, or a "
             "module of the container like djl_python.huggingface)",
         )
     elif context.code_files is not None and entry not in context.code_files:

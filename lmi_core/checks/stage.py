@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from lmi_core import naming
 from lmi_core.checks.registry import CheckContext, ProjectFile, check
 from lmi_core.config import ConfigBase, InstanceConfig, s3, split_s3_uri
+from lmi_core.config.blocks import NAME_PATTERN
 from lmi_core.facts.placeholders import PLACEHOLDER_STAGES, is_placeholder_bucket
-from lmi_core.issues import Finding, error, warning
+from lmi_core.issues import Finding, error, quoted, warning
 
 MAX_NAME = 40  # ConfigBase.name: every derived physical name fits SageMaker's rules up to this length
+NAME = re.compile(NAME_PATTERN)
 
 
 @check(on=InstanceConfig, fields=("data_capture",))
@@ -48,13 +51,15 @@ def staged_name_findings(files: Sequence[ProjectFile], stage: str | None) -> Ite
         adapters = getattr(file.config, "adapters", ())
         owned = [("name", file.name), *((f"adapters.{i}.name", a.name) for i, a in enumerate(adapters))]
         for field, name in owned:
+            if len(name) > MAX_NAME or not NAME.fullmatch(name):
+                continue  # the name itself is refused (its own message): its staged form is beside the point
             physical = naming.staged(name, stage)
             if len(physical) > MAX_NAME:
                 yield (
                     file.path,
                     error(
                         field,
-                        f"'{name}' becomes '{physical}' in stage {stage}, {len(physical)} characters "
+                        f"{quoted(name)} becomes '{physical}' in stage {stage}, {len(physical)} characters "
                         f"(allowed: at most {MAX_NAME - len(stage) - 1} characters: every physical name fits "
                         f"SageMaker's 63 with {MAX_NAME})",
                     ),
@@ -64,7 +69,7 @@ def staged_name_findings(files: Sequence[ProjectFile], stage: str | None) -> Ite
                     file.path,
                     error(
                         field,
-                        f"'{name}' becomes '{physical}' in stage {stage}, the name of another model "
+                        f"{quoted(name)} becomes '{physical}' in stage {stage}, the name of another model "
                         f"(allowed: a name that does not end in -{stage} elsewhere)",
                     ),
                 )
@@ -85,7 +90,7 @@ def own_stack_findings(
                 file.path,
                 error(
                     "name",
-                    f"'{file.name}' gives stack {stack} in stage {stage}, one of the project's own stacks "
+                    f"{quoted(file.name)} gives stack {stack} in stage {stage}, one of the project's own stacks "
                     f"(allowed: a name whose stack is none of {', '.join(sorted(own_stacks))})",
                 ),
             )

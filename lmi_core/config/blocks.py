@@ -16,6 +16,7 @@ from lmi_core.config import s3
 from lmi_core.facts import images
 from lmi_core.facts.instances import InstanceSpec, family_of, instance_spec
 from lmi_core.facts.optimization import V1_MODES
+from lmi_core.issues import quoted
 from lmi_core.serving_properties import ServingValue
 
 NAME_PATTERN = r"^[a-z0-9](-?[a-z0-9])*$"
@@ -51,7 +52,7 @@ S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
 def _instance_type(value: str | None) -> str | None:
     """The shape of a SageMaker instance type; whether it is known is a check (with a suggestion)."""
     if value is not None and not INSTANCE_TYPE_PATTERN.fullmatch(value):
-        raise ValueError(f"{value!r} is not an instance type (allowed: ml.<family>.<size>, like ml.g5.2xlarge)")
+        raise ValueError(f"{quoted(value)} is not an instance type (allowed: ml.<family>.<size>, like ml.g5.2xlarge)")
     return value
 
 
@@ -59,7 +60,7 @@ def _image_tag(value: str | None) -> str | None:
     """ECR's tag rule; an empty tag and `latest` are left to the pinning check, which says why."""
     if value and value != "latest" and not images.IMAGE_TAG.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not an image tag (allowed: letters, digits, '.', '_' and '-', at most 128, "
+            f"{quoted(value)} is not an image tag (allowed: letters, digits, '.', '_' and '-', at most 128, "
             "like 0.33.0-lmi15.0.0-cu128)"
         )
     return value
@@ -77,7 +78,7 @@ class ModelSource(Strict):
     def _task_shape(cls, value: str | None) -> str | None:
         if value is not None and not TASK_PATTERN.fullmatch(value):
             raise ValueError(
-                f"{value!r} is not a task name; it is written to serving.properties as option.task "
+                f"{quoted(value)} is not a task name; it is written to serving.properties as option.task "
                 "(allowed: letters, digits, '-' and '_', like text-generation)"
             )
         return value
@@ -213,7 +214,9 @@ def _ids(prefix: str, what: str) -> AfterValidator:
     def check(value: list[str]) -> list[str]:
         bad = [v for v in value if not pattern.fullmatch(v)]
         if bad:
-            raise ValueError(f"{', '.join(bad)} are not {what} ids (allowed: {prefix}-0123abcd...)")
+            shown = ", ".join(quoted(v) for v in bad[:3]) + (", ..." if len(bad) > 3 else "")
+            verb = "is not a" if len(bad) == 1 else "are not"
+            raise ValueError(f"{shown} {verb} {what} id{'s' if len(bad) > 1 else ''} (allowed: {prefix}-0123abcd...)")
         return value
 
     return AfterValidator(check)

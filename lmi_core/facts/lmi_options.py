@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lmi_core import serving_properties
+
 DJL_SERVING_COMMIT = "d21927c4a692335fba62a87cc430a5fc00c5f790"
 
 # ---------------------------------------------------------------------------------------------
@@ -901,7 +903,7 @@ BOOL_KEYS: frozenset[str] = frozenset(
     }
 )
 
-JAVA_INT_MAX = 2**31 - 1
+JAVA_INT_MAX = serving_properties.JAVA_INT_MAX
 
 # Fractions of GPU memory: 0 < x <= 1 (vLLM's gpu_memory_utilization, TensorRT-LLM's KV cache fractions).
 FRACTION_KEYS: frozenset[str] = frozenset(

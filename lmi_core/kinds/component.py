@@ -24,7 +24,7 @@ from lmi_core.costs import Cost, PriceTable
 from lmi_core.facts import images
 from lmi_core.facts.instances import FP8_FAMILIES, W8A16_FAMILIES, instance_spec
 from lmi_core.facts.optimization import version
-from lmi_core.issues import Finding, did_you_mean, error, warning
+from lmi_core.issues import Finding, did_you_mean, error, quoted, warning
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.kinds.kind import Kind, Placement, S3Use, model_s3_uses
 from lmi_core.packing import CopyDemand, Packing, pack
@@ -67,6 +67,8 @@ class Adapter(Strict):
     @field_validator("artifact")
     @classmethod
     def _one_archive(cls, value: str) -> str:
+        if not value.startswith("s3://"):
+            raise ValueError("is not an S3 URI (allowed: s3://bucket/key.tar.gz)")
         _, key = s3.parse(value)
         if not key.endswith(".tar.gz"):
             raise ValueError(
@@ -192,7 +194,9 @@ def adapters_need_vllm(config: ComponentConfig, context: CheckContext) -> Iterat
     seen: set[str] = set()
     for index, adapter in enumerate(config.adapters):
         if adapter.name in seen or adapter.name == config.name:
-            yield error(f"adapters.{index}.name", f"'{adapter.name}' is used twice (adapter names must be unique)")
+            yield error(
+                f"adapters.{index}.name", f"{quoted(adapter.name)} is used twice (adapter names must be unique)"
+            )
         seen.add(adapter.name)
     max_loras = parse_int(effective_serving(config).get("option.max_loras"))
     if max_loras is not None and max_loras < len(config.adapters):
@@ -225,10 +229,10 @@ def endpoint_exists(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Finding
         if config.endpoint in hosts or (named is not None and named.config is None):
             continue  # found, or its file is broken and reports its own errors
         if named is not None and named.config is not None:
-            message = f"'{config.endpoint}' is kind {named.config.kind}, not an endpoint (allowed: {allowed})"
+            message = f"{quoted(config.endpoint)} is kind {named.config.kind}, not an endpoint (allowed: {allowed})"
         else:
             message = (
-                f"no kind: endpoint file is named '{config.endpoint}'{did_you_mean(config.endpoint, hosts)} "
+                f"no kind: endpoint file is named {quoted(config.endpoint)}{did_you_mean(config.endpoint, hosts)} "
                 f"(allowed: {allowed}); an endpoint file stays until no component names it"
             )
         yield path, error("endpoint", message)
@@ -245,7 +249,7 @@ def adapter_names_unique(files: Sequence[ProjectFile]) -> Iterator[tuple[str, Fi
                     path,
                     error(
                         f"adapters.{index}.name",
-                        f"'{adapter.name}' is already used by {owner[adapter.name]} (names must be unique)",
+                        f"{quoted(adapter.name)} is already used by {owner[adapter.name]} (names must be unique)",
                     ),
                 )
             owner.setdefault(adapter.name, path)
@@ -419,9 +423,9 @@ KIND = Kind(
     block="copies",
     block_updates_in_place=True,
     not_allowed={
-        "instance": "a component runs on its endpoint's instances: set endpoint: and per-copy resources:",
-        "data_capture": "data capture is set on the endpoint that hosts the component",
-        "vpc": "components run in their endpoint's network; a VPC is not supported for kind component here",
+        "instance": "a component runs on its endpoint's instances (allowed: endpoint: and per-copy resources:)",
+        "data_capture": "data capture is set on the endpoint that hosts the component (allowed: data_capture: in its file)",
+        "vpc": "components run in their endpoint's network (allowed: no vpc: here; kind component has none)",
     },
     depends_on=lambda config: (config.endpoint,),
     invocable_names=lambda config: tuple(adapter.name for adapter in config.adapters),

@@ -113,8 +113,8 @@ KIND = Kind(
     block="scaling",
     smoke_tested=False,  # requests go to its components
     not_allowed={
-        key: "an endpoint of kind endpoint has no model of its own: put the model in a kind: component file"
+        key: "an endpoint of kind endpoint has no model of its own (allowed: the model in a kind: component file)"
         for key in ("model", "container", "serving", "code", "aot")
     }
-    | {"autoscaling": "use scaling: {min, max} (managed instance scaling); components scale their copies"},
+    | {"autoscaling": "components scale their copies (allowed: scaling: {min, max}, managed instance scaling)"},
 )

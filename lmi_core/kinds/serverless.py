@@ -114,8 +114,8 @@ KIND = Kind(
     rollout="SageMaker replaces the instances",
     block="serverless",
     not_allowed={
-        "instance": "serverless endpoints have no instances to choose (set memory_mb and max_concurrency in serverless:)",
-        "data_capture": "serverless endpoints do not support data capture (use kind realtime or async)",
-        "vpc": "serverless endpoints cannot run in a VPC (use kind realtime or async)",
+        "instance": "serverless endpoints have no instances to choose (allowed: memory_mb and max_concurrency in serverless:)",
+        "data_capture": "serverless endpoints do not support data capture (allowed: kind realtime or async)",
+        "vpc": "serverless endpoints cannot run in a VPC (allowed: kind realtime or async)",
     },
 )

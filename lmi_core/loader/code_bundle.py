@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from lmi_core.issues import Finding, error, warning
+from lmi_core.issues import Finding, error, quoted, warning
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
@@ -207,7 +207,7 @@ def read_code(
     try:
         return _read_code(yaml_path, code, serving, max_mb)
     except OSError as exc:  # a path the checks above allow but the system refuses (too long once resolved, ...)
-        return None, [error("code", f"'{code}' cannot be read: {exc.strerror or exc}")]
+        return None, [error("code", f"{quoted(code)} cannot be read: {exc.strerror or exc}")]
 
 
 def _read_code(
@@ -217,19 +217,21 @@ def _read_code(
     directory = code_directory(yaml_path, code)
     root = project_root(yaml_path)
     if not directory.is_relative_to(root):
-        return None, [error("code", f"'{code}' leaves the project directory {root} (allowed: a directory inside it)")]
+        return None, [
+            error("code", f"{quoted(code)} leaves the project directory {root} (allowed: a directory inside it)")
+        ]
     below = [step for step in (given, *given.parents) if step != yaml_path.parent]  # the config dir may be a link
     linked = next((step for step in below if step.is_relative_to(yaml_path.parent) and step.is_symlink()), None)
     if linked is not None:
         shown = linked.relative_to(yaml_path.parent).as_posix()
-        return None, [error("code", f"'{shown}' is a symlink (allowed: a directory, like code/<model>)")]
+        return None, [error("code", f"{quoted(shown)} is a symlink (allowed: a directory, like code/<model>)")]
     if not directory.is_dir():
-        return None, [error("code", f"'{code}' is not a directory (looked for {directory})")]
+        return None, [error("code", f"{quoted(code)} is not a directory (looked for {directory})")]
     if yaml_path.parent.resolve().is_relative_to(directory):
         return None, [
             error(
                 "code",
-                f"'{code}' is the config directory or one of its parents: it would ship every config and more "
+                f"{quoted(code)} is the config directory or one of its parents: it would ship every config and more "
                 "(allowed: a directory of its own, like code/<model>)",
             )
         ]
@@ -349,14 +351,14 @@ def check_requirements(text: str) -> Iterator[Finding]:
         if line.startswith("-"):
             yield error(
                 "code",
-                f"{where}: '{line}' is not allowed (allowed: name==version, an https URL, --index-url/--extra-index-url/--find-links https://...)",
+                f"{where}: {quoted(line)} is not allowed (allowed: name==version, an https URL, --index-url/--extra-index-url/--find-links https://...)",
             )
             continue
         requirement = _requirement(line)
         if isinstance(requirement, str):
             shown = _without_hashes(line)
             shown = shown if len(shown) <= 80 else shown[:77] + "..."
-            yield error("code", f"{where}: cannot parse '{shown}': {requirement} (allowed: name==version)")
+            yield error("code", f"{where}: cannot parse {quoted(shown)}: {requirement} (allowed: name==version)")
             continue
         if requirement.url is not None:
             url = _HTTPS_URL.fullmatch(requirement.url)
@@ -431,12 +433,12 @@ def _check_option(where: str, option: str, value: str) -> Iterator[Finding]:
     if option not in INDEX_OPTIONS.values():
         yield error(
             "code",
-            f"{where}: '{option}' is not allowed (allowed: name==version, an https URL, --index-url/--extra-index-url/--find-links https://...)",
+            f"{where}: {quoted(option)} is not allowed (allowed: name==version, an https URL, --index-url/--extra-index-url/--find-links https://...)",
         )
         return
     url = _HTTPS_URL.fullmatch(value)
     if url is None:
-        yield error("code", f"{where}: {option} '{value}' is not an https URL (allowed: https://<host>/...)")
+        yield error("code", f"{where}: {option} {quoted(value)} is not an https URL (allowed: https://<host>/...)")
     elif "@" in url[1]:
         yield error(
             "code",

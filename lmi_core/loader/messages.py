@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from lmi_core.issues import Finding, did_you_mean, error, shown
+from lmi_core.config.blocks import NAME_PATTERN
+from lmi_core.issues import Finding, did_you_mean, error, quoted, shown
 from lmi_core.kinds import KINDS, kinds_with_field
 
 # what a field of each type takes; strict types: true is not 1, 1 is not true, "2" is not 2
@@ -81,16 +82,17 @@ def message(err: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
     if error_type == "union_tag_not_found":
         return f"is required (allowed: {_kinds_text()})"
     if error_type == "union_tag_invalid":
-        given = str(err["ctx"].get("tag", ""))
-        return f"'{given}' is not a kind{did_you_mean(given, KINDS)} (allowed: {_kinds_text()})"
+        given = err.get("input", {}).get("kind") if isinstance(err.get("input"), dict) else err["ctx"].get("tag")
+        near = did_you_mean(given, KINDS) if isinstance(given, str) else ""
+        return f"{quoted(given)} is not a kind{near} (allowed: {_kinds_text()})"
     if error_type in _RANGE_ERRORS:
         return f"{err.get('input')!r} is out of range (allowed: {_allowed_range(config_class, loc)})"
     if error_type == "string_too_long":
         return f"is {len(str(err.get('input')))} characters (allowed: at most {err['ctx']['max_length']})"
     if error_type == "string_too_short":
         return f"is too short (allowed: at least {err['ctx']['min_length']} characters)"
-    if error_type == "string_pattern_mismatch" and loc == ("name",):
-        return f"'{err.get('input')}' is not allowed (allowed: lowercase letters, digits and single hyphens, like llama3-8b-chat)"
+    if error_type == "string_pattern_mismatch" and err["ctx"]["pattern"] == NAME_PATTERN:  # name, endpoint, adapters
+        return f"{quoted(err.get('input'))} is not allowed (allowed: lowercase letters, digits and single hyphens, like llama3-8b-chat)"
     if error_type == "string_pattern_mismatch":
         return f"{shown(err.get('input'))} is not allowed (allowed: text matching {err['ctx']['pattern']})"
     if error_type in ("too_long", "too_short") and isinstance(err.get("input"), list | dict):
@@ -105,7 +107,7 @@ def message(err: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
     if error_type == "model_type":
         return f"is {shown(err.get('input'))} (allowed: {_block_allowed(config_class, loc)})"
     if error_type == "literal_error":
-        return f"'{err.get('input')}' is not allowed (allowed: {err['ctx']['expected'].replace(' or ', ', ')})"
+        return f"{quoted(err.get('input'))} is not allowed (allowed: {err['ctx']['expected'].replace(' or ', ', ')})"
     text = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         text = text.removeprefix(prefix)
@@ -193,8 +195,18 @@ def _allowed_range(config_class: type[BaseModel] | None, loc: tuple[Any, ...]) -
     def first(*names: str) -> Any:
         return next((value for value in map(bound, names) if value is not None), None)
 
-    low, high, step = first("ge", "gt"), first("le", "lt"), bound("multiple_of")
-    text = (
-        f"{low}..{high}" if low is not None and high is not None else f">= {low}" if low is not None else f"<= {high}"
-    )
+    step = bound("multiple_of")
+    if bound("gt") is None and bound("lt") is None:  # inclusive bounds: low..high
+        low, high = bound("ge"), bound("le")
+        text = (
+            f"{low}..{high}"
+            if low is not None and high is not None
+            else f">= {low}"
+            if low is not None
+            else f"<= {high}"
+        )
+    else:
+        parts = [f"more than {bound('gt')}" if bound("gt") is not None else f"at least {bound('ge')}"]
+        parts.append(f"less than {bound('lt')}" if bound("lt") is not None else f"at most {bound('le')}")
+        text = ", ".join(part for part in parts if not part.endswith(" None"))
     return f"{text}, a multiple of {step}" if step else text

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lmi_core.issues import Finding, error
+from lmi_core.issues import Finding, error, quoted, shown
 from lmi_core.loader.yaml_source import YamlDocument
 
 STAGES_KEY = "stages"
@@ -80,9 +80,18 @@ def for_stage(document: YamlDocument, stage: str, stages: Sequence[str]) -> Stag
         where = (STAGES_KEY, name)
         field = f"{STAGES_KEY}.{name}"
         if name not in stages:
-            problems.append((where, error(field, f"'{name}' is not a stage of this app (allowed: {allowed})")))
+            problems.append((where, error(field, f"{quoted(name)} is not a stage of this app (allowed: {allowed})")))
         elif not isinstance(override, dict):
-            problems.append((where, error(field, "must be a mapping of the fields that differ in this stage")))
+            problems.append(
+                (
+                    where,
+                    error(
+                        field,
+                        f"is {shown(override)} (allowed: a mapping of the fields that differ in this stage, "
+                        "like instance: {count: 2})",
+                    ),
+                )
+            )
         else:
             for key in FIXED_KEYS:
                 if key in override:

@@ -85,7 +85,7 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
     ("adapter-names-unique", COMPONENT, {"adapters": [ADAPTER, {**ADAPTER, "name": "a2"}]},
      {"adapters": [ADAPTER, ADAPTER]}, "adapters.1.name: 'a1' is used twice (adapter names must be unique)"),
     ("component-has-no-instance", COMPONENT, {}, {"instance": {"type": "ml.g5.2xlarge"}},
-     "instance: a component runs on its endpoint's instances: set endpoint: and per-copy resources:"),
+     "instance: a component runs on its endpoint's instances (allowed: endpoint: and per-copy resources:)"),
     ("component-capture-on-endpoint", COMPONENT, {}, {"data_capture": {"sampling_percent": 5}},
      "data_capture: data capture is set on the endpoint that hosts the component"),
     ("copies-only-for-components", MINIMAL, {}, {"copies": {"max": 2}},
@@ -100,9 +100,9 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
      "instance.count: 3 is outside scaling min..max (0..2); SageMaker starts an endpoint with at least one instance "
      "(allowed: 1..2)"),
     ("endpoint-has-no-model", ENDPOINT, {}, {"model": {"id": "org/name"}},
-     "model: an endpoint of kind endpoint has no model of its own: put the model in a kind: component file"),
+     "model: an endpoint of kind endpoint has no model of its own (allowed: the model in a kind: component file)"),
     ("endpoint-scaling-block", ENDPOINT, {}, {"autoscaling": {"min": 1, "max": 2}},
-     "autoscaling: use scaling: {min, max} (managed instance scaling); components scale their copies"),
+     "autoscaling: components scale their copies (allowed: scaling: {min, max}, managed instance scaling)"),
     ("endpoint-routing", ENDPOINT, {"routing": "random"}, {"routing": "least-requests"},
      "routing: 'least-requests' is not allowed (allowed: 'least-outstanding-requests', 'random')"),
 ]  # fmt: skip

@@ -280,7 +280,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
         "vpc-ids",
         {"vpc": {"subnet_ids": ["subnet-0123abcd"], "security_group_ids": ["sg-0123abcd"]}},
         {"vpc": {"subnet_ids": ["my-subnet"], "security_group_ids": ["sg-0123abcd"]}},
-        "vpc.subnet_ids: my-subnet are not subnet ids",
+        "vpc.subnet_ids: 'my-subnet' is not a subnet id",
     ),
 ]
 

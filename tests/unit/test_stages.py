@@ -96,7 +96,10 @@ def test_a_problem_of_the_merge_says_which_stage(config_dir: Dir) -> None:
         ("stages:\n  qa: {instance: {count: 2}}\n", "stages.qa: 'qa' is not a stage of this app (allowed: dev, prod)"),
         ("stages:\n  prod: {name: other}\n", "stages.prod.name: is the same in every stage (allowed: any other field)"),
         ("stages:\n  prod: {kind: async}\n", "stages.prod.kind: is the same in every stage (allowed: any other field)"),
-        ("stages:\n  prod: 3\n", "stages.prod: must be a mapping of the fields that differ in this stage"),
+        (
+            "stages:\n  prod: 3\n",
+            "stages.prod: is 3 (allowed: a mapping of the fields that differ in this stage, like instance: {count: 2})",
+        ),
         ("stages: [prod]\n", "stages: must map stage names to overrides (allowed: dev, prod)"),
     ],
 )

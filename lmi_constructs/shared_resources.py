@@ -37,6 +37,11 @@ class SharedResourcesProps:
     alarm_emails: Sequence[str] = ()  # email subscriptions of the alarm topic
 
 
+# Kept when the stack is deleted or the resource replaced, but not after a failed first create: the buckets'
+# names are fixed, so a retained empty bucket would fail every retry with "already exists".
+KEEP = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+
+
 class SharedServingResources(Construct):
     """KMS-encrypted, TLS-only, access-logged storage for data capture, and an alarm topic."""
 
@@ -47,7 +52,7 @@ class SharedServingResources(Construct):
             "Key",
             description="LMI serving: data capture, async payloads, alarm topic",
             enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=KEEP,
         )
         self.access_log_bucket = s3.Bucket(
             self,
@@ -64,7 +69,7 @@ class SharedServingResources(Construct):
                     expiration=Duration.days(props.log_retention_days), noncurrent_version_expiration=Duration.days(7)
                 )
             ],
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=KEEP,
         )
         for pack in ("HIPAA.Security", "NIST.800.53.R5"):
             acknowledge(
@@ -145,5 +150,5 @@ class SharedServingResources(Construct):
                     noncurrent_version_expiration=Duration.days(noncurrent_days),
                 )
             ],
-            removal_policy=RemovalPolicy.RETAIN,
+            removal_policy=KEEP,
         )

@@ -228,3 +228,17 @@ def test_every_versioned_shared_bucket_expires_its_noncurrent_versions(examples:
         assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}, key
         rules = bucket["LifecycleConfiguration"]["Rules"]
         assert any("NoncurrentDays" in rule.get("NoncurrentVersionExpiration", {}) for rule in rules), key
+
+
+def test_no_named_resource_is_kept_after_a_failed_first_create(examples: Synth) -> None:
+    """DeletionPolicy Retain keeps a resource even when its first create rolls back: with a fixed name (the
+    shared buckets: lmi-<purpose>-<account>-<region>), every retry then fails with "already exists"."""
+    checked = 0
+    for name, template in examples.templates.items():
+        for logical_id, resource in template["Resources"].items():
+            short = resource["Type"].rsplit("::", 1)[-1]
+            named = any(key in resource.get("Properties", {}) for key in (f"{short}Name", "Name"))
+            if resource.get("DeletionPolicy") in ("Retain", "RetainExceptOnCreate") and named:
+                assert resource["DeletionPolicy"] == "RetainExceptOnCreate", (name, logical_id)
+                checked += 1
+    assert checked >= 4  # at least the shared stack's four buckets

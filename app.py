@@ -64,7 +64,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
 
     from lmi_constructs.nag import add_nag_packs
     from stacks.model_stack import ModelStack
-    from stacks.shared_stack import SharedStack
+    from stacks.shared_stack import SharedStack, import_in_use_guard
 
     # aws-cdk-lib's own template validation takes seconds and ~350 MiB of Node memory per synth; cfn-lint
     # covers the same schema and rules in the tests, which also run it once. tree.json (the construct tree
@@ -111,6 +111,9 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     for loaded in configs:  # e.g. a component deploys after the endpoint that hosts it (checked to exist)
         for name in kind_of(loaded.config).depends_on(loaded.config):
             stacks[loaded.config.name].add_stack_dependency(stacks[name])
+            # and CloudFormation refuses to delete the endpoint's stack while the component's exists
+            output_id = "".join(part.capitalize() for part in name.split("-")) + "StackInUse"
+            import_in_use_guard(stacks[loaded.config.name], stacks[name].stack_name, output_id)
     if settings.github_repo:  # the one-off CI/CD identity stack (README, CI/CD)
         from stacks.github_oidc_stack import GithubOidcStack
 

@@ -11,10 +11,18 @@ from lmi_constructs.shared_resources import BucketNames, SharedResourcesProps, S
 from stacks.kinds.shared_refs import shared_bucket_name
 
 
-def in_use_export(shared_stack_name: str) -> str:
-    """The export every model stack imports, so that CloudFormation refuses to delete the shared stack
-    while one exists ("Export ... cannot be deleted as it is in use by lmi-<model>, ...")."""
-    return f"{shared_stack_name}-in-use"
+def in_use_export(stack_name: str) -> str:
+    """The export the stacks that use this one import, so that CloudFormation refuses to delete it while one
+    exists ("Export ... cannot be deleted as it is in use by lmi-<model>, ..."): the shared stack's, imported by
+    every model stack, and a component endpoint's, imported by its components' stacks."""
+    return f"{stack_name}-in-use"
+
+
+def export_in_use_guard(stack: Stack, description: str) -> CfnOutput:
+    """The guard export of `stack`: its value never changes, so imports never block an update."""
+    return CfnOutput(
+        stack, "InUse", value=stack.stack_name, export_name=in_use_export(stack.stack_name), description=description
+    )
 
 
 @cache
@@ -23,13 +31,13 @@ def _import_value(export_name: str) -> str:
     return Fn.import_value(export_name)
 
 
-def import_in_use_guard(model_stack: Stack, shared_stack_name: str) -> CfnOutput:
-    """A model stack's import of the shared stack's guard export (an output: it changes no resource)."""
+def import_in_use_guard(stack: Stack, guarded_stack_name: str, output_id: str = "SharedStackInUse") -> CfnOutput:
+    """A stack's import of another's guard export (an output: it changes no resource)."""
     return CfnOutput(
-        model_stack,
-        "SharedStackInUse",
-        value=_import_value(in_use_export(shared_stack_name)),
-        description=f"Imports {in_use_export(shared_stack_name)}: {shared_stack_name} cannot be deleted while "
+        stack,
+        output_id,
+        value=_import_value(in_use_export(guarded_stack_name)),
+        description=f"Imports {in_use_export(guarded_stack_name)}: {guarded_stack_name} cannot be deleted while "
         "this stack exists.",
     )
 
@@ -57,13 +65,9 @@ class SharedStack(Stack):
             self, "Shared", props=SharedResourcesProps(bucket_names=names, alarm_emails=alarm_emails)
         )
         # Model stacks reach the key and topic by weak references (Fn::GetStackOutput), which do not stop a
-        # delete: this export does. Its value never changes, so imports never block an update.
-        CfnOutput(
-            self,
-            "InUse",
-            value=self.stack_name,
-            export_name=in_use_export(self.stack_name),
-            description="Imported by every model stack: delete them (cdk destroy lmi-<model>) before this one.",
+        # delete: this export does.
+        export_in_use_guard(
+            self, "Imported by every model stack: delete them (cdk destroy lmi-<model>) before this one."
         )
         self._publish_for_model_stacks(self.resources.alarm_topic.topic_arn, self.resources.key.key_arn)
 

@@ -112,6 +112,7 @@ KIND = Kind(
     rollout="new instances, and SageMaker places every component's copies on them again",
     block="scaling",
     smoke_tested=False,  # requests go to its components
+    hosts_others=True,  # its components' stacks use its role and endpoint by name
     not_allowed={
         key: "an endpoint of kind endpoint has no model of its own (allowed: the model in a kind: component file)"
         for key in ("model", "container", "serving", "code", "aot")

@@ -62,6 +62,7 @@ class Kind:
     smoke_tested: bool = True  # the deploy workflow sends one request after a change
     billed_monthly: bool = True  # counted in the monthly total (batch bills per running job)
     depends_on: Callable[[Any], tuple[str, ...]] = lambda config: ()  # models whose stacks deploy first
+    hosts_others: bool = False  # other models' stacks depend on its stack: it exports a guard they import
     invocable_names: Callable[[Any], tuple[str, ...]] = lambda config: ()  # more names invoke takes (adapters)
     # every S3 URI of the config, and what the model does there (lmi_core/checks/s3_prefixes.py)
     s3_uses: Callable[[Any], tuple[S3Use, ...]] = model_s3_uses

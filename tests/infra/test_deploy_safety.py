@@ -242,3 +242,23 @@ def test_no_named_resource_is_kept_after_a_failed_first_create(examples: Synth) 
                 assert resource["DeletionPolicy"] == "RetainExceptOnCreate", (name, logical_id)
                 checked += 1
     assert checked >= 4  # at least the shared stack's four buckets
+
+
+def test_a_component_endpoint_cannot_be_deleted_under_its_components(examples: Synth) -> None:
+    """A component's stack attaches a policy to the endpoint's role by name and places copies on its endpoint:
+    deleting the endpoint's stack first would leave the components without either, and no diff to notice."""
+    host = "lmi-pool-g5-48xl"
+    Template.from_stack(examples.stack(host)).has_output(
+        "InUse", {"Value": host, "Export": {"Name": in_use_export(host)}}
+    )
+    components = [
+        name
+        for name, template in examples.templates.items()
+        if any(r["Type"] == "AWS::SageMaker::InferenceComponent" for r in template["Resources"].values())
+    ]
+    assert len(components) >= 3
+    for name in components:
+        outputs = examples.templates[name]["Outputs"]
+        assert outputs["PoolG548xlStackInUse"]["Value"] == {"Fn::ImportValue": in_use_export(host)}, name
+    for name, template in examples.templates.items():  # only endpoints that host components export a guard
+        assert ("InUse" in template.get("Outputs", {})) == (name in (host, naming.SHARED_STACK)), name

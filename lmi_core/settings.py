@@ -7,6 +7,7 @@ Reading it here lets the app reject a bad setting, or a bad model config, before
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -25,6 +26,8 @@ WHERE = "cdk context"
 # a repository name is up to 100 letters, digits, '.', '-' or '_', and not '.' or '..'.
 GITHUB_OWNER = re.compile(r"(?=.{1,39}\Z)[A-Za-z0-9](?:-?[A-Za-z0-9])*")
 GITHUB_REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+ARN_SHOWN = 100  # an OIDC provider ARN is up to 82 characters, and tells apart only at its end
+GITHUB_REPO_SHOWN = 141  # the longest owner/name, 140 characters, and one more: a name too long is shown whole
 
 
 STAGE_PATTERN = re.compile(r"[a-z][a-z0-9]{0,9}")
@@ -35,7 +38,9 @@ DEFAULT_CONFIG_DIR = "model_configs"
 CDK_JSON = Path("cdk.json")  # relative to the working directory, as the CDK CLI reads it
 MAX_CDK_JSON_BYTES = 1024 * 1024  # cdk.json is a few KB of feature flags and settings
 CDK_JSON_SHAPE = '{"app": "...", "context": {"key": value, ...}}'
-# The settings given as one text; each value that is a JSON array or object is refused with its allowed form.
+FLAG_SETTINGS = ("strict_warnings", "cfn_validate", "tree_metadata")  # text "true"/"false" (from -c), or a JSON boolean
+SHOWN = 40  # characters of a value echoed in a message
+# The settings given as one text; each value of another JSON type is refused with its allowed form.
 TEXT_SETTINGS = {
     "strict_warnings": "true or false",
     "cfn_validate": "true or false",
@@ -115,7 +120,7 @@ def _reason(exc: Exception) -> str:
 
 def _json_object(text: str, file: str, field: str, shape: str) -> dict[str, Any]:
     """`text` parsed as one JSON object; ConfigError with one line naming `file` (and `field`) otherwise."""
-    parsed = json_object(text)
+    parsed = json_object(text, finite=True)
     if not isinstance(parsed, NotAnObject):
         return parsed
     message, line = parsed.message, parsed.line
@@ -126,16 +131,31 @@ def _json_object(text: str, file: str, field: str, shape: str) -> dict[str, Any]
 
 
 def _text(context: Mapping[str, Any], key: str) -> str | None:
-    """A setting as text; None when unset, empty, or a JSON array or object (parse_settings reports those)."""
+    """A setting as text (a flag's JSON boolean as true or false); None when unset, empty, or of another JSON type
+    (parse_settings reports those)."""
     value = context.get(key)
-    return None if value is None or value == "" or isinstance(value, (list, dict)) else str(value)
+    if isinstance(value, bool) and key in FLAG_SETTINGS:
+        return "true" if value else "false"
+    return value if isinstance(value, str) and value else None
 
 
 def _wrong_type(context: Mapping[str, Any], key: str) -> Issue | None:
+    """A text setting given another JSON type: `true` would read as the text 'True', 7 as '7'."""
     value = context.get(key)
-    if not isinstance(value, (list, dict)):
+    if value is None or isinstance(value, str) or (isinstance(value, bool) and key in FLAG_SETTINGS):
         return None
-    return Issue(WHERE, 0, key, f"is a JSON {json_kind(value)} (allowed: {TEXT_SETTINGS[key]})")
+    kind = json_kind(value)
+    given = f"a JSON {kind}" if isinstance(value, (list, dict)) else f"the JSON {kind} {_shown(json.dumps(value))}"
+    return Issue(WHERE, 0, key, f"is {given} (allowed: {TEXT_SETTINGS[key]})")
+
+
+def _shown(text: str, limit: int = SHOWN) -> str:
+    """A value for a message, shortened: a 300-character path need not be echoed whole."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _quoted(text: str, limit: int = SHOWN) -> str:
+    return f"'{_shown(text, limit)}'"
 
 
 def github_repo_problem(value: str) -> str | None:
@@ -144,7 +164,7 @@ def github_repo_problem(value: str) -> str | None:
     if slash and GITHUB_OWNER.fullmatch(owner) and GITHUB_REPO_NAME.fullmatch(name) and name not in (".", ".."):
         return None
     return (
-        f"{value!r} is not one GitHub repository (allowed: owner/name; the owner 1-39 letters, digits or inner "
+        f"{_quoted(value, GITHUB_REPO_SHOWN)} is not one GitHub repository (allowed: owner/name; the owner 1-39 letters, digits or inner "
         "hyphens, the name up to 100 letters, digits, '.', '-' or '_'; no wildcards)"
     )
 
@@ -161,7 +181,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     def flag(key: str) -> bool:
         text = (_text(context, key) or "false").lower()
         if text not in ("true", "false"):
-            bad(key, f"'{text}' is not allowed (allowed: true, false)")
+            bad(key, f"{_quoted(text)} is not allowed (allowed: true, false)")
         return text == "true"
 
     strict = flag("strict_warnings")
@@ -169,12 +189,12 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     tree_metadata = flag("tree_metadata")
     account = _text(context, "account")
     if account is not None and not re.fullmatch("[0-9]{12}", account):
-        bad("account", f"'{account}' is not an AWS account id (allowed: 12 digits)")
+        bad("account", f"{_quoted(account)} is not an AWS account id (allowed: 12 digits)")
     region = _text(context, "region")
     if region is not None and region not in REGIONS:
         bad(
             "region",
-            f"'{region}' has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
+            f"{_quoted(region)} has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
         )
     github_repo = _text(context, "github_repo")
     if github_repo is not None and (problem := github_repo_problem(github_repo)):
@@ -184,7 +204,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     if provider_arn is not None and not provider_arn_valid:
         bad(
             "github_oidc_provider_arn",
-            f"'{provider_arn}' is not the ARN of a GitHub Actions OIDC provider (allowed: "
+            f"{_quoted(provider_arn, ARN_SHOWN)} is not the ARN of a GitHub Actions OIDC provider (allowed: "
             "arn:aws:iam::<12 digits>:oidc-provider/token.actions.githubusercontent.com, in your partition)",
         )
     stages = tuple(s.strip() for s in (_text(context, "stages") or ",".join(DEFAULT_STAGES)).split(","))
@@ -192,19 +212,19 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     if bad_stages:
         bad(
             "stages",
-            f"{', '.join(repr(s) for s in bad_stages)} are not stage names (allowed: [a-z][a-z0-9]*, 1..10 characters, comma-separated)",
+            f"{', '.join(_quoted(s) for s in bad_stages)} are not stage names (allowed: [a-z][a-z0-9]*, 1..10 characters, comma-separated)",
         )
     elif len(set(stages)) != len(stages):
-        bad("stages", f"'{','.join(stages)}' names a stage twice (allowed: each stage once)")
+        bad("stages", f"{_quoted(','.join(stages))} names a stage twice (allowed: each stage once)")
     default = DEFAULT_UNSUFFIXED_STAGE if DEFAULT_UNSUFFIXED_STAGE in stages else stages[0]
     unsuffixed = _text(context, "unsuffixed_stage") or default
     if unsuffixed not in stages:
-        bad("unsuffixed_stage", f"'{unsuffixed}' is not a stage of this app (allowed: {', '.join(stages)})")
+        bad("unsuffixed_stage", f"{_quoted(unsuffixed)} is not a stage of this app (allowed: {', '.join(stages)})")
     stage = _text(context, "stage") or (unsuffixed if unsuffixed in stages else default)
     if stage not in stages:
         bad(
             "stage",
-            f"'{stage}' is not a stage of this app (allowed: {', '.join(stages)}; add it to the context `stages`)",
+            f"{_quoted(stage)} is not a stage of this app (allowed: {', '.join(stages)}; add it to the context `stages`)",
         )
     stages_valid = not bad_stages and len(set(stages)) == len(stages)
     production = _production_stages(context.get("production_stages"), stages, bad if stages_valid else None)
@@ -216,7 +236,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         if given is not None and targeted is not None and given != targeted:
             bad(
                 key,
-                f"'{given}' contradicts stage_targets.{stage}.{key} '{targeted}' (allowed: {targeted}, or leave it out)",
+                f"{_quoted(given)} contradicts stage_targets.{stage}.{key} '{targeted}' (allowed: {targeted}, or leave it out)",
             )
     if provider_arn is not None and provider_arn_valid:
         _provider_in_own_account(provider_arn, target.account or account, target.region or region, stage, bad)
@@ -273,6 +293,7 @@ def _names(value: Any) -> tuple[str, ...] | None:
 
 
 # A bucket name (S3's rules, checked again where a YAML names it), or the start of one and `*`.
+BUCKET_SHOWN = 64  # a bucket name is up to 63 characters: one too long is shown whole
 ALLOWED_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]|[a-z0-9][a-z0-9.-]{0,61}\*", re.ASCII)
 
 
@@ -287,7 +308,11 @@ def _allowed_buckets(value: Any, bad: Callable[[str, str], None]) -> tuple[str, 
         return None
     wrong = [bucket for bucket in buckets if not ALLOWED_BUCKET.fullmatch(bucket)]
     if wrong or not buckets:
-        what = f"{', '.join(repr(b) for b in wrong)} is not a bucket name or prefix" if wrong else "is empty"
+        what = (
+            f"{', '.join(_quoted(b, BUCKET_SHOWN) for b in wrong)} is not a bucket name or prefix"
+            if wrong
+            else "is empty"
+        )
         bad(
             key,
             f"{what} (allowed: S3 bucket names, each may end in * to allow every bucket that starts with it, like "
@@ -298,6 +323,7 @@ def _allowed_buckets(value: Any, bad: Callable[[str, str], None]) -> tuple[str, 
 
 
 # One address: no spaces, commas or angle brackets, one @, a dotted domain (SNS checks deliverability itself).
+EMAIL_SHOWN = 100
 EMAIL = re.compile(r"[^@\s,<>\"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+", re.ASCII)
 
 
@@ -312,7 +338,10 @@ def _alarm_emails(value: Any, bad: Callable[[str, str], None]) -> tuple[str, ...
         return ()
     wrong = [email for email in emails if not EMAIL.fullmatch(email)]
     if wrong:
-        bad(key, f"{', '.join(repr(e) for e in wrong)} is not an email address (allowed: name@example.com)")
+        bad(
+            key,
+            f"{', '.join(_quoted(e, EMAIL_SHOWN) for e in wrong)} is not an email address (allowed: name@example.com)",
+        )
         return ()
     return emails
 
@@ -339,7 +368,7 @@ def _production_stages(value: Any, stages: tuple[str, ...], bad: Callable[[str, 
     if unknown and bad is not None:
         bad(
             key,
-            f"{', '.join(repr(name) for name in unknown)} {'is not a stage' if len(unknown) == 1 else 'are not stages'} "
+            f"{', '.join(_quoted(name) for name in unknown)} {'is not a stage' if len(unknown) == 1 else 'are not stages'} "
             f"of this app (allowed: {', '.join(stages)})",
         )
     return tuple(name for name in production if name in stages)
@@ -358,7 +387,7 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
     for stage, target in value.items():
         where = f"stage_targets.{stage}"
         if stage not in stages:
-            bad(where, f"'{stage}' is not a stage of this app (allowed: {', '.join(stages)})")
+            bad(where, f"{_quoted(stage)} is not a stage of this app (allowed: {', '.join(stages)})")
             continue
         if not isinstance(target, dict) or set(target) - {"account", "region"}:
             bad(where, "must be a mapping of account and region (allowed keys: account, region)")
@@ -366,7 +395,7 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
         account, region = target.get("account"), target.get("region")
         as_text = isinstance(account, (str, int)) and not isinstance(account, bool)  # a JSON string or number
         if account is not None and not (as_text and re.fullmatch("[0-9]{12}", str(account))):
-            shown = f"'{account}'" if as_text else f"a JSON {json_kind(account)}"
+            shown = _quoted(str(account)) if as_text else f"a JSON {json_kind(account)}"
             bad(f"{where}.account", f"{shown} is not an AWS account id (allowed: 12 digits)")
             continue
         if region is not None and not isinstance(region, str):
@@ -379,7 +408,7 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
         if region is not None and region not in REGIONS:
             bad(
                 f"{where}.region",
-                f"'{region}' has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
+                f"{_quoted(region)} has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
             )
             continue
         targets[stage] = StageTarget(None if account is None else str(account), region)

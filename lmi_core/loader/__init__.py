@@ -20,7 +20,7 @@ from lmi_core.issues import ConfigError, Finding, Issue
 from lmi_core.kinds import validate_config
 from lmi_core.loader import messages
 from lmi_core.loader.code_bundle import CodeBundle, code_directory, code_path_problem, read_code
-from lmi_core.loader.discovery import discover, nested_issues
+from lmi_core.loader.discovery import discover, is_directory, nested_issues
 from lmi_core.loader.stages import StagedDocument, for_stage
 from lmi_core.loader.yaml_source import Problem, YamlDocument, read_yaml
 from lmi_core.settings import DEFAULT_PRODUCTION_STAGES, DEFAULT_STAGES, DEFAULT_UNSUFFIXED_STAGE, Settings
@@ -174,7 +174,7 @@ def load_configs(
             for file, r in zip(files, results, strict=True)
             if isinstance(r.config, ModelConfig) and r.config.code is not None and not code_path_problem(r.config.code)
         ]
-        issues += nested_issues([p for p in paths if p.is_dir()], code_directories)
+        issues += nested_issues([p for p in paths if is_directory(p)], code_directories)
     loaded = [r.loaded for r in results if r.loaded is not None]
     for r in results:
         issues += r.issues

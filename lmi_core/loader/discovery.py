@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-from lmi_core.issues import Issue
+from lmi_core import settings
+from lmi_core.issues import ConfigError, Issue
 
 SUFFIXES = (".yaml", ".yml")
 MAX_LISTED = 20  # problems of one kind listed per directory; the rest are counted in one line
 MAX_WALKED = 10_000  # entries looked at below a config directory in the search for configs in sub-folders
+MISSING = "does not exist (allowed: a model YAML file or a directory of them)"
+MISSING_CONFIGURED = (
+    "does not exist (allowed: a directory of model configs; set it with the CDK context model_configs=DIR)"
+)
 SYMLINK = (
     "is a symlink (allowed: a regular file: a link out of the config directory reads a file nobody reviews "
     "here, one inside it is a second copy of a config)"
@@ -129,23 +135,59 @@ def _each_once(paths: Iterable[Path]) -> list[Path]:
     return unique
 
 
+def is_directory(path: Path) -> bool:
+    """path.is_dir(), False for a path the system refuses to look up (a name over 255 bytes: ENAMETOOLONG)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Issue]]:
     files: list[Path] = []
     issues: list[Issue] = []
     for path in _each_once(paths):
-        if path.is_dir():
-            found = config_files(path)
-            misnamed = misnamed_configs(path)
-            if not found and not misnamed:
-                issues.append(Issue(str(path), 0, "", "holds no model configs (*.yaml)"))
-            issues.extend(misnamed)
-            linked = [Issue(str(file), 0, "", SYMLINK) for file in found if file.is_symlink()]
-            issues.extend(_capped(linked, path, "symlinked model configs", "regular files"))
-            files.extend(file for file in found if not file.is_symlink())
-        elif path.is_symlink():
-            issues.append(Issue(str(path), 0, "", SYMLINK))
-        elif path.exists():  # a file, or something else the reader names (a FIFO, a device)
-            files.append(path)
-        else:
-            issues.append(Issue(str(path), 0, "", "does not exist (set the CDK context model_configs=DIR)"))
+        try:
+            found, found_issues = _discover_one(path)
+        except OSError as exc:  # a name too long, a folder that may not be listed
+            found, found_issues = [], [Issue(str(path), 0, "", f"cannot be read: {exc.strerror or exc}")]
+        files.extend(found)
+        issues.extend(found_issues)
     return _each_once(files), issues
+
+
+def _discover_one(path: Path) -> tuple[list[Path], list[Issue]]:
+    """The model configs `path` names (a directory's, or itself), and the problems found on the way."""
+    files: list[Path] = []
+    issues: list[Issue] = []
+    if path.is_dir():
+        found = config_files(path)
+        misnamed = misnamed_configs(path)
+        if not found and not misnamed:
+            issues.append(Issue(str(path), 0, "", "holds no model configs (*.yaml)"))
+        issues.extend(misnamed)
+        linked = [Issue(str(file), 0, "", SYMLINK) for file in found if file.is_symlink()]
+        issues.extend(_capped(linked, path, "symlinked model configs", "regular files"))
+        files.extend(file for file in found if not file.is_symlink())
+    elif path.is_symlink():
+        issues.append(Issue(str(path), 0, "", SYMLINK))
+    elif path.exists():  # a file, or something else the reader names (a FIFO, a device)
+        files.append(path)
+    else:
+        issues.append(Issue(str(path), 0, "", MISSING_CONFIGURED if _is_configured(path) else MISSING))
+    return files, issues
+
+
+def _is_configured(path: Path) -> bool:
+    """Whether `path` is the model config directory cdk.json or the CDK context names (not one given on the
+    command line): only that one is set with `model_configs`."""
+    contexts: list[Callable[[], dict[str, Any]]] = [settings.project_context]
+    if os.environ.get(settings.CONTEXT_ENV):  # synth: the CDK CLI's context, `-c model_configs=...` included
+        contexts.append(settings.context_from_environment)
+    for context in contexts:
+        try:
+            if os.path.normpath(settings.config_dir_of(context())) == os.path.normpath(path):
+                return True
+        except ConfigError:  # a malformed cdk.json is reported where it is read
+            continue
+    return False

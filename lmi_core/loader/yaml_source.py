@@ -29,6 +29,7 @@ MAX_DEPTH = 32
 MAX_VALUES = 10_000
 MAX_PROBLEMS = 100
 NOT_A_MAPPING = "must be a YAML mapping with name, kind, model, container, ..."
+MERGE_KEY = "merge keys (<<) are not supported (allowed: write the keys out, or an alias for the whole value)"
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER: Any = yaml.resolver.Resolver()
@@ -39,6 +40,7 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _SEQ, _MAP, _TIMESTAMP = (
     _CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
 )
 _CORE_SCALARS = (_STR, _INT, _FLOAT, _BOOL, _NULL)
+_MERGE = _CORE + "merge"
 _TRUE, _FALSE = ("true", "True", "TRUE"), ("false", "False", "FALSE")
 _YAML11_ONLY_BOOLS = ("y", "Y", "n", "N")  # booleans in the YAML 1.1 spec that PyYAML leaves as text
 
@@ -98,13 +100,24 @@ def parse_yaml(raw: bytes, *, max_bytes: int = MAX_BYTES) -> tuple[YamlDocument 
     """As read_yaml, for bytes from elsewhere (a file at a git commit): the same limits on size, depth and aliases."""
     problems: list[Problem] = []
     builder = _Builder(problems)
+    text: str | None = None
     try:
         if len(raw) > max_bytes:
             raise _Rejected(0, f"is over {max_bytes:,} bytes (allowed: at most {max_bytes:,})")
-        data = builder.document(_compose(_decode(raw)))
+        text = _decode(raw)
+        data = builder.document(_compose(text))
     except _Rejected as rejected:
-        return None, [*problems, rejected.problem]
-    return YamlDocument(data, builder.lines, raw), problems
+        return None, _within(text, [*problems, rejected.problem])
+    return YamlDocument(data, builder.lines, raw), _within(text, problems)
+
+
+def _within(text: str | None, problems: list[Problem]) -> list[Problem]:
+    """Problems past the text's last line (an empty value after its last line break) at its last line."""
+    if text is None:  # not decoded: the lines are the decoder's own
+        return problems
+    breaks = len(_LINE_BREAK.findall(text))
+    last = max(1, breaks if text.endswith(("\r", "\n", "\x85", "\u2028", "\u2029")) else breaks + 1)
+    return [(min(line, last), finding) for line, finding in problems]
 
 
 class _Rejected(Exception):
@@ -323,14 +336,32 @@ class _Builder:
             self.report(node.line, path, _tag_message(node.tag))
         if isinstance(node, _Sequence):
             return [self.item(child, (*path, index), depth, child.line) for index, child in enumerate(node.children)]
+        pairs = list(zip(node.children[::2], node.children[1::2], strict=True))
+        merged = self.merged([(key, value) for key, value in pairs if _is_merge_key(key)], path, depth)
         result: dict[str, Any] = {}
-        for key_node, value_node in zip(node.children[::2], node.children[1::2], strict=True):
+        for key_node, value_node in pairs:
+            if _is_merge_key(key_node):
+                continue
             key = self.key(key_node, path, depth)
             if key is None:
                 continue
             if key in result:
                 self.report(key_node.line, (*path, key), "duplicate key (each key may appear once)")
             result[key] = self.item(value_node, (*path, key), depth, key_node.line)
+        return {**merged, **result}  # the keys written out win, as YAML 1.1 merges
+
+    def merged(self, merges: list[tuple[_Node, _Node]], path: tuple[Any, ...], depth: int) -> dict[str, Any]:
+        """The keys `<<` would merge into the mapping at `path`, each `<<` reported once: the file is refused,
+        but its keys are known, so they are checked (and `is required` is not said of them)."""
+        result: dict[str, Any] = {}
+        for key_node, value_node in merges:
+            self.report(key_node.line, (*path, "<<"), MERGE_KEY)
+            sources = value_node.children[::-1] if isinstance(value_node, _Sequence) else [value_node]
+            for source in sources:  # in a list, an earlier mapping wins; of two `<<`, the later one
+                if isinstance(source, _Mapping):
+                    built = self.build(source, path, depth)
+                    result.update(built)
+                    self.lines.update({(*path, key): key_node.line for key in built})
         return result
 
     def item(self, node: _Node, path: tuple[Any, ...], depth: int, line: int) -> Any:
@@ -339,7 +370,8 @@ class _Builder:
         return self.build(node, path, depth + 1)
 
     def key(self, node: _Node, path: tuple[Any, ...], depth: int) -> str | None:
-        """The key's text (None for a collection); a key YAML reads as something else than text is reported."""
+        """The key's text (None for a collection or an empty key); a key YAML reads as something else than text is
+        reported."""
         if not isinstance(node, _Scalar):
             kind = "list" if isinstance(node, _Sequence) else "mapping"
             self.report(node.line, path, f"has a {kind} as a key (keys must be text)")
@@ -347,11 +379,11 @@ class _Builder:
         reported = len(self.problems)
         value = self.build(node, (*path, node.text), depth)
         if len(self.problems) == reported and not isinstance(value, str):
-            if node.text:
-                message = f"key `{_show(node.text)}` is read as {_describe(value)}, not text: {_quote(node.text)}"
-            else:
-                message = "has an empty key (read as null): give it a name"
-            self.report(node.line, (*path, node.text) if node.text else path, message)
+            if not node.text:  # reported once, and the entry left out: later checks would name no field
+                self.report(node.line, path, "has an empty key (read as null): give it a name")
+                return None
+            message = f"key `{_show(node.text)}` is read as {_describe(value)}, not text: {_quote(node.text)}"
+            self.report(node.line, (*path, node.text), message)
         return node.text
 
     def scalar(self, node: _Scalar, path: tuple[Any, ...]) -> Any:
@@ -381,6 +413,11 @@ class _Builder:
         if len(self.problems) >= MAX_PROBLEMS:
             raise _Rejected(line, f"has over {MAX_PROBLEMS} problems (fix these first)")
         self.problems.append((line, Finding(_dotted(path), message, severity)))
+
+
+def _is_merge_key(node: _Node) -> bool:
+    """An untagged plain `<<`: YAML 1.1 merges the mapping it names into the one that holds it."""
+    return isinstance(node, _Scalar) and node.tag is None and node.plain and _resolve(node.text, True) == _MERGE
 
 
 def _typed(text: str, tag: str) -> tuple[Any, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -72,6 +73,44 @@ def test_unparseable_files(config_dir: Callable[[dict[str, str]], Path], text: s
 def test_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_configs([tmp_path / "nope"])
+
+
+def test_a_missing_path_is_worded_for_where_it_was_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the directory cdk.json (or the CDK context) names is set with model_configs; a path on the command
+    line is a file or directory the user typed."""
+    from lmi_core import settings
+
+    configured, typed = tmp_path / "configs", tmp_path / "typo.yaml"
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps({"context": {"model_configs": str(configured)}}))
+    monkeypatch.setattr(settings, "CDK_JSON", cdk_json)
+    monkeypatch.delenv(settings.CONTEXT_ENV, raising=False)
+    with pytest.raises(ConfigError) as caught:
+        load_configs([configured, typed])
+    assert [str(issue) for issue in caught.value.issues] == [
+        f"{configured}: does not exist (allowed: a directory of model configs; set it with the CDK context "
+        "model_configs=DIR)",
+        f"{typed}: does not exist (allowed: a model YAML file or a directory of them)",
+    ]
+    monkeypatch.setenv(settings.CONTEXT_ENV, json.dumps({"model_configs": str(typed)}))  # synth, -c model_configs
+    with pytest.raises(ConfigError, match="set it with the CDK context model_configs=DIR"):
+        load_configs([typed])
+
+
+@pytest.mark.parametrize("name", ["a" * 300, "a" * 300 + "/m.yaml", "ok/" + "b" * 300 + ".yaml"])
+def test_a_name_too_long_for_the_system_is_one_line(tmp_path: Path, name: str) -> None:
+    """ENAMETOOLONG is no missing file (pathlib raises it from is_dir): one line, not an internal error."""
+    (tmp_path / "ok").mkdir()
+    with pytest.raises(ConfigError) as caught:
+        load_configs([tmp_path / name])
+    assert [str(issue) for issue in caught.value.issues] == [f"{tmp_path / name}: cannot be read: File name too long"]
+
+
+def test_validate_refuses_a_name_too_long_with_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    from lmi_cli.validate import main
+
+    assert main(["a" * 300, "--no-cache"]) == 1
+    assert capsys.readouterr().err.splitlines() == [f"{'a' * 300}: cannot be read: File name too long", "1 error(s)"]
 
 
 def test_empty_directory_is_an_error(tmp_path: Path) -> None:

@@ -267,11 +267,97 @@ def test_a_malformed_cli_context_is_one_line(environ: dict[str, str], message: s
         ({"stage": ["prod"]}, "stage: is a JSON array (allowed: one stage name)"),
         ({"strict_warnings": [True]}, "strict_warnings: is a JSON array (allowed: true or false)"),
         ({"model_configs": {"dir": "x"}}, "model_configs: is a JSON object (allowed: a directory, like model_configs)"),
+        ({"model_configs": True}, "model_configs: is the JSON boolean true (allowed: a directory, like model_configs)"),
+        ({"model_configs": 10**60}, f"model_configs: is the JSON number {'1' + '0' * 39}… (allowed: a directory, like model_configs)"),
+        ({"stage": True}, "stage: is the JSON boolean true (allowed: one stage name)"),
+        ({"models": 7}, "models: is the JSON number 7 (allowed: a comma-separated string of model names)"),
+        ({"models": False}, "models: is the JSON boolean false (allowed: a comma-separated string of model names)"),
+        ({"stages": 1.5}, "stages: is the JSON number 1.5 (allowed: a comma-separated string, like dev,prod)"),
+        ({"account": 123456789012}, "account: is the JSON number 123456789012 (allowed: 12 digits, quoted)"),
+        ({"strict_warnings": 1}, "strict_warnings: is the JSON number 1 (allowed: true or false)"),
     ],
 )  # fmt: skip
 def test_a_setting_of_the_wrong_json_type_is_one_line(context: dict[str, object], message: str) -> None:
     _, issues = parse_settings(context)
     assert [str(i) for i in issues] == [f"cdk context: {message}"]
+
+
+@pytest.mark.parametrize("key", ["strict_warnings", "cfn_validate", "tree_metadata"])
+def test_a_flag_is_a_json_boolean_or_the_text_true_or_false(key: str) -> None:
+    """cdk.json gives `true`; `-c key=true` gives the text."""
+    attribute = {"strict_warnings": "strict"}.get(key, key)
+    for value, expected in ((True, True), (False, False), ("true", True), ("TRUE", True), ("false", False)):
+        settings_, issues = parse_settings({key: value})
+        assert issues == [] and getattr(settings_, attribute) is expected, value
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"stage": "x" * 300}, f"stage: '{'x' * 40}…' is not a stage of this app (allowed: dev, prod; add it to the context `stages`)"),
+        ({"region": "r" * 300}, f"region: '{'r' * 40}…' has no LMI image registry (allowed: one of the 44 regions in lmi_core/facts/images.py)"),
+        ({"stages": "dev," + "P" * 300}, f"stages: '{'P' * 40}…' are not stage names (allowed: [a-z][a-z0-9]*, 1..10 characters, comma-separated)"),
+        ({"cfn_validate": "t" * 300}, f"cfn_validate: '{'t' * 40}…' is not allowed (allowed: true, false)"),
+    ],
+)  # fmt: skip
+def test_a_long_value_is_echoed_shortened(context: dict[str, object], message: str) -> None:
+    _, issues = parse_settings(context)
+    assert [str(i) for i in issues] == [f"cdk context: {message}"]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_constants_python_reads_but_json_has_not_are_refused(tmp_path: Path, constant: str) -> None:
+    """`"stages": NaN` became a stage named nan: cdk.json is JSON, and JSON has no NaN."""
+    from lmi_core.issues import ConfigError
+    from lmi_core.settings import project_context
+
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(f'{{"context": {{"stages": {constant}}}}}')
+    with pytest.raises(ConfigError) as caught:
+        project_context(cdk_json)
+    assert [str(issue) for issue in caught.value.issues] == [
+        f"{cdk_json}: is not valid JSON: {constant} is not a JSON number {CDK_JSON_ALLOWED}"
+    ]
+    with pytest.raises(ConfigError, match=f"CDK_CONTEXT_JSON: is not valid JSON: {constant} is not a JSON number"):
+        context_from_environment({"CDK_CONTEXT_JSON": f'{{"stages": {constant}}}'})
+
+
+def test_a_number_too_long_for_python_is_one_line(tmp_path: Path) -> None:
+    from lmi_core.issues import ConfigError
+    from lmi_core.settings import project_context
+
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text('{"context": {"account": ' + "1" * 5000 + "}}")
+    with pytest.raises(ConfigError) as caught:
+        project_context(cdk_json)
+    assert [str(issue) for issue in caught.value.issues] == [
+        f"{cdk_json}: is not valid JSON: a number has over 4,300 digits {CDK_JSON_ALLOWED}"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("model_configs", "expected"),
+    [
+        (True, "cdk context: model_configs: is the JSON boolean true (allowed: a directory, like model_configs)"),
+        ("m" * 300, f"{'m' * 300}: cannot be read: File name too long"),
+    ],
+)
+def test_validate_refuses_a_configured_directory_that_is_no_path_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    model_configs: object,
+    expected: str,
+) -> None:
+    """`"model_configs": true` was read as the directory True; 300 characters were an internal error (exit 2)."""
+    from lmi_cli.validate import main
+    from lmi_core import settings as settings_module
+
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps({"context": {"model_configs": model_configs}}))
+    monkeypatch.setattr(settings_module, "CDK_JSON", cdk_json)
+    assert main(["--no-cache"]) == 1
+    assert capsys.readouterr().err.splitlines() == [expected, "1 error(s)"]
 
 
 def test_config_dir_refuses_a_model_configs_that_is_not_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

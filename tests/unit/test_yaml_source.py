@@ -188,7 +188,7 @@ def test_pure_python_loader_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert accepted(tmp_path, CONFIG).data == yaml.safe_load(CONFIG)
     assert rejected(tmp_path, "a: " + "[" * 100_000) == [(1, "", DEEP)]
     assert rejected(tmp_path, "a: [\n") == [
-        (2, "", "is not valid YAML: expected the node content, but found '<stream end>'")
+        (1, "", "is not valid YAML: expected the node content, but found '<stream end>'")
     ]
 
 
@@ -374,8 +374,47 @@ def test_yaml11_surprises_in_keys(tmp_path: Path) -> None:
 
 
 def test_merge_keys_are_refused(tmp_path: Path) -> None:
-    message = '`<<` has a special meaning in YAML 1.1 (`!!merge`): quote it ("<<")'
-    assert flagged(tmp_path, "base: &b {x: 1}\nchild:\n  <<: *b\n") == [(3, "child.<<", message)]
+    assert flagged(tmp_path, "base: &b {x: 1}\nchild:\n  <<: *b\n") == [(3, "child.<<", yaml_source.MERGE_KEY)]
+    assert flagged(tmp_path, "<<: {name: x}\n") == [(1, "<<", yaml_source.MERGE_KEY)]
+    assert flagged(tmp_path, "a:\n  <<: 5\n  <<: [*x]\n".replace("*x", "{b: 1}")) == [
+        (2, "a.<<", yaml_source.MERGE_KEY),
+        (3, "a.<<", yaml_source.MERGE_KEY),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a {x: 1, w: 2}\nb:\n  <<: [*a, {x: 3, z: 4}]\n  w: 9\n",
+        "a: &a {x: 1}\nc: &c {x: 2, d: {e: 1}}\nb:\n  <<: *a\n  <<: *c\n",
+        "a: &a {x: 1}\nb: {z: 0, <<: *a, x: 5}\n",
+    ],
+)
+def test_merge_keys_still_merge_so_no_key_is_reported_missing(tmp_path: Path, text: str) -> None:
+    """The file is refused, but its mapping holds what YAML 1.1 merges: later checks do not say `is required`."""
+    document, problems = read(tmp_path, text)
+    assert document is not None
+    assert [f.message for _, f in problems] == [yaml_source.MERGE_KEY] * text.count("<<")
+    assert document.data == yaml.safe_load(text)
+
+
+def test_merged_keys_are_at_their_merge_key_line_and_checked(tmp_path: Path) -> None:
+    text = "a: &a {x: no}\nb:\n  <<: *a\n"
+    document, problems = read(tmp_path, text)
+    assert document is not None and document.line(("b", "x")) == 3
+    surprise = '`no` is read by YAML 1.1 as false: quote it ("no") or write false'
+    assert [(line, f.field, f.message) for line, f in problems] == [
+        (1, "a.x", surprise),
+        (3, "b.<<", yaml_source.MERGE_KEY),
+        (1, "b.x", surprise),  # the value as written, where it is written
+    ]
+
+
+def test_a_quoted_merge_key_is_text(tmp_path: Path) -> None:
+    assert accepted(tmp_path, "a:\n  '<<': 1\nb:\n  !!str <<: 2\n").data == {"a": {"<<": 1}, "b": {"<<": 2}}
+    assert flagged(tmp_path, "x: <<\n") == [
+        (1, "x", '`<<` has a special meaning in YAML 1.1 (`!!merge`): quote it ("<<")')
+    ]
 
 
 def test_plain_values_that_mean_what_they_show(tmp_path: Path) -> None:
@@ -433,6 +472,13 @@ def test_keys_that_are_not_text(tmp_path: Path, text: str, line: int, field: str
     assert flagged(tmp_path, f"name: x\n{text}\n") == [(line, field, message)]
 
 
+def test_an_empty_key_is_left_out(tmp_path: Path) -> None:
+    """Reported once: the data has no "" key that later checks would call unknown, without a field."""
+    document, problems = read(tmp_path, "? \n: 1\nname: x\nb: {? : 2, c: 3}\n")
+    assert document is not None and document.data == {"name": "x", "b": {"c": 3}}
+    assert [(line, f.field) for line, f in problems] == [(1, ""), (4, "b")]
+
+
 def test_quoted_keys_are_text(tmp_path: Path) -> None:
     assert accepted(tmp_path, "'5': x\n\"no\": a\n'null': b\n").data == {"5": "x", "no": "a", "null": "b"}
 
@@ -442,7 +488,7 @@ def test_quoted_keys_are_text(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "line"),
-    [("", 1), ("# only a comment\n", 1), ("---\n", 2), ("\n\n- a\n- b\n", 3), ("just text\n", 1), ("42", 1)],
+    [("", 1), ("# only a comment\n", 1), ("---\n", 1), ("\n\n- a\n- b\n", 3), ("just text\n", 1), ("42", 1)],
 )
 def test_document_must_be_a_mapping(tmp_path: Path, text: str, line: int) -> None:
     assert rejected(tmp_path, text) == [(line, "", NOT_A_MAPPING)]
@@ -454,10 +500,10 @@ def test_document_must_be_a_mapping(tmp_path: Path, text: str, line: int) -> Non
 @pytest.mark.parametrize(
     ("text", "line", "problem"),
     [
-        ("a: 1\nb: [1, 2\n", 3, "did not find expected ',' or ']'"),
+        ("a: 1\nb: [1, 2\n", 2, "did not find expected ',' or ']'"),
         ("a: 1\n  b: 2\n", 2, "mapping values are not allowed in this context"),
         ("a:\n\t- b\n", 2, "found character that cannot start any token"),
-        ('a: "x\n', 2, "found unexpected end of stream"),
+        ('a: "x\n', 1, "found unexpected end of stream"),
         ("a: 1\n- b\n", 2, "did not find expected key"),
         ("a: @x\n", 1, "found character that cannot start any token"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from lmi_constructs.component_endpoint import ComponentEndpoint, ComponentEndpoi
 from lmi_constructs.image import ImageProps
 from lmi_constructs.inference_component import ComputeProps, InferenceComponent, InferenceComponentProps
 from lmi_constructs.model import LmiModelProps
-from tests.conftest import Synth
+from stacks.kinds.component import adapter_output_key
+from tests.conftest import EXAMPLES, Synth, synth
 
 POOL, CHAT, AWQ, EMBED = "lmi-pool-g5-48xl", "lmi-llama3-8b-ic", "lmi-qwen25-32b-awq-ic", "lmi-bge-large-embed-ic"
 
@@ -182,7 +184,47 @@ def test_adapter_components_sit_on_the_base(examples: Synth) -> None:
         }
         assert "RuntimeConfig" not in adapter["Properties"]  # adapters run in the base's copies
         assert base_id in adapter["DependsOn"]
-    assert {"Adapter0ComponentName", "Adapter1ComponentName", "InferenceComponentName"} <= set(template["Outputs"])
+    assert template["Outputs"][adapter_output_key("llama3-8b-sql")]["Value"] == "llama3-8b-sql"
+    assert template["Outputs"][adapter_output_key("llama3-8b-support")]["Value"] == "llama3-8b-support"
+    assert template["Outputs"]["InferenceComponentName"]["Value"] == "llama3-8b-ic"
+
+
+def test_adapter_output_keys_are_alphanumeric_and_one_per_name() -> None:
+    names = ["llama3-8b-sql", "llama38b-sql", "llama3-8bsql", "Llama3-8b-sql", "a--b", "a-b", "ab", "AB"]
+    keys = [adapter_output_key(name) for name in names]
+    assert all(key.isalnum() and key.isascii() for key in keys)
+    assert len(set(keys)) == len(names)
+    assert adapter_output_key("llama3-8b-sql") == adapter_output_key("llama3-8b-sql")  # deterministic
+
+
+@pytest.fixture(scope="module")
+def without_the_first_adapter(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The example component with its first adapter (llama3-8b-sql) removed, beside its endpoint."""
+    root = tmp_path_factory.mktemp("one-adapter")
+    configs = root / "configs"
+    shutil.copytree(EXAMPLES / "code", configs / "code")
+    shutil.copy(EXAMPLES / "pool-g5-48xl.yaml", configs)
+    text = (EXAMPLES / "llama3-8b-ic.yaml").read_text()
+    sql = '  - {name: llama3-8b-sql, artifact: "s3://my-adapters/llama3-8b/sql.tar.gz"}\n'
+    assert sql in text
+    (configs / "llama3-8b-ic.yaml").write_text(text.replace(sql, ""))
+    return synth(configs, root / "out", models="llama3-8b-ic").templates[CHAT]
+
+
+def test_removing_an_adapter_leaves_the_others_untouched(
+    examples: Synth, without_the_first_adapter: dict[str, Any]
+) -> None:
+    """Keyed by name, not position: the remaining adapter keeps its logical id, name and output; only the
+    removed one goes (by position, adapter 0 would have been renamed to llama3-8b-support in place)."""
+    before = of_type(examples.templates[CHAT], "AWS::SageMaker::InferenceComponent")
+    after = of_type(without_the_first_adapter, "AWS::SageMaker::InferenceComponent")
+    named = {r["Properties"]["InferenceComponentName"]: k for k, r in before.items()}
+    assert set(before) - set(after) == {named["llama3-8b-sql"]}
+    support = named["llama3-8b-support"]
+    assert after[support]["Properties"] == before[support]["Properties"]
+    key = adapter_output_key("llama3-8b-support")
+    assert without_the_first_adapter["Outputs"][key] == examples.templates[CHAT]["Outputs"][key]
+    assert adapter_output_key("llama3-8b-sql") not in without_the_first_adapter["Outputs"]
 
 
 def test_base_model_gets_lora_options(examples: Synth) -> None:

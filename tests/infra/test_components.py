@@ -198,7 +198,7 @@ def test_adapter_output_keys_are_alphanumeric_and_one_per_name() -> None:
 
 
 @pytest.fixture(scope="module")
-def without_the_first_adapter(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def without_the_first_adapter(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The example component with its first adapter (llama3-8b-sql) removed, beside its endpoint."""
     root = tmp_path_factory.mktemp("one-adapter")
     configs = root / "configs"
@@ -208,23 +208,31 @@ def without_the_first_adapter(tmp_path_factory: pytest.TempPathFactory) -> dict[
     sql = '  - {name: llama3-8b-sql, artifact: "s3://my-adapters/llama3-8b/sql.tar.gz"}\n'
     assert sql in text
     (configs / "llama3-8b-ic.yaml").write_text(text.replace(sql, ""))
-    return synth(configs, root / "out", models="llama3-8b-ic").templates[CHAT]
+    return synth(configs, root / "out", models="llama3-8b-ic")
 
 
-def test_removing_an_adapter_leaves_the_others_untouched(
-    examples: Synth, without_the_first_adapter: dict[str, Any]
-) -> None:
+def test_removing_an_adapter_leaves_the_others_untouched(examples: Synth, without_the_first_adapter: Synth) -> None:
     """Keyed by name, not position: the remaining adapter keeps its logical id, name and output; only the
     removed one goes (by position, adapter 0 would have been renamed to llama3-8b-support in place)."""
+    template = without_the_first_adapter.templates[CHAT]
     before = of_type(examples.templates[CHAT], "AWS::SageMaker::InferenceComponent")
-    after = of_type(without_the_first_adapter, "AWS::SageMaker::InferenceComponent")
+    after = of_type(template, "AWS::SageMaker::InferenceComponent")
     named = {r["Properties"]["InferenceComponentName"]: k for k, r in before.items()}
     assert set(before) - set(after) == {named["llama3-8b-sql"]}
     support = named["llama3-8b-support"]
     assert after[support]["Properties"] == before[support]["Properties"]
     key = adapter_output_key("llama3-8b-support")
-    assert without_the_first_adapter["Outputs"][key] == examples.templates[CHAT]["Outputs"][key]
-    assert adapter_output_key("llama3-8b-sql") not in without_the_first_adapter["Outputs"]
+    assert template["Outputs"][key] == examples.templates[CHAT]["Outputs"][key]
+    assert adapter_output_key("llama3-8b-sql") not in template["Outputs"]
+
+
+def test_a_new_number_of_adapters_replaces_the_base_model(examples: Synth, without_the_first_adapter: Synth) -> None:
+    """option.max_loras is the number of adapters: one fewer is a new bundle, so a new Model (what the report
+    says of an adapters change)."""
+    assert "option.max_loras=1" in without_the_first_adapter.serving_properties(CHAT).splitlines()
+    (before,) = of_type(examples.templates[CHAT], "AWS::SageMaker::Model").values()
+    (after,) = of_type(without_the_first_adapter.templates[CHAT], "AWS::SageMaker::Model").values()
+    assert before["Properties"]["PrimaryContainer"] != after["Properties"]["PrimaryContainer"]
 
 
 def test_base_model_gets_lora_options(examples: Synth) -> None:

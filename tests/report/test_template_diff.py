@@ -317,3 +317,30 @@ def test_moving_adapters_to_name_keyed_ids_is_caught_as_a_name_clash(examples: S
     for name, logical_id in ids.items():
         (said,) = [line for line in clashes if f" {logical_id} " in line]
         assert f"with InferenceComponentName {name}, which InferenceComponent {old_ids[logical_id]} holds" in said
+
+
+def test_a_kind_change_keeps_the_endpoint_and_replaces_its_config(tmp_path: Path) -> None:
+    """realtime -> async: the stack's Endpoint keeps its logical id and EndpointName and updates to a new
+    EndpointConfig (what consequences() says of a kind change)."""
+    from lmi_cli.report import consequences
+
+    asynchronous = (
+        MINIMAL.replace("kind: realtime", "kind: async") + "async: {max_concurrent_invocations_per_instance: 4}\n"
+    )
+    outs = []
+    for side, text in (("base", MINIMAL), ("head", asynchronous)):
+        synth(write_configs(tmp_path / side, {"m1.yaml": text}), tmp_path / f"{side}.out")
+        outs.append(tmp_path / f"{side}.out")
+    changes = template_diff.assembly_changes(*outs)["lmi-m1"]
+    sagemaker = {(c.type, c.action) for c in changes if c.type.startswith("AWS::SageMaker::")}
+    assert sagemaker == {("AWS::SageMaker::EndpointConfig", "replace"), ("AWS::SageMaker::Endpoint", "update")}
+    import json
+
+    endpoints = [
+        {k: r["Properties"]["EndpointName"] for k, r in json.loads((out / "lmi-m1.template.json").read_text())["Resources"].items()
+         if r["Type"] == "AWS::SageMaker::Endpoint"}
+        for out in outs
+    ]  # fmt: skip
+    assert endpoints[0] == endpoints[1] and list(endpoints[0].values()) == ["m1"]
+    verdict = consequences({"name": "m1", "kind": "realtime"}, {"name": "m1", "kind": "async"}, ["kind"], False)[0]
+    assert "the stack and its Endpoint m1 stay; the EndpointConfig is replaced" in verdict

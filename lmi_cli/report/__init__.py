@@ -28,7 +28,7 @@ from lmi_core import inputs, naming
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.costs import PriceTable, UnknownPriceRegion
 from lmi_core.kinds import KINDS, kind_of, validate_config
-from lmi_core.kinds.component import hosting
+from lmi_core.kinds.component import LORA_MAX_RANK, hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.loader import LoadedConfig, discovery, load_in
 from lmi_core.loader.yaml_source import parse_yaml, read_yaml
@@ -277,33 +277,52 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
     if not roots:
         return ["checks only (model.parameters, code_max_mb, serving_passthrough): nothing deployed changes"]
     if "kind" in roots:
-        return [
-            "kind changed: every resource of the stack is replaced; the endpoint is deleted and created again (downtime)"
-        ]
-    if roots & set(MODEL_FIELDS):
+        return kind_change(str(old.get("kind")), kind_name, str(new.get("name")))
+    flat_old, flat_new = flatten(old), flatten(new)
+    old_type, new_type = flat_old.get("instance.type"), flat_new.get("instance.type")
+    old_aot, aot = old.get("aot"), new.get("aot")
+    prepared_for_the_instance = isinstance(aot, dict) and not aot.get("instance_type")  # the job's target
+    new_aot_job = aot is not None and (
+        "aot" in roots
+        or bool(roots & {"model", "container", "serving"})
+        or (prepared_for_the_instance and old_type != new_type)
+    )
+    model_reasons = ["new bundle or container settings"] if roots & set(MODEL_FIELDS) else []
+    if flat_old.get("resources.accelerators") != flat_new.get("resources.accelerators"):
+        model_reasons.append("the tensor-parallel degree in serving.properties follows resources.accelerators")
+    old_lora, new_lora = implied_lora(old), implied_lora(new)
+    if kind_name == "component" and old_lora != new_lora:
+        moved = [f"{k} {old_lora.get(k, 'unset')} → {new_lora.get(k, 'unset')}" for k in sorted(old_lora | new_lora)
+                 if old_lora.get(k) != new_lora.get(k)]  # fmt: skip
+        model_reasons.append(f"serving.properties follows the adapters: {', '.join(moved)}")
+    if old_aot is not None and aot is None:
         said.append(
-            "replaces the Model (new bundle or container settings; every Model property but Tags needs replacement)"
+            "removes the AOT job's custom resource once the rollout is done (its prepared artifacts stay in S3)"
         )
+        model_reasons.append("it loads model.id unprepared again, not the AOT job's output")
+    elif new_aot_job:
+        added = "adds the AOT job" if old_aot is None else "new AOT job (new content hash)"
+        said.append(f"{added}: the deploy waits for it to finish before the new Model")
+        model_reasons.append("it reads the new AOT job's output")
+    if model_reasons:
+        said.append(f"replaces the Model ({'; '.join(model_reasons)}; every Model property but Tags needs replacement)")
         if kind_name == "component":
             said.append(
                 "updates the InferenceComponent in place: a rolling update of its copies, rolled back on alarms"
             )
         if kind_name == "batch":
             said.append("the next transform run uses the new Model; a job already running is not stopped")
-    if roots & endpoint_config and kind is not None and kind.rollout is not None:
+    elif kind_name == "component" and roots & {"resources", "startup"}:
+        said.append(
+            "updates the InferenceComponent's Specification in place (resources or startup): a rolling update of "
+            "its copies, rolled back on alarms"
+        )
+    if kind_name == "component" and "adapters" in roots:
+        said += adapter_changes(old, new)
+    if (roots & endpoint_config or model_reasons) and kind is not None and kind.rollout is not None:
         said.append(f"new EndpointConfig (immutable, replaced): {kind.rollout}")
         if kind_name in INTERRUPTS:
             said.append(f"interrupts: {INTERRUPTS[kind_name]}")
-    old_type = flatten(old).get("instance.type")
-    new_type = flatten(new).get("instance.type")
-    aot = new.get("aot")
-    prepared_for_the_instance = isinstance(aot, dict) and not aot.get("instance_type")  # the job's target
-    if (
-        "aot" in roots
-        or (aot is not None and roots & {"model", "container", "serving"})
-        or (prepared_for_the_instance and old_type != new_type)
-    ):
-        said.append("new AOT job (new content hash); the endpoint waits for it")
     if old_type != new_type and old_type is not None and new_type is not None:
         old_type, new_type = markdown.text(old_type), markdown.text(new_type)
         said.append(f"new instances: {old_type} → {new_type} (check the account's {new_type} quota for the rollout)")
@@ -320,6 +339,70 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
     if roots and roots <= in_place:
         said.append("updated in place (scaling policy, tags or state machine), no replacement")
     return said
+
+
+def kind_change(old_kind: str, new_kind: str, name: str) -> list[str]:
+    """What a `kind:` change deploys: the stack keeps its name, and a kind with an endpoint keeps its Endpoint
+    (same logical id, same EndpointName); resources of the old kind go, those of the new one come."""
+    old, new = KINDS.get(old_kind), KINDS.get(new_kind)
+    change = f"kind {markdown.text(old_kind)} → {markdown.text(new_kind)}"
+    safe = (
+        "safe route: deploy the new kind under a new name (a new stack and endpoint), move the callers, then remove "
+        "the old model; or remove the model and add it back with the new kind in two deploys (unavailable between)"
+    )
+    if old is not None and new is not None and old.rollout is not None and new.rollout is not None:
+        return [
+            f"{change}: the stack and its Endpoint {markdown.text(name)} stay; the EndpointConfig is replaced, so "
+            f"CloudFormation calls UpdateEndpoint to move the endpoint to the kind {markdown.text(new_kind)} "
+            "config: whether SageMaker accepts that change of type is unverified, and if it refuses, the deploy "
+            "fails and rolls back",
+            safe,
+        ]
+    if old is not None and old.rollout is not None:
+        return [
+            f"{change}: the stack stays; its Endpoint {markdown.text(name)} is deleted (requests to it fail from then "
+            "on) and the new kind's resources are added",
+            safe,
+        ]
+    if new is not None and new.rollout is not None:
+        return [
+            f"{change}: the stack stays; a new Endpoint {markdown.text(name)} is created (it takes minutes to be "
+            "InService) and the old kind's resources are removed",
+            safe,
+        ]
+    return [f"{change}: the stack stays; the old kind's resources are removed and the new kind's added", safe]
+
+
+def implied_lora(data: dict[str, Any]) -> dict[str, Any]:
+    """The LoRA options a component's adapters put in serving.properties where `serving:` does not set them."""
+    adapters, serving = data.get("adapters"), data.get("serving")
+    serving = serving if isinstance(serving, dict) else {}
+    if not isinstance(adapters, list) or not adapters:
+        return {}
+    implied = {"option.enable_lora": True, "option.max_loras": len(adapters), "option.max_lora_rank": LORA_MAX_RANK}
+    return {key: value for key, value in implied.items() if key not in serving}
+
+
+def adapter_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Each adapter is its own InferenceComponent, keyed by its name: added, removed, or updated in place."""
+
+    def by_name(data: dict[str, Any]) -> dict[str, Any]:
+        adapters = data.get("adapters")
+        listed = adapters if isinstance(adapters, list) else []
+        return {str(a.get("name")): a.get("artifact") for a in listed if isinstance(a, dict)}
+
+    before, after = by_name(old), by_name(new)
+    parts = []
+    for verb, names in (
+        ("adds", [n for n in after if n not in before]),
+        ("removes", [n for n in before if n not in after]),
+        ("updates in place (new artifact)", [n for n in after if n in before and before[n] != after[n]]),
+    ):
+        if names:
+            parts.append(f"{verb} {', '.join(markdown.text(n) for n in names)}")
+    if not parts:
+        return []
+    return [f"adapters, each its own InferenceComponent on the base's copies: {'; '.join(parts)}"]
 
 
 class BaseRefError(Exception):

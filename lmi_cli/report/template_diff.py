@@ -8,7 +8,11 @@ EndpointName, otherwise it updates to the new config and SageMaker rolls the fle
 (Ref, Fn::GetAtt, Fn::Sub) to a replaced one is updated too: its reference resolves to the new physical resource,
 and where the reference sits at a create-only path, it is replaced in turn. A custom resource's handler
 decides for itself: the AOT preparation returns a new physical id when its content properties change
-(lmi_core.naming.AOT_CONTENT_PROPERTIES), which CloudFormation treats as a replacement.
+(lmi_core.naming.AOT_CONTENT_PROPERTIES), which CloudFormation treats as a replacement. A custom resource's
+ServiceToken cannot change at all: CloudFormation refuses the update.
+
+Cautions beside the changes: an added resource that takes the name of a removed one (CloudFormation creates
+before it deletes), a component renamed or moved in place, a new ServiceToken.
 """
 
 from __future__ import annotations
@@ -30,6 +34,19 @@ COMPONENT_MOVE = (
     "CloudFormation updates a component's EndpointName in place, but SageMaker's UpdateInferenceComponent takes no "
     "endpoint name: the move may fail; a new component name creates it on the other endpoint instead"
 )
+# Nor a new InferenceComponentName (also no create-only property).
+COMPONENT_RENAME = (
+    "CloudFormation updates a component's InferenceComponentName in place, but SageMaker's UpdateInferenceComponent "
+    "takes no new name: the rename may fail; remove the component in one deploy and add it under its new name in the "
+    "next"
+)
+SERVICE_TOKEN_CHANGE = (
+    'CloudFormation refuses a new ServiceToken on a custom resource ("Modifying service token is not allowed"): '
+    "the deploy fails; the resource needs a new logical id"
+)
+CUSTOM_RESOURCE_TYPES = ("Custom::", "AWS::CloudFormation::CustomResource")
+# The property holding a resource's physical name: CloudFormation's `<TypeShortName>Name`, but for these.
+NAME_PROPERTY_EXCEPTIONS = {"AWS::Events::Rule": "Name"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,7 @@ class ResourceChange:
     type: str
     action: str  # add | remove | replace | update
     properties: tuple[str, ...]  # changed top-level properties (or references to replaced resources)
+    physical_name: str | None = None  # of an added or removed resource, where the template writes it out
 
     def describe(self) -> str:
         kind = self.type
@@ -54,11 +72,22 @@ def _resources(template_path: Path) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in resources.items() if v.get("Type") != "AWS::CDK::Metadata"}
 
 
+def name_property(resource_type: str) -> str:
+    """The property that names a resource of this type (InferenceComponentName, RoleName, ...)."""
+    return NAME_PROPERTY_EXCEPTIONS.get(resource_type, f"{resource_type.rsplit('::', 1)[-1]}Name")
+
+
+def _physical_name(resource: dict[str, Any]) -> str | None:
+    """The resource's literal name; None when unnamed or computed (an intrinsic)."""
+    name = resource.get("Properties", {}).get(name_property(resource["Type"]))
+    return name if isinstance(name, str) else None
+
+
 @functools.cache
 def create_only(resource_type: str, region: str = SCHEMA_REGION) -> tuple[KeyPath, ...]:
     """The property paths whose change replaces a resource of this type (none for a type no schema knows)."""
-    if resource_type == naming.AOT_RESOURCE_TYPE:  # its handler's new physical id; ServiceToken as for any
-        return (("ServiceToken",), *((name,) for name in naming.AOT_CONTENT_PROPERTIES))
+    if resource_type == naming.AOT_RESOURCE_TYPE:  # its handler's new physical id
+        return tuple((name,) for name in naming.AOT_CONTENT_PROPERTIES)
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER, ResourceNotFoundError  # here: 0.4 s only the report pays
 
     for where in dict.fromkeys((region, SCHEMA_REGION)):
@@ -67,7 +96,10 @@ def create_only(resource_type: str, region: str = SCHEMA_REGION) -> tuple[KeyPat
         except (KeyError, ResourceNotFoundError):  # KeyError: a region cfn-lint has no schemas for
             continue
         pointers = schema.get("createOnlyProperties", ())
-        return tuple(tuple(pointer.removeprefix("/properties/").split("/")) for pointer in pointers)
+        paths = tuple(tuple(pointer.removeprefix("/properties/").split("/")) for pointer in pointers)
+        if resource_type.startswith(CUSTOM_RESOURCE_TYPES):  # a new ServiceToken is refused, not a replacement
+            paths = tuple(path for path in paths if path != ("ServiceToken",))
+        return paths
     return ()
 
 
@@ -125,9 +157,13 @@ def stack_changes(base: Path, head: Path, region: str = SCHEMA_REGION) -> list[R
     old, new = _resources(base), _resources(head)
     found: dict[str, ResourceChange] = {}
     for logical_id in sorted(new.keys() - old.keys()):
-        found[logical_id] = ResourceChange(logical_id, new[logical_id]["Type"], "add", ())
+        found[logical_id] = ResourceChange(
+            logical_id, new[logical_id]["Type"], "add", (), _physical_name(new[logical_id])
+        )
     for logical_id in sorted(old.keys() - new.keys()):
-        found[logical_id] = ResourceChange(logical_id, old[logical_id]["Type"], "remove", ())
+        found[logical_id] = ResourceChange(
+            logical_id, old[logical_id]["Type"], "remove", (), _physical_name(old[logical_id])
+        )
     kept = sorted(k for k in old.keys() & new.keys() if old[k]["Type"] == new[k]["Type"])
     for logical_id in sorted(old.keys() & new.keys()):
         if old[logical_id]["Type"] != new[logical_id]["Type"]:
@@ -201,8 +237,31 @@ def summary(changes: list[ResourceChange], interrupts: str | None) -> list[str]:
     if any(c.type == "AWS::SageMaker::InferenceComponent" and c.action == "update" and "EndpointName" in c.properties
            for c in changes):  # fmt: skip
         lines.append(f"caution: {COMPONENT_MOVE}")
+    if any(c.type == "AWS::SageMaker::InferenceComponent" and c.action == "update"
+           and "InferenceComponentName" in c.properties for c in changes):  # fmt: skip
+        lines.append(f"caution: {COMPONENT_RENAME}")
+    if any(c.type.startswith(CUSTOM_RESOURCE_TYPES) and "ServiceToken" in c.properties for c in changes):
+        lines.append(f"caution: {SERVICE_TOKEN_CHANGE}")
+    lines += [f"caution: {clash}" for clash in name_clashes(changes)]
     if any(c.type == "AWS::SageMaker::Endpoint" and c.action in ("replace", "remove") for c in changes):
         lines.append("interrupts: the endpoint is deleted (and created again): requests fail until it is InService")
     elif endpoint_update and interrupts:
         lines.append(f"interrupts: {interrupts}")
     return lines
+
+
+def name_clashes(changes: list[ResourceChange]) -> list[str]:
+    """An added resource named like a removed one of its type: CloudFormation creates the new one first, and
+    the name is still taken."""
+    removed = {(c.type, c.physical_name): c for c in changes if c.action == "remove" and c.physical_name}
+    said = []
+    for added in changes:
+        old = removed.get((added.type, added.physical_name)) if added.action == "add" and added.physical_name else None
+        if old is not None:
+            said.append(
+                f"name clash: {added.describe()} is added with {name_property(added.type)} {added.physical_name}, "
+                f"which {old.describe()} holds until it is removed; CloudFormation creates before it deletes, so "
+                'the deploy fails with "already exists" and rolls back: remove the old resource in one deploy, add '
+                "the new one in the next"
+            )
+    return said

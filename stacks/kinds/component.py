@@ -37,6 +37,20 @@ def copy_scaling(config: ComponentConfig) -> CopyScalingProps | None:
     )
 
 
+def adapter_construct_id(adapter: str) -> str:
+    """Keyed by the adapter's name, never its position: removing or renaming one adapter is a remove and an
+    add of that adapter alone (InferenceComponentName updates in place, so a shifted position would rename
+    another adapter's component)."""
+    return f"Adapter-{adapter}"
+
+
+def adapter_output_key(adapter: str) -> str:
+    """The stack output of an adapter's component name: alphanumeric (as output keys must be), with a hash of
+    the whole name, so that names differing only in hyphens or case keep their own keys."""
+    pascal = "".join(part[:1].upper() + part[1:] for part in adapter.split("-"))
+    return f"Adapter{pascal}{naming.name_hash(adapter)}ComponentName"
+
+
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:
     config = loaded.config
     assert isinstance(config, ComponentConfig)
@@ -69,11 +83,14 @@ def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> Serving
         "InferenceComponentName": component.component_name,
         "InferenceComponentArn": component.component_arn,
     }
-    for index, adapter in enumerate(config.adapters):
+    for adapter in config.adapters:
         bucket_name, key = split_s3_uri(adapter.artifact)
         bucket = NamedBucket(bucket_name, shared.partition)
         added = component.add_adapter(
-            f"Adapter{index}", name=naming.component_name(loaded.physical(adapter.name)), bucket=bucket, key=key
+            adapter_construct_id(adapter.name),
+            name=naming.component_name(loaded.physical(adapter.name)),
+            bucket=bucket,
+            key=key,
         )
-        outputs[f"Adapter{index}ComponentName"] = added.component_name
+        outputs[adapter_output_key(adapter.name)] = added.component_name
     return ServingOutputs(component, outputs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from lmi_constructs.component_endpoint import ComponentEndpoint, ComponentEndpoi
 from lmi_constructs.image import ImageProps
 from lmi_constructs.inference_component import ComputeProps, InferenceComponent, InferenceComponentProps
 from lmi_constructs.model import LmiModelProps
-from tests.conftest import Synth
+from stacks.kinds.component import adapter_output_key
+from tests.conftest import EXAMPLES, Synth, synth
 
 POOL, CHAT, AWQ, EMBED = "lmi-pool-g5-48xl", "lmi-llama3-8b-ic", "lmi-qwen25-32b-awq-ic", "lmi-bge-large-embed-ic"
 
@@ -182,7 +184,55 @@ def test_adapter_components_sit_on_the_base(examples: Synth) -> None:
         }
         assert "RuntimeConfig" not in adapter["Properties"]  # adapters run in the base's copies
         assert base_id in adapter["DependsOn"]
-    assert {"Adapter0ComponentName", "Adapter1ComponentName", "InferenceComponentName"} <= set(template["Outputs"])
+    assert template["Outputs"][adapter_output_key("llama3-8b-sql")]["Value"] == "llama3-8b-sql"
+    assert template["Outputs"][adapter_output_key("llama3-8b-support")]["Value"] == "llama3-8b-support"
+    assert template["Outputs"]["InferenceComponentName"]["Value"] == "llama3-8b-ic"
+
+
+def test_adapter_output_keys_are_alphanumeric_and_one_per_name() -> None:
+    names = ["llama3-8b-sql", "llama38b-sql", "llama3-8bsql", "Llama3-8b-sql", "a--b", "a-b", "ab", "AB"]
+    keys = [adapter_output_key(name) for name in names]
+    assert all(key.isalnum() and key.isascii() for key in keys)
+    assert len(set(keys)) == len(names)
+    assert adapter_output_key("llama3-8b-sql") == adapter_output_key("llama3-8b-sql")  # deterministic
+
+
+@pytest.fixture(scope="module")
+def without_the_first_adapter(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The example component with its first adapter (llama3-8b-sql) removed, beside its endpoint."""
+    root = tmp_path_factory.mktemp("one-adapter")
+    configs = root / "configs"
+    shutil.copytree(EXAMPLES / "code", configs / "code")
+    shutil.copy(EXAMPLES / "pool-g5-48xl.yaml", configs)
+    text = (EXAMPLES / "llama3-8b-ic.yaml").read_text()
+    sql = '  - {name: llama3-8b-sql, artifact: "s3://my-adapters/llama3-8b/sql.tar.gz"}\n'
+    assert sql in text
+    (configs / "llama3-8b-ic.yaml").write_text(text.replace(sql, ""))
+    return synth(configs, root / "out", models="llama3-8b-ic")
+
+
+def test_removing_an_adapter_leaves_the_others_untouched(examples: Synth, without_the_first_adapter: Synth) -> None:
+    """Keyed by name, not position: the remaining adapter keeps its logical id, name and output; only the
+    removed one goes (by position, adapter 0 would have been renamed to llama3-8b-support in place)."""
+    template = without_the_first_adapter.templates[CHAT]
+    before = of_type(examples.templates[CHAT], "AWS::SageMaker::InferenceComponent")
+    after = of_type(template, "AWS::SageMaker::InferenceComponent")
+    named = {r["Properties"]["InferenceComponentName"]: k for k, r in before.items()}
+    assert set(before) - set(after) == {named["llama3-8b-sql"]}
+    support = named["llama3-8b-support"]
+    assert after[support]["Properties"] == before[support]["Properties"]
+    key = adapter_output_key("llama3-8b-support")
+    assert template["Outputs"][key] == examples.templates[CHAT]["Outputs"][key]
+    assert adapter_output_key("llama3-8b-sql") not in template["Outputs"]
+
+
+def test_a_new_number_of_adapters_replaces_the_base_model(examples: Synth, without_the_first_adapter: Synth) -> None:
+    """option.max_loras is the number of adapters: one fewer is a new bundle, so a new Model (what the report
+    says of an adapters change)."""
+    assert "option.max_loras=1" in without_the_first_adapter.serving_properties(CHAT).splitlines()
+    (before,) = of_type(examples.templates[CHAT], "AWS::SageMaker::Model").values()
+    (after,) = of_type(without_the_first_adapter.templates[CHAT], "AWS::SageMaker::Model").values()
+    assert before["Properties"]["PrimaryContainer"] != after["Properties"]["PrimaryContainer"]
 
 
 def test_base_model_gets_lora_options(examples: Synth) -> None:

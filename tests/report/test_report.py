@@ -395,8 +395,11 @@ def test_an_aot_model_on_a_new_instance_type_gets_a_new_job() -> None:
 
     inf2 = {"name": "n", "kind": "realtime", "aot": {"mode": ["compile"]}, "instance": {"type": "ml.inf2.xlarge"}}
     moved = {**inf2, "instance": {"type": "ml.inf2.8xlarge"}}
-    assert "new AOT job (new content hash); the endpoint waits for it" in consequences(
-        inf2, moved, ["instance.type"], code_changed=False
+    said = consequences(inf2, moved, ["instance.type"], code_changed=False)
+    assert "new AOT job (new content hash): the deploy waits for it to finish before the new Model" in said
+    assert (
+        "replaces the Model (it reads the new AOT job's output; every Model property but Tags needs replacement)"
+        in said
     )
     pinned = {**inf2, "aot": {"mode": ["compile"], "instance_type": "ml.inf2.xlarge"}}
     said = consequences(pinned, {**pinned, "instance": {"type": "ml.inf2.8xlarge"}}, ["instance.type"], False)
@@ -569,3 +572,97 @@ def test_a_model_named_like_a_word_leaves_that_word_in_the_reasons(tmp_path: Pat
     assert any(reason.endswith("no volume for a customer-managed key.") for reason in reasons)
     assert any("/aws/sagemaker/Endpoints/<model>." in reason for reason in reasons)
     assert any("own prefix bucket/models/<model>/," in reason for reason in reasons)
+
+
+def test_adding_or_removing_aot_replaces_the_model_and_rolls_out() -> None:
+    """The Model reads the job's output prefix (or model.id again): a new Model, a new EndpointConfig, a rollout."""
+    from lmi_cli.report import consequences
+
+    plain = {"name": "n", "kind": "realtime", "instance": {"type": "ml.inf2.xlarge"}}
+    prepared = {**plain, "aot": {"mode": ["compile"]}}
+    added = consequences(plain, prepared, ["aot.mode"], code_changed=False)
+    assert added[:3] == [
+        "adds the AOT job: the deploy waits for it to finish before the new Model",
+        "replaces the Model (it reads the new AOT job's output; every Model property but Tags needs replacement)",
+        "new EndpointConfig (immutable, replaced): blue/green rollout with auto-rollback",
+    ]
+    assert added[3].startswith("interrupts: no downtime when the new fleet turns healthy")
+    removed = consequences(prepared, plain, ["aot.mode"], code_changed=False)
+    assert removed[:3] == [
+        "removes the AOT job's custom resource once the rollout is done (its prepared artifacts stay in S3)",
+        "replaces the Model (it loads model.id unprepared again, not the AOT job's output; every Model property but "
+        "Tags needs replacement)",
+        "new EndpointConfig (immutable, replaced): blue/green rollout with auto-rollback",
+    ]
+    assert not any("new AOT job" in line or "waits for it" in line for line in removed)
+    component = {"name": "c", "kind": "component", "endpoint": "pool"}
+    said = consequences(component, {**component, "aot": {"mode": ["compile"]}}, ["aot.mode"], code_changed=False)
+    assert "updates the InferenceComponent in place: a rolling update of its copies, rolled back on alarms" in said
+    assert not any("EndpointConfig" in line for line in said)  # the component's endpoint keeps its config
+
+
+def test_a_kind_change_keeps_the_endpoint_and_says_the_safe_route() -> None:
+    """Between kinds with an endpoint the stack, the Endpoint's logical id and its EndpointName stay; only the
+    EndpointConfig is replaced (test_template_diff checks that on a synth)."""
+    from lmi_cli.report import consequences
+
+    realtime = {"name": "chat", "kind": "realtime", "instance": {"type": "ml.g5.2xlarge"}}
+    for kind in ("async", "serverless", "endpoint"):
+        verdict, route = consequences(realtime, {**realtime, "kind": kind}, ["kind"], code_changed=False)
+        assert verdict.startswith(
+            f"kind realtime → {kind}: the stack and its Endpoint chat stay; the EndpointConfig is"
+        )
+        assert "UpdateEndpoint" in verdict and "unverified" in verdict
+        assert "deleted and created again" not in verdict
+        assert route.startswith("safe route: deploy the new kind under a new name (a new stack and endpoint)")
+        assert "remove the model and add it back with the new kind in two deploys" in route
+    component = {"name": "chat", "kind": "component", "endpoint": "pool"}
+    verdict, _ = consequences(component, realtime, ["kind", "endpoint"], code_changed=False)
+    assert verdict.startswith("kind component → realtime: the stack stays; a new Endpoint chat is created")
+    verdict, _ = consequences(realtime, component, ["kind", "endpoint"], code_changed=False)
+    assert verdict.startswith("kind realtime → component: the stack stays; its Endpoint chat is deleted")
+    verdict, _ = consequences(component, {**realtime, "kind": "batch"}, ["kind"], code_changed=False)
+    assert verdict.startswith("kind component → batch: the stack stays; the old kind's resources are removed")
+
+
+def test_component_resources_startup_and_adapters_each_get_a_line() -> None:
+    from lmi_cli.report import consequences
+
+    adapters = [{"name": "sql", "artifact": "s3://a/sql.tar.gz"}, {"name": "support", "artifact": "s3://a/s.tar.gz"}]
+    chat = {"name": "chat", "kind": "component", "endpoint": "pool", "resources": {"memory_mb": 1024, "accelerators": 1},
+            "startup": {"health_check_timeout": 900}, "adapters": adapters}  # fmt: skip
+    specification = (
+        "updates the InferenceComponent's Specification in place (resources or startup): a rolling update of its "
+        "copies, rolled back on alarms"
+    )
+    more_memory = {**chat, "resources": {"memory_mb": 2048, "accelerators": 1}}
+    assert consequences(chat, more_memory, ["resources.memory_mb"], code_changed=False) == [specification]
+    slower = {**chat, "startup": {"health_check_timeout": 1800}}
+    assert consequences(chat, slower, ["startup.health_check_timeout"], code_changed=False) == [specification]
+    more_gpus = {**chat, "resources": {"memory_mb": 1024, "accelerators": 2}}
+    said = consequences(chat, more_gpus, ["resources.accelerators"], code_changed=False)
+    assert said[0].startswith("replaces the Model (the tensor-parallel degree in serving.properties follows")
+    assert said[1] == "updates the InferenceComponent in place: a rolling update of its copies, rolled back on alarms"
+
+    line = "adapters, each its own InferenceComponent on the base's copies: "
+    renamed = {**chat, "adapters": [{**adapters[0], "name": "sql2"}, adapters[1]]}
+    assert consequences(chat, renamed, ["adapters"], code_changed=False) == [f"{line}adds sql2; removes sql"]
+    new_artifact = {**chat, "adapters": [{**adapters[0], "artifact": "s3://a/sql-v2.tar.gz"}, adapters[1]]}
+    assert consequences(chat, new_artifact, ["adapters"], code_changed=False) == [
+        f"{line}updates in place (new artifact) sql"
+    ]
+    one_fewer = {**chat, "adapters": adapters[1:]}
+    assert consequences(chat, one_fewer, ["adapters"], code_changed=False) == [
+        "replaces the Model (serving.properties follows the adapters: option.max_loras 2 → 1; every Model property "
+        "but Tags needs replacement)",
+        "updates the InferenceComponent in place: a rolling update of its copies, rolled back on alarms",
+        f"{line}removes sql",
+    ]
+    none = consequences(chat, {**chat, "adapters": []}, ["adapters"], code_changed=False)
+    assert none[0].startswith(
+        "replaces the Model (serving.properties follows the adapters: option.enable_lora True → unset"
+    )
+    pinned = {**chat, "serving": {"option.max_loras": 4}}  # set in serving: a new count leaves the Model alone
+    assert consequences(pinned, {**pinned, "adapters": adapters[1:]}, ["adapters"], code_changed=False) == [
+        f"{line}removes sql"
+    ]

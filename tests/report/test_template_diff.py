@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lmi_cli.report import render, template_diff
-from tests.conftest import MINIMAL, synth, write_configs
+from tests.conftest import MINIMAL, Synth, synth, write_configs
 
 SCALED = MINIMAL + "autoscaling: {min: 1, max: 2, target_invocations_per_instance: 5}\n"
 
@@ -122,7 +122,7 @@ def test_replacement_follows_the_registry_schemas(tmp_path: Path) -> None:
         "A update"  # the handler decides what an update does
     ]
     assert changes({"A": custom}, {"A": resource("Custom::AotPreparation", ServiceToken="arn:b", ContentHash="1")}) == [
-        "A replace"
+        "A update"  # refused by CloudFormation, not replaced (test_a_new_service_token_fails_the_deploy)
     ]
     renamed = {"F": {**function, "Properties": {"FunctionName": "g", "Timeout": 60}}}
     assert changes({"F": function}, renamed, region="xx-nowhere-1") == ["F replace"]  # no schemas: us-east-1's
@@ -208,3 +208,139 @@ def test_moving_a_component_to_another_endpoint_comes_with_a_caution(tmp_path: P
     said = template_diff.summary(template_diff.stack_changes(*paths), None)
     assert said[0] == "updates in place: InferenceComponent C (EndpointName)"
     assert said[1].startswith("caution: CloudFormation updates a component's EndpointName in place, but SageMaker's")
+
+
+def plain_stacks(
+    tmp_path: Path, before: dict[str, object], after: dict[str, object]
+) -> list[template_diff.ResourceChange]:
+    import json
+
+    paths = []
+    for side, resources in (("base", before), ("head", after)):
+        path = tmp_path / f"{side}.template.json"
+        path.write_text(json.dumps({"Resources": resources}))
+        paths.append(path)
+    return template_diff.stack_changes(*paths)
+
+
+def cautions(changes: list[template_diff.ResourceChange]) -> list[str]:
+    return [line for line in template_diff.summary(changes, None) if line.startswith("caution: ")]
+
+
+def test_renaming_a_component_in_place_comes_with_a_caution(tmp_path: Path) -> None:
+    def component(name: str) -> dict[str, object]:
+        return {"Type": "AWS::SageMaker::InferenceComponent", "Properties": {"InferenceComponentName": name}}
+
+    changes = plain_stacks(tmp_path, {"C": component("a")}, {"C": component("b")})
+    assert [(c.logical_id, c.action, c.properties) for c in changes] == [("C", "update", ("InferenceComponentName",))]
+    assert cautions(changes) == [f"caution: {template_diff.COMPONENT_RENAME}"]
+
+
+def test_a_new_service_token_fails_the_deploy(tmp_path: Path) -> None:
+    """CloudFormation refuses it ("Modifying service token is not allowed"): no replacement, a caution; also
+    when the token refers to a function the deploy replaces (its ARN changes)."""
+    from lmi_core import naming
+
+    def job(token: object, model: str = "m") -> dict[str, object]:
+        return {"Type": naming.AOT_RESOURCE_TYPE, "Properties": {"ServiceToken": token, "ModelId": model}}
+
+    def function(name: str) -> dict[str, object]:
+        return {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": name}}
+
+    said = f"caution: {template_diff.SERVICE_TOKEN_CHANGE}"
+    changes = plain_stacks(tmp_path, {"A": job("arn:a")}, {"A": job("arn:b")})
+    assert [(c.logical_id, c.action) for c in changes] == [("A", "update")]
+    assert cautions(changes) == [said]
+    token = {"Fn::GetAtt": ["F", "Arn"]}
+    changes = plain_stacks(tmp_path, {"A": job(token), "F": function("f")}, {"A": job(token), "F": function("g")})
+    assert [(c.logical_id, c.action) for c in changes] == [("F", "replace"), ("A", "update")]
+    assert cautions(changes) == [said]
+    changes = plain_stacks(tmp_path, {"A": job("arn:a")}, {"A": job("arn:a", model="n")})  # new content: a new job
+    assert [(c.logical_id, c.action) for c in changes] == [("A", "replace")]
+    assert cautions(changes) == []
+
+
+def test_an_added_resource_named_like_a_removed_one_is_a_name_clash(tmp_path: Path) -> None:
+    def named(kind: str, name: object, prop: str = "") -> dict[str, object]:
+        return {"Type": kind, "Properties": {prop or template_diff.name_property(kind): name}}
+
+    for kind, prop in (
+        ("AWS::SageMaker::InferenceComponent", "InferenceComponentName"),
+        ("AWS::IAM::Role", "RoleName"),
+        ("AWS::Logs::LogGroup", "LogGroupName"),
+        ("AWS::Events::Rule", "Name"),
+    ):
+        assert template_diff.name_property(kind) == prop
+        changes = plain_stacks(tmp_path, {"Old": named(kind, "x")}, {"New": named(kind, "x")})
+        (said,) = cautions(changes)
+        assert said.startswith(f"caution: name clash: {changes[0].describe()} is added with {prop} x, which ")
+        assert 'fails with "already exists"' in said
+    role = "AWS::IAM::Role"
+    assert cautions(plain_stacks(tmp_path, {"Old": named(role, "x")}, {"New": named(role, "y")})) == []
+    other_type = named("AWS::IAM::ManagedPolicy", "x")
+    assert cautions(plain_stacks(tmp_path, {"Old": named(role, "x")}, {"New": other_type})) == []
+    computed = {"Fn::Sub": "x-${AWS::Region}"}  # intrinsics are not compared
+    assert cautions(plain_stacks(tmp_path, {"Old": named(role, computed)}, {"New": named(role, computed)})) == []
+    kept = {"Old": named(role, "x")}  # the same logical id: no clash
+    assert cautions(plain_stacks(tmp_path, kept, kept)) == []
+
+
+def test_moving_adapters_to_name_keyed_ids_is_caught_as_a_name_clash(examples: Synth, tmp_path: Path) -> None:
+    """A component stack deployed with position-keyed adapter ids (ServingAdapter<index>Component...), against
+    today's name-keyed ones: each adapter is added under a new id with a name the old one still holds."""
+    import json
+
+    head = examples.templates["lmi-llama3-8b-ic"]
+    ids = {
+        r["Properties"]["InferenceComponentName"]: logical_id
+        for logical_id, r in head["Resources"].items()
+        if r["Type"] == "AWS::SageMaker::InferenceComponent"
+        and "BaseInferenceComponentName" in r["Properties"]["Specification"]
+    }
+    old_ids = {
+        ids["llama3-8b-sql"]: "ServingAdapter0ComponentE6C451A0",
+        ids["llama3-8b-support"]: "ServingAdapter1Component2395866E",
+    }
+    base = {**head, "Resources": {old_ids.get(k, k): r for k, r in head["Resources"].items()}}
+    (tmp_path / "base.template.json").write_text(json.dumps(base))
+    (tmp_path / "head.template.json").write_text(json.dumps(head))
+    changes = template_diff.stack_changes(tmp_path / "base.template.json", tmp_path / "head.template.json")
+    assert sorted((c.action, c.logical_id) for c in changes) == sorted(
+        [
+            ("add", ids["llama3-8b-sql"]),
+            ("add", ids["llama3-8b-support"]),
+            *(("remove", old) for old in old_ids.values()),
+        ]
+    )
+    clashes = cautions(changes)
+    assert len(clashes) == 2
+    for name, logical_id in ids.items():
+        (said,) = [line for line in clashes if f" {logical_id} " in line]
+        assert f"with InferenceComponentName {name}, which InferenceComponent {old_ids[logical_id]} holds" in said
+
+
+def test_a_kind_change_keeps_the_endpoint_and_replaces_its_config(tmp_path: Path) -> None:
+    """realtime -> async: the stack's Endpoint keeps its logical id and EndpointName and updates to a new
+    EndpointConfig (what consequences() says of a kind change)."""
+    from lmi_cli.report import consequences
+
+    asynchronous = (
+        MINIMAL.replace("kind: realtime", "kind: async") + "async: {max_concurrent_invocations_per_instance: 4}\n"
+    )
+    outs = []
+    for side, text in (("base", MINIMAL), ("head", asynchronous)):
+        synth(write_configs(tmp_path / side, {"m1.yaml": text}), tmp_path / f"{side}.out")
+        outs.append(tmp_path / f"{side}.out")
+    changes = template_diff.assembly_changes(*outs)["lmi-m1"]
+    sagemaker = {(c.type, c.action) for c in changes if c.type.startswith("AWS::SageMaker::")}
+    assert sagemaker == {("AWS::SageMaker::EndpointConfig", "replace"), ("AWS::SageMaker::Endpoint", "update")}
+    import json
+
+    endpoints = [
+        {k: r["Properties"]["EndpointName"] for k, r in json.loads((out / "lmi-m1.template.json").read_text())["Resources"].items()
+         if r["Type"] == "AWS::SageMaker::Endpoint"}
+        for out in outs
+    ]  # fmt: skip
+    assert endpoints[0] == endpoints[1] and list(endpoints[0].values()) == ["m1"]
+    verdict = consequences({"name": "m1", "kind": "realtime"}, {"name": "m1", "kind": "async"}, ["kind"], False)[0]
+    assert "the stack and its Endpoint m1 stay; the EndpointConfig is replaced" in verdict

@@ -43,6 +43,11 @@ class Issue:
         return f"{where}:{prefix}{field} {one_line(self.message)}"
 
 
+def dotted(path: Iterable[Any]) -> str:
+    """A key path as a field name: serving.option.dtype, adapters.0.name; an empty key shows as ""."""
+    return ".".join('""' if part == "" else str(part) for part in path)
+
+
 def shown(value: Any) -> str:
     """A value as the YAML file wrote it, for a message: true, null, 'text', 1.5, a list, a mapping."""
     if isinstance(value, bool):

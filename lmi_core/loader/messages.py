@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from lmi_core.config.blocks import NAME_PATTERN
-from lmi_core.issues import Finding, did_you_mean, error, quoted, shown
+from lmi_core.issues import Finding, did_you_mean, dotted, error, quoted, shown
 from lmi_core.kinds import KINDS, kinds_with_field
 
 # what a field of each type takes; strict types: true is not 1, 1 is not true, "2" is not 2
@@ -28,10 +28,6 @@ _TYPE_ALLOWED = {
     "list_type": "a list, like [a, b]",
 }
 _RANGE_ERRORS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "multiple_of"}
-
-
-def dotted(path: Iterable[Any]) -> str:
-    return ".".join(str(part) for part in path)
 
 
 def findings(exc: ValidationError, document: dict[str, Any]) -> list[tuple[tuple[Any, ...], Finding]]:

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from lmi_core.issues import Finding, Severity
+from lmi_core.issues import Finding, Severity, dotted
 
 MAX_DEPTH = 32
 MAX_VALUES = 10_000
@@ -327,11 +327,11 @@ class _Builder:
         self.values += 1
         if self.values > MAX_VALUES:  # reported at the top-level key: deeper paths are the expansion's
             message = f"uses anchors and aliases that expand to over {MAX_VALUES} values (allowed: {MAX_VALUES})"
-            raise _Rejected(self.lines.get(path[:1], node.line), message, _dotted(path[:1]))
+            raise _Rejected(self.lines.get(path[:1], node.line), message, dotted(path[:1]))
         if isinstance(node, _Scalar):
             return self.scalar(node, path)
         if depth > MAX_DEPTH:
-            raise _Rejected(node.line, f"nests deeper than {MAX_DEPTH} levels (allowed: {MAX_DEPTH})", _dotted(path))
+            raise _Rejected(node.line, f"nests deeper than {MAX_DEPTH} levels (allowed: {MAX_DEPTH})", dotted(path))
         if node.tag is not None and node.tag not in ("!", _SEQ if isinstance(node, _Sequence) else _MAP):
             self.report(node.line, path, _tag_message(node.tag))
         if isinstance(node, _Sequence):
@@ -412,7 +412,7 @@ class _Builder:
     def report(self, line: int, path: tuple[Any, ...], message: str, severity: Severity = "error") -> None:
         if len(self.problems) >= MAX_PROBLEMS:
             raise _Rejected(line, f"has over {MAX_PROBLEMS} problems (fix these first)")
-        self.problems.append((line, Finding(_dotted(path), message, severity)))
+        self.problems.append((line, Finding(dotted(path), message, severity)))
 
 
 def _is_merge_key(node: _Node) -> bool:
@@ -526,7 +526,3 @@ def _show(text: str) -> str:
 
 def _quote(text: str) -> str:
     return f'quote it ("{text}")' if len(text) <= _SHOWN and text.isprintable() else "quote it"
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in path)

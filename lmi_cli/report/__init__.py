@@ -262,6 +262,7 @@ class ModelChange:
     values: tuple[tuple[str, Any, Any], ...] = ()  # (field, old, new); absent = None
     cost_before: tuple[float | None, float | None] | None = None  # $/month (min, max); None: no config on that side
     cost_after: tuple[float | None, float | None] | None = None
+    hosts_others: bool = False  # a removed endpoint whose components' stacks import its guard: deleted last
 
 
 def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], code_changed: bool) -> list[str]:
@@ -509,6 +510,20 @@ def report_region(given: str | None, cdk_out: Path) -> tuple[str, PriceTable, st
         return bound, PriceTable.load(DEFAULT_PRICE_REGION), note
 
 
+def removal_script(stacks: list[str], hosts_others: list[bool], where: str) -> list[str]:
+    """delete-stack for each stack; a component endpoint's only after its components' deletes completed (their
+    stacks import its guard export, so CloudFormation refuses to delete it before)."""
+    lines = []
+    for index, (stack, hosts) in enumerate(zip(stacks, hosts_others, strict=True)):
+        if hosts and index > 0 and not hosts_others[index - 1]:
+            waited = " ".join(stacks[:index])
+            lines.append(
+                f"  for s in {waited}; do aws cloudformation wait stack-delete-complete --stack-name $s{where}; done"
+            )
+        lines.append(f"  aws cloudformation delete-stack --stack-name {stack}{where}")
+    return lines
+
+
 def removal_commands(name: str, region: str | None, name_stage: str | None = None) -> str:
     stack = naming.stack_name(name, name_stage)
     where = f" --region {region}" if region else ""
@@ -536,7 +551,12 @@ def changes(configs: Path, ref: str, prices: PriceTable | None = None, region: s
     result = []
     for name in sorted(now.keys() - before.keys()):
         result.append(ModelChange(name, "added", consequences=("new stack",), cost_after=cost(now[name])))
-    for name in sorted(before.keys() - now.keys()):
+
+    def hosts_others(data: dict[str, Any]) -> bool:
+        kind = data.get("kind")
+        return isinstance(kind, str) and kind in KINDS and KINDS[kind].hosts_others
+
+    for name in sorted(before.keys() - now.keys(), key=lambda name: (hosts_others(before[name]), name)):
         result.append(
             ModelChange(
                 name,
@@ -546,6 +566,7 @@ def changes(configs: Path, ref: str, prices: PriceTable | None = None, region: s
                     "a renamed model shows as removed + added: a new stack and endpoint",
                 ),
                 cost_before=cost(before[name]),
+                hosts_others=hosts_others(before[name]),
             )
         )
     for name in sorted(now.keys() & before.keys()):
@@ -624,9 +645,8 @@ def change_lines(found: list[ModelChange], region: str | None = None, name_stage
             + " (retained buckets, keys and log groups stay; a renamed model shows as removed + added):",
             "",
             "  ```bash",
-            *(
-                f"  aws cloudformation delete-stack --stack-name {naming.stack_name(c.name, name_stage)}{where}"
-                for c in removed
+            *removal_script(
+                [naming.stack_name(c.name, name_stage) for c in removed], [c.hosts_others for c in removed], where
             ),
             "  ```",
         ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lmi_cli.report import acknowledgements, changes, render
+from lmi_cli.report import acknowledgements, changes, removal_script, render
 from lmi_core.costs import PriceTable, UnknownPriceRegion
 from lmi_core.kinds import kind_of
 from lmi_core.loader import load_configs
@@ -666,3 +666,34 @@ def test_component_resources_startup_and_adapters_each_get_a_line() -> None:
     assert consequences(pinned, {**pinned, "adapters": adapters[1:]}, ["adapters"], code_changed=False) == [
         f"{line}removes sql"
     ]
+
+
+def test_a_removed_endpoint_is_deleted_after_its_removed_components() -> None:
+    """A component's stack imports its endpoint's guard export: CloudFormation refuses the endpoint's delete
+    until the component's has completed, so the script waits for it."""
+    assert removal_script(["lmi-a", "lmi-c1", "lmi-pool"], [False, False, True], " --region eu-west-1") == [
+        "  aws cloudformation delete-stack --stack-name lmi-a --region eu-west-1",
+        "  aws cloudformation delete-stack --stack-name lmi-c1 --region eu-west-1",
+        "  for s in lmi-a lmi-c1; do aws cloudformation wait stack-delete-complete --stack-name $s --region "
+        "eu-west-1; done",
+        "  aws cloudformation delete-stack --stack-name lmi-pool --region eu-west-1",
+    ]
+    assert removal_script(["lmi-pool"], [True], "") == ["  aws cloudformation delete-stack --stack-name lmi-pool"]
+
+
+def test_removed_endpoints_come_after_the_other_removed_models(tmp_path: Path) -> None:
+    configs = tmp_path / "model_configs"
+    configs.mkdir()
+    pool = (EXAMPLES / "pool-g5-48xl.yaml").read_text()
+    (configs / "a-pool.yaml").write_text(pool.replace("name: pool-g5-48xl", "name: a-pool"))
+    (configs / "z.yaml").write_text(MINIMAL.replace("name: m1", "name: z"))
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "base")
+    for path in configs.iterdir():
+        path.unlink()
+    (configs / "other.yaml").write_text(MINIMAL.replace("name: m1", "name: other"))
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "remove both")
+    removed = [c for c in changes(configs, "HEAD~1") if c.status == "removed"]
+    assert [(c.name, c.hosts_others) for c in removed] == [("z", False), ("a-pool", True)]

@@ -151,11 +151,25 @@ def synth(config_dir: Path, outdir: Path, base: dict[str, Any] | None = None, **
     return Synth(app, outdir)
 
 
+def first_to_claim(tmp_path_factory: pytest.TempPathFactory, what: str) -> bool:
+    """True in exactly one process of the test session: the only one without xdist, else the first worker to
+    claim `what` (a file created with O_EXCL in the session's directory, which every worker shares)."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return True
+    try:
+        os.close(os.open(tmp_path_factory.getbasetemp().parent / f"claimed-{what}", os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The example configs, synthesized once per test session (jsii makes each synth cost seconds), with
-    aws-cdk-lib's built-in template validation on: its own rules beside cfn-lint's, errors fail."""
-    return synth(EXAMPLES, tmp_path_factory.mktemp("examples-out"), cfn_validate="true")
+    """The example configs, synthesized once per worker (jsii makes each synth cost seconds). In one worker of
+    the session, with aws-cdk-lib's built-in template validation on (its own rules beside cfn-lint's; errors
+    fail): the same templates again would add about 1.8 s to the other worker."""
+    validate = first_to_claim(tmp_path_factory, "examples-cfn-validate")
+    return synth(EXAMPLES, tmp_path_factory.mktemp("examples-out"), cfn_validate=str(validate).lower())
 
 
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")

@@ -63,6 +63,7 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     from aws_cdk import App, Environment  # after validation: jsii start-up costs seconds
 
     from lmi_constructs.nag import add_nag_packs
+    from stacks.kinds.common import pascal_case
     from stacks.model_stack import ModelStack
     from stacks.shared_stack import SharedStack, import_in_use_guard
 
@@ -111,9 +112,10 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
     for loaded in configs:  # e.g. a component deploys after the endpoint that hosts it (checked to exist)
         for name in kind_of(loaded.config).depends_on(loaded.config):
             stacks[loaded.config.name].add_stack_dependency(stacks[name])
-            # and CloudFormation refuses to delete the endpoint's stack while the component's exists
-            output_id = "".join(part.capitalize() for part in name.split("-")) + "StackInUse"
-            import_in_use_guard(stacks[loaded.config.name], stacks[name].stack_name, output_id)
+            # and CloudFormation refuses to delete the endpoint's stack while the component's exists: every
+            # stack of a kind that hosts others exports the guard, whichever of its models are synthesized
+            assert kind_of(stacks[name].config).hosts_others, f"{name}: a dependency must export its guard"
+            import_in_use_guard(stacks[loaded.config.name], stacks[name].stack_name, f"{pascal_case(name)}StackInUse")
     if settings.github_repo:  # the one-off CI/CD identity stack (README, CI/CD)
         from stacks.github_oidc_stack import GithubOidcStack
 

@@ -63,10 +63,15 @@ def shown(value: Any) -> str:
     return repr(value)
 
 
-def quoted(value: Any) -> str:
-    """A value for a message, text in quotes and cut at 40 characters: 'Lin', null, true, a mapping."""
+def shortened(text: str, limit: int = 40) -> str:
+    """Text for a message, cut at `limit` characters: a 300-character path need not be echoed whole."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quoted(value: Any, limit: int = 40) -> str:
+    """A value for a message, text in quotes and cut at `limit` characters: 'Lin', null, true, a mapping."""
     if isinstance(value, str):
-        return repr(value[:40] + "…" if len(value) > 40 else value)
+        return repr(shortened(value, limit))
     return shown(value)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lmi_core.facts.images import REGIONS
-from lmi_core.issues import ConfigError, Issue
+from lmi_core.issues import ConfigError, Issue, quoted, shortened
 from lmi_core.json_object import NotAnObject, json_kind, json_object
 
 CONTEXT_ENV = "CDK_CONTEXT_JSON"
@@ -145,17 +145,12 @@ def _wrong_type(context: Mapping[str, Any], key: str) -> Issue | None:
     if value is None or isinstance(value, str) or (isinstance(value, bool) and key in FLAG_SETTINGS):
         return None
     kind = json_kind(value)
-    given = f"a JSON {kind}" if isinstance(value, (list, dict)) else f"the JSON {kind} {_shown(json.dumps(value))}"
+    given = (
+        f"a JSON {kind}"
+        if isinstance(value, (list, dict))
+        else f"the JSON {kind} {shortened(json.dumps(value), SHOWN)}"
+    )
     return Issue(WHERE, 0, key, f"is {given} (allowed: {TEXT_SETTINGS[key]})")
-
-
-def _shown(text: str, limit: int = SHOWN) -> str:
-    """A value for a message, shortened: a 300-character path need not be echoed whole."""
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _quoted(text: str, limit: int = SHOWN) -> str:
-    return f"'{_shown(text, limit)}'"
 
 
 def github_repo_problem(value: str) -> str | None:
@@ -164,7 +159,7 @@ def github_repo_problem(value: str) -> str | None:
     if slash and GITHUB_OWNER.fullmatch(owner) and GITHUB_REPO_NAME.fullmatch(name) and name not in (".", ".."):
         return None
     return (
-        f"{_quoted(value, GITHUB_REPO_SHOWN)} is not one GitHub repository (allowed: owner/name; the owner 1-39 letters, digits or inner "
+        f"{quoted(value, GITHUB_REPO_SHOWN)} is not one GitHub repository (allowed: owner/name; the owner 1-39 letters, digits or inner "
         "hyphens, the name up to 100 letters, digits, '.', '-' or '_'; no wildcards)"
     )
 
@@ -181,7 +176,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     def flag(key: str) -> bool:
         text = (_text(context, key) or "false").lower()
         if text not in ("true", "false"):
-            bad(key, f"{_quoted(text)} is not allowed (allowed: true, false)")
+            bad(key, f"{quoted(text)} is not allowed (allowed: true, false)")
         return text == "true"
 
     strict = flag("strict_warnings")
@@ -189,12 +184,12 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     tree_metadata = flag("tree_metadata")
     account = _text(context, "account")
     if account is not None and not re.fullmatch("[0-9]{12}", account):
-        bad("account", f"{_quoted(account)} is not an AWS account id (allowed: 12 digits)")
+        bad("account", f"{quoted(account)} is not an AWS account id (allowed: 12 digits)")
     region = _text(context, "region")
     if region is not None and region not in REGIONS:
         bad(
             "region",
-            f"{_quoted(region)} has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
+            f"{quoted(region)} has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
         )
     github_repo = _text(context, "github_repo")
     if github_repo is not None and (problem := github_repo_problem(github_repo)):
@@ -204,7 +199,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     if provider_arn is not None and not provider_arn_valid:
         bad(
             "github_oidc_provider_arn",
-            f"{_quoted(provider_arn, ARN_SHOWN)} is not the ARN of a GitHub Actions OIDC provider (allowed: "
+            f"{quoted(provider_arn, ARN_SHOWN)} is not the ARN of a GitHub Actions OIDC provider (allowed: "
             "arn:aws:iam::<12 digits>:oidc-provider/token.actions.githubusercontent.com, in your partition)",
         )
     stages = tuple(s.strip() for s in (_text(context, "stages") or ",".join(DEFAULT_STAGES)).split(","))
@@ -212,19 +207,19 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
     if bad_stages:
         bad(
             "stages",
-            f"{', '.join(_quoted(s) for s in bad_stages)} are not stage names (allowed: [a-z][a-z0-9]*, 1..10 characters, comma-separated)",
+            f"{', '.join(quoted(s) for s in bad_stages)} are not stage names (allowed: [a-z][a-z0-9]*, 1..10 characters, comma-separated)",
         )
     elif len(set(stages)) != len(stages):
-        bad("stages", f"{_quoted(','.join(stages))} names a stage twice (allowed: each stage once)")
+        bad("stages", f"{quoted(','.join(stages))} names a stage twice (allowed: each stage once)")
     default = DEFAULT_UNSUFFIXED_STAGE if DEFAULT_UNSUFFIXED_STAGE in stages else stages[0]
     unsuffixed = _text(context, "unsuffixed_stage") or default
     if unsuffixed not in stages:
-        bad("unsuffixed_stage", f"{_quoted(unsuffixed)} is not a stage of this app (allowed: {', '.join(stages)})")
+        bad("unsuffixed_stage", f"{quoted(unsuffixed)} is not a stage of this app (allowed: {', '.join(stages)})")
     stage = _text(context, "stage") or (unsuffixed if unsuffixed in stages else default)
     if stage not in stages:
         bad(
             "stage",
-            f"{_quoted(stage)} is not a stage of this app (allowed: {', '.join(stages)}; add it to the context `stages`)",
+            f"{quoted(stage)} is not a stage of this app (allowed: {', '.join(stages)}; add it to the context `stages`)",
         )
     stages_valid = not bad_stages and len(set(stages)) == len(stages)
     production = _production_stages(context.get("production_stages"), stages, bad if stages_valid else None)
@@ -236,7 +231,7 @@ def parse_settings(context: Mapping[str, Any]) -> tuple[Settings, list[Issue]]:
         if given is not None and targeted is not None and given != targeted:
             bad(
                 key,
-                f"{_quoted(given)} contradicts stage_targets.{stage}.{key} '{targeted}' (allowed: {targeted}, or leave it out)",
+                f"{quoted(given)} contradicts stage_targets.{stage}.{key} '{targeted}' (allowed: {targeted}, or leave it out)",
             )
     if provider_arn is not None and provider_arn_valid:
         _provider_in_own_account(provider_arn, target.account or account, target.region or region, stage, bad)
@@ -309,7 +304,7 @@ def _allowed_buckets(value: Any, bad: Callable[[str, str], None]) -> tuple[str, 
     wrong = [bucket for bucket in buckets if not ALLOWED_BUCKET.fullmatch(bucket)]
     if wrong or not buckets:
         what = (
-            f"{', '.join(_quoted(b, BUCKET_SHOWN) for b in wrong)} is not a bucket name or prefix"
+            f"{', '.join(quoted(b, BUCKET_SHOWN) for b in wrong)} is not a bucket name or prefix"
             if wrong
             else "is empty"
         )
@@ -340,7 +335,7 @@ def _alarm_emails(value: Any, bad: Callable[[str, str], None]) -> tuple[str, ...
     if wrong:
         bad(
             key,
-            f"{', '.join(_quoted(e, EMAIL_SHOWN) for e in wrong)} is not an email address (allowed: name@example.com)",
+            f"{', '.join(quoted(e, EMAIL_SHOWN) for e in wrong)} is not an email address (allowed: name@example.com)",
         )
         return ()
     return emails
@@ -368,7 +363,7 @@ def _production_stages(value: Any, stages: tuple[str, ...], bad: Callable[[str, 
     if unknown and bad is not None:
         bad(
             key,
-            f"{', '.join(_quoted(name) for name in unknown)} {'is not a stage' if len(unknown) == 1 else 'are not stages'} "
+            f"{', '.join(quoted(name) for name in unknown)} {'is not a stage' if len(unknown) == 1 else 'are not stages'} "
             f"of this app (allowed: {', '.join(stages)})",
         )
     return tuple(name for name in production if name in stages)
@@ -387,7 +382,7 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
     for stage, target in value.items():
         where = f"stage_targets.{stage}"
         if stage not in stages:
-            bad(where, f"{_quoted(stage)} is not a stage of this app (allowed: {', '.join(stages)})")
+            bad(where, f"{quoted(stage)} is not a stage of this app (allowed: {', '.join(stages)})")
             continue
         if not isinstance(target, dict) or set(target) - {"account", "region"}:
             bad(where, "must be a mapping of account and region (allowed keys: account, region)")
@@ -395,7 +390,7 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
         account, region = target.get("account"), target.get("region")
         as_text = isinstance(account, (str, int)) and not isinstance(account, bool)  # a JSON string or number
         if account is not None and not (as_text and re.fullmatch("[0-9]{12}", str(account))):
-            shown = _quoted(str(account)) if as_text else f"a JSON {json_kind(account)}"
+            shown = quoted(str(account)) if as_text else f"a JSON {json_kind(account)}"
             bad(f"{where}.account", f"{shown} is not an AWS account id (allowed: 12 digits)")
             continue
         if region is not None and not isinstance(region, str):
@@ -408,7 +403,7 @@ def _stage_targets(value: Any, stages: tuple[str, ...], bad: Callable[[str, str]
         if region is not None and region not in REGIONS:
             bad(
                 f"{where}.region",
-                f"{_quoted(region)} has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
+                f"{quoted(region)} has no LMI image registry (allowed: one of the {len(REGIONS)} regions in lmi_core/facts/images.py)",
             )
             continue
         targets[stage] = StageTarget(None if account is None else str(account), region)

@@ -28,10 +28,11 @@ from lmi_core import inputs, naming
 from lmi_core.config import ConfigBase, ModelConfig
 from lmi_core.costs import PriceTable, UnknownPriceRegion
 from lmi_core.kinds import KINDS, kind_of, validate_config
-from lmi_core.kinds.component import LORA_MAX_RANK, hosting
+from lmi_core.kinds.component import ComponentConfig, effective_serving, hosting
 from lmi_core.kinds.endpoint import ComponentEndpointConfig
 from lmi_core.loader import LoadedConfig, discovery, load_in
 from lmi_core.loader.yaml_source import parse_yaml, read_yaml
+from lmi_core.serving_properties import format_value
 from lmi_core.settings import project_config_dir, project_settings
 
 COMMENT_LIMIT = 60_000  # pr.yml cuts a comment at 65,000 characters; leave room for its marker and link
@@ -289,13 +290,9 @@ def consequences(old: dict[str, Any], new: dict[str, Any], fields: list[str], co
         or (prepared_for_the_instance and old_type != new_type)
     )
     model_reasons = ["new bundle or container settings"] if roots & set(MODEL_FIELDS) else []
-    if flat_old.get("resources.accelerators") != flat_new.get("resources.accelerators"):
-        model_reasons.append("the tensor-parallel degree in serving.properties follows resources.accelerators")
-    old_lora, new_lora = implied_lora(old), implied_lora(new)
-    if kind_name == "component" and old_lora != new_lora:
-        moved = [f"{k} {old_lora.get(k, 'unset')} → {new_lora.get(k, 'unset')}" for k in sorted(old_lora | new_lora)
-                 if old_lora.get(k) != new_lora.get(k)]  # fmt: skip
-        model_reasons.append(f"serving.properties follows the adapters: {', '.join(moved)}")
+    implied = implied_serving_changes(old, new) if kind_name == "component" else []
+    if implied:
+        model_reasons.append(f"serving.properties follows resources: and adapters: {', '.join(implied)}")
     if old_aot is not None and aot is None:
         said.append(
             "removes the AOT job's custom resource once the rollout is done (its prepared artifacts stay in S3)"
@@ -374,14 +371,30 @@ def kind_change(old_kind: str, new_kind: str, name: str) -> list[str]:
     return [f"{change}: the stack stays; the old kind's resources are removed and the new kind's added", safe]
 
 
-def implied_lora(data: dict[str, Any]) -> dict[str, Any]:
-    """The LoRA options a component's adapters put in serving.properties where `serving:` does not set them."""
-    adapters, serving = data.get("adapters"), data.get("serving")
-    serving = serving if isinstance(serving, dict) else {}
-    if not isinstance(adapters, list) or not adapters:
-        return {}
-    implied = {"option.enable_lora": True, "option.max_loras": len(adapters), "option.max_lora_rank": LORA_MAX_RANK}
-    return {key: value for key, value in implied.items() if key not in serving}
+def implied_serving_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """`key old → new` for each serving.properties key a component's resources: or adapters: set (not its
+    `serving:`) whose value changes; none when either side does not validate."""
+
+    def effective(data: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            config = validate_config(data)
+        except ValidationError:
+            return None
+        return effective_serving(config) if isinstance(config, ComponentConfig) else None
+
+    before, after = effective(old), effective(new)
+    if before is None or after is None:
+        return []
+    written = {str(key) for data in (old, new) if isinstance(data.get("serving"), dict) for key in data["serving"]}
+
+    def shown(value: Any) -> str:
+        return "unset" if value is None else format_value(value)
+
+    return [
+        f"{key} {shown(before.get(key))} → {shown(after.get(key))}"
+        for key in sorted(before.keys() | after.keys())
+        if key not in written and before.get(key) != after.get(key)
+    ]
 
 
 def adapter_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

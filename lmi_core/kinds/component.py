@@ -424,8 +424,8 @@ KIND = Kind(
     block_updates_in_place=True,
     not_allowed={
         "instance": "a component runs on its endpoint's instances (allowed: endpoint: and per-copy resources:)",
-        "data_capture": "data capture is set on the endpoint that hosts the component (allowed: data_capture: in its file)",
-        "vpc": "components run in their endpoint's network (allowed: no vpc: here; kind component has none)",
+        "data_capture": "data capture is set on the endpoint that hosts the component (allowed: data_capture: in the endpoint's file)",
+        "vpc": "components run in their endpoint's network (allowed: leave vpc: out; neither components nor their endpoints take one here)",
     },
     depends_on=lambda config: (config.endpoint,),
     invocable_names=lambda config: tuple(adapter.name for adapter in config.adapters),

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from lmi_core.issues import Finding, Severity, dotted
+from lmi_core.issues import Finding, Severity, dotted, shortened
 
 MAX_DEPTH = 32
 MAX_VALUES = 10_000
@@ -315,6 +315,7 @@ class _Builder:
         self.problems = problems
         self.lines: dict[tuple[Any, ...], int] = {}
         self.values = 0
+        self.merge_keys_reported: set[int] = set()  # id() of `<<` nodes: an aliased one is built again
 
     def document(self, root: _Node | None) -> dict[str, Any]:
         if not isinstance(root, _Mapping):
@@ -355,7 +356,9 @@ class _Builder:
         but its keys are known, so they are checked (and `is required` is not said of them)."""
         result: dict[str, Any] = {}
         for key_node, value_node in merges:
-            self.report(key_node.line, (*path, "<<"), MERGE_KEY)
+            if id(key_node) not in self.merge_keys_reported:
+                self.merge_keys_reported.add(id(key_node))
+                self.report(key_node.line, (*path, "<<"), MERGE_KEY)
             sources = value_node.children[::-1] if isinstance(value_node, _Sequence) else [value_node]
             for source in sources:  # in a list, an earlier mapping wins; of two `<<`, the later one
                 if isinstance(source, _Mapping):
@@ -520,7 +523,7 @@ def _short(tag: str) -> str:
 
 def _show(text: str) -> str:
     """Text for a one-line message: shortened, control characters escaped."""
-    shown = text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+    shown = shortened(text, _SHOWN)
     return shown if shown.isprintable() else repr(shown)[1:-1]
 
 

@@ -37,6 +37,11 @@ class ServingOutputs:
     outputs: dict[str, str]  # output name -> value (may be a token)
 
 
+def pascal_case(name: str) -> str:
+    """A model or adapter name as the start of a CloudFormation output key: llama3-8b-sql -> Llama38bSql."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("-"))
+
+
 def model_props(
     scope: Construct,
     loaded: LoadedConfig,

@@ -18,7 +18,7 @@ from lmi_core import naming
 from lmi_core.config import split_s3_uri
 from lmi_core.kinds.component import ComponentConfig, effective_serving
 from lmi_core.loader import LoadedConfig
-from stacks.kinds.common import ServingOutputs, model_props
+from stacks.kinds.common import ServingOutputs, model_props, pascal_case
 from stacks.kinds.shared_refs import SharedRefs
 
 
@@ -47,8 +47,7 @@ def adapter_construct_id(adapter: str) -> str:
 def adapter_output_key(adapter: str) -> str:
     """The stack output of an adapter's component name: alphanumeric (as output keys must be), with a hash of
     the whole name, so that names differing only in hyphens or case keep their own keys."""
-    pascal = "".join(part[:1].upper() + part[1:] for part in adapter.split("-"))
-    return f"Adapter{pascal}{naming.name_hash(adapter)}ComponentName"
+    return f"Adapter{pascal_case(adapter)}{naming.name_hash(adapter)}ComponentName"
 
 
 def build(scope: Construct, loaded: LoadedConfig, shared: SharedRefs) -> ServingOutputs:

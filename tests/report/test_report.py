@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lmi_cli.report import acknowledgements, changes, removal_script, render
 from lmi_core.costs import PriceTable, UnknownPriceRegion
@@ -628,43 +629,51 @@ def test_a_kind_change_keeps_the_endpoint_and_says_the_safe_route() -> None:
 def test_component_resources_startup_and_adapters_each_get_a_line() -> None:
     from lmi_cli.report import consequences
 
-    adapters = [{"name": "sql", "artifact": "s3://a/sql.tar.gz"}, {"name": "support", "artifact": "s3://a/s.tar.gz"}]
-    chat = {"name": "chat", "kind": "component", "endpoint": "pool", "resources": {"memory_mb": 1024, "accelerators": 1},
-            "startup": {"health_check_timeout": 900}, "adapters": adapters}  # fmt: skip
+    chat = yaml.safe_load((EXAMPLES / "llama3-8b-ic.yaml").read_text())
+    del chat["serving"]["option.tensor_parallel_degree"]  # implied by resources.accelerators
+    adapters = chat["adapters"]
     specification = (
         "updates the InferenceComponent's Specification in place (resources or startup): a rolling update of its "
         "copies, rolled back on alarms"
     )
-    more_memory = {**chat, "resources": {"memory_mb": 2048, "accelerators": 1}}
+    more_memory = {**chat, "resources": {**chat["resources"], "memory_mb": 65536}}
     assert consequences(chat, more_memory, ["resources.memory_mb"], code_changed=False) == [specification]
     slower = {**chat, "startup": {"health_check_timeout": 1800}}
     assert consequences(chat, slower, ["startup.health_check_timeout"], code_changed=False) == [specification]
-    more_gpus = {**chat, "resources": {"memory_mb": 1024, "accelerators": 2}}
+    more_gpus = {**chat, "resources": {**chat["resources"], "accelerators": 2}}
     said = consequences(chat, more_gpus, ["resources.accelerators"], code_changed=False)
-    assert said[0].startswith("replaces the Model (the tensor-parallel degree in serving.properties follows")
+    assert said[0].startswith(
+        "replaces the Model (serving.properties follows resources: and adapters: option.tensor_parallel_degree 1 → 2;"
+    )
     assert said[1] == "updates the InferenceComponent in place: a rolling update of its copies, rolled back on alarms"
+    as_many_as_there_are = {**chat, "serving": {**chat["serving"], "option.tensor_parallel_degree": "max"}}
+    more = {**as_many_as_there_are, "resources": {**chat["resources"], "accelerators": 2}}
+    assert consequences(as_many_as_there_are, more, ["resources.accelerators"], code_changed=False) == [specification]
 
     line = "adapters, each its own InferenceComponent on the base's copies: "
-    renamed = {**chat, "adapters": [{**adapters[0], "name": "sql2"}, adapters[1]]}
-    assert consequences(chat, renamed, ["adapters"], code_changed=False) == [f"{line}adds sql2; removes sql"]
-    new_artifact = {**chat, "adapters": [{**adapters[0], "artifact": "s3://a/sql-v2.tar.gz"}, adapters[1]]}
-    assert consequences(chat, new_artifact, ["adapters"], code_changed=False) == [
-        f"{line}updates in place (new artifact) sql"
+    sql, support = adapters
+    renamed = {**chat, "adapters": [{**sql, "name": "llama3-8b-sql2"}, support]}
+    assert consequences(chat, renamed, ["adapters"], code_changed=False) == [
+        f"{line}adds llama3-8b-sql2; removes llama3-8b-sql"
     ]
-    one_fewer = {**chat, "adapters": adapters[1:]}
+    new_artifact = {**chat, "adapters": [{**sql, "artifact": "s3://my-adapters/llama3-8b/sql-v2.tar.gz"}, support]}
+    assert consequences(chat, new_artifact, ["adapters"], code_changed=False) == [
+        f"{line}updates in place (new artifact) llama3-8b-sql"
+    ]
+    one_fewer = {**chat, "adapters": [support]}
     assert consequences(chat, one_fewer, ["adapters"], code_changed=False) == [
-        "replaces the Model (serving.properties follows the adapters: option.max_loras 2 → 1; every Model property "
-        "but Tags needs replacement)",
+        "replaces the Model (serving.properties follows resources: and adapters: option.max_loras 2 → 1; every "
+        "Model property but Tags needs replacement)",
         "updates the InferenceComponent in place: a rolling update of its copies, rolled back on alarms",
-        f"{line}removes sql",
+        f"{line}removes llama3-8b-sql",
     ]
     none = consequences(chat, {**chat, "adapters": []}, ["adapters"], code_changed=False)
     assert none[0].startswith(
-        "replaces the Model (serving.properties follows the adapters: option.enable_lora True → unset"
+        "replaces the Model (serving.properties follows resources: and adapters: option.enable_lora true → unset"
     )
-    pinned = {**chat, "serving": {"option.max_loras": 4}}  # set in serving: a new count leaves the Model alone
-    assert consequences(pinned, {**pinned, "adapters": adapters[1:]}, ["adapters"], code_changed=False) == [
-        f"{line}removes sql"
+    pinned = {**chat, "serving": {**chat["serving"], "option.max_loras": 4}}  # set in serving: the Model stays
+    assert consequences(pinned, {**pinned, "adapters": [support]}, ["adapters"], code_changed=False) == [
+        f"{line}removes llama3-8b-sql"
     ]
 
 

@@ -382,6 +382,12 @@ def test_merge_keys_are_refused(tmp_path: Path) -> None:
     ]
 
 
+def test_a_merge_key_inside_an_anchor_is_reported_once_where_it_is_written(tmp_path: Path) -> None:
+    """`more` holds a `<<` and is merged again below: that `<<` is one problem, not one per use."""
+    text = "base: &base {a: 1}\nmore: &more {<<: *base, b: 2}\nc: {<<: *more}\n"
+    assert flagged(tmp_path, text) == [(2, "more.<<", yaml_source.MERGE_KEY), (3, "c.<<", yaml_source.MERGE_KEY)]
+
+
 @pytest.mark.parametrize(
     "text",
     [

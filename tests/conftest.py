@@ -240,6 +240,8 @@ def iter_templates(examples: Synth) -> Iterator[tuple[str, dict[str, Any]]]:
 SLOW_FIRST = (
     "tests/invoke/test_invoke.py", "tests/ci/test_fork.py", "tests/ci/test_team_settings.py",
     "tests/contract/test_matrix.py", "tests/infra/test_github_oidc.py", "tests/report/test_report.py",
+    "tests/catalog/test_hostile_inputs.py", "tests/report/test_report_size.py", "tests/infra/test_cfn_lint.py",
+    "tests/unit/test_fuzz.py", "tests/infra/test_regions.py", "tests/unit/test_hostile_values.py",
 )  # fmt: skip
 
 

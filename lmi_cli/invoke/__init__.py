@@ -335,7 +335,7 @@ def _invoke_async(target: Target, payload: dict[str, Any], region: str | None, t
             return Answer(body, time.perf_counter() - start, f"result at {location}")
         time.sleep(min(2.0, max(0.05, deadline - time.perf_counter())))
     raise InvokeError(
-        f"no result at {locations['output']} within {timeout_s:.0f} s (the endpoint may be scaling up from zero)"
+        f"no result at {locations['output']} within {timeout_s:g} s (the endpoint may be scaling up from zero)"
     )
 
 
@@ -359,4 +359,4 @@ def _run_batch(target: Target, payload: dict[str, Any], region: str | None, time
                 f"batch run {execution} {status}: {described.get('cause') or described.get('error') or ''}"
             )
         time.sleep(min(10.0, max(0.05, timeout_s - (time.perf_counter() - start))))
-    raise InvokeError(f"batch run {execution} still running after {timeout_s:.0f} s")
+    raise InvokeError(f"batch run {execution} still running after {timeout_s:g} s")

@@ -215,6 +215,17 @@ serving: {engine: Python, option.rolling_batch: vllm, option.tensor_parallel_deg
 instance: {type: ml.g5.2xlarge, count: 1}
 """
 
+MINIMAL_COMPONENT = """\
+name: c1
+kind: component
+endpoint: pool-g5-48xl
+model: {id: "s3://my-models/llama/"}
+container: {image: lmi, tag: 0.33.0-lmi15.0.0-cu128}
+serving: {engine: Python, option.rolling_batch: vllm, option.tensor_parallel_degree: 1}
+resources: {accelerators: 1, memory_mb: 16384}
+copies: {min: 1, max: 2, initial: 1, target_concurrent_requests_per_copy: 4}
+"""
+
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:

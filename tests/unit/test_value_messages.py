@@ -8,43 +8,26 @@ import pytest
 
 from lmi_core.issues import quoted, shown
 from lmi_core.loader import load_file
+from tests.conftest import MINIMAL, MINIMAL_COMPONENT
 
-REALTIME = """\
-name: r1
-kind: realtime
-model: {id: "s3://my-models/llama/"}
-container: {image: lmi, tag: 0.33.0-lmi15.0.0-cu128}
-serving: {engine: Python, option.rolling_batch: vllm, option.tensor_parallel_degree: 1}
-instance: {type: ml.g5.2xlarge, count: 1}
-"""
-COMPONENT = """\
-name: c1
-kind: component
-endpoint: pool-g5-48xl
-model: {id: "s3://my-models/llama/"}
-container: {image: lmi, tag: 0.33.0-lmi15.0.0-cu128}
-serving: {engine: Python, option.rolling_batch: vllm, option.tensor_parallel_degree: 1}
-resources: {accelerators: 1, memory_mb: 16384}
-copies: {min: 1, max: 2, initial: 1, target_concurrent_requests_per_copy: 4}
-"""
 BATCH = (Path(__file__).parents[2] / "examples" / "qwen25-7b-batch.yaml").read_text()
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (REALTIME.replace("kind: realtime", "kind: null"), "2: kind: null is not a kind (allowed: realtime"),
-        (REALTIME.replace("image: lmi", "image: true"), "4: container.image: true is not allowed (allowed: 'lmi',"),
+        (MINIMAL.replace("kind: realtime", "kind: null"), "2: kind: null is not a kind (allowed: realtime"),
+        (MINIMAL.replace("image: lmi", "image: true"), "4: container.image: true is not allowed (allowed: 'lmi',"),
         (
             BATCH.replace("split_type: Line", "split_type: null"),
             "batch.split_type: null is not allowed (allowed: 'None',",
         ),
         (
-            REALTIME + "vpc: {subnet_ids: ['', x, 'y', z], security_group_ids: [sg-0123abcd]}\n",
+            MINIMAL + "vpc: {subnet_ids: ['', x, 'y', z], security_group_ids: [sg-0123abcd]}\n",
             "7: vpc.subnet_ids: '', 'x', 'y', ... are not subnet ids (allowed: subnet-0123abcd...)",
         ),
         (
-            COMPONENT.replace("endpoint: pool-g5-48xl", "endpoint: Pool_A"),
+            MINIMAL_COMPONENT.replace("endpoint: pool-g5-48xl", "endpoint: Pool_A"),
             "3: endpoint: 'Pool_A' is not allowed (allowed: lowercase letters, digits and single hyphens",
         ),
     ],
@@ -59,7 +42,7 @@ def test_a_refused_value_is_shown_as_written(tmp_path: Path, text: str, expected
 
 def test_a_degree_out_of_range_is_said_once_not_again_by_the_checks_that_use_it(tmp_path: Path) -> None:
     path = tmp_path / "c1.yaml"
-    path.write_text(COMPONENT.replace("option.tensor_parallel_degree: 1", "option.tensor_parallel_degree: -1"))
+    path.write_text(MINIMAL_COMPONENT.replace("option.tensor_parallel_degree: 1", "option.tensor_parallel_degree: -1"))
     _, issues = load_file(path)
     assert [str(issue).removeprefix(f"{path}:") for issue in issues if issue.severity == "error"] == [
         "6: serving.option.tensor_parallel_degree: -1 is out of range (allowed: 1..2147483647)"

@@ -8,6 +8,7 @@ boto3 clients honour LMI_AWS_ENDPOINT_URL, so tests can point them at a local mo
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import stat
@@ -60,19 +61,36 @@ class Answer:
     detail: str = ""
 
 
+@functools.cache
+def _service_models() -> Any:
+    """One botocore loader for every session of the process: a new session's own loader parses each service's
+    JSON models again, about 0.1 s a client."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
 def session(region: str | None = None) -> Any:
     """A boto3 session from AWS_PROFILE, and the region from --region, else AWS_REGION (which boto3 itself
     ignores), else AWS_DEFAULT_REGION or the profile's."""
     import boto3
+    import botocore.session
     from botocore.exceptions import ProfileNotFound
 
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _service_models())
     try:
-        return boto3.Session(
+        made = boto3.Session(
+            botocore_session=core,
             profile_name=os.environ.get("AWS_PROFILE") or None,
             region_name=region or os.environ.get("AWS_REGION") or None,
         )
+        core.get_scoped_config()  # a profile that does not exist raises here, not when the session is made
     except ProfileNotFound as exc:
         raise InvokeError(f"{exc} (AWS_PROFILE)") from None
+    paths = _service_models().search_paths  # each boto3 session appends its resource models' path again
+    paths[:] = dict.fromkeys(paths)
+    return made
 
 
 def client(service: str, region: str | None = None) -> Any:

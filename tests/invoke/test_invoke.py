@@ -328,3 +328,12 @@ def test_region_and_profile_come_from_aws_region_and_aws_profile(
     monkeypatch.setenv("AWS_PROFILE", "nobody")
     with pytest.raises(InvokeError, match=r"nobody.*AWS_PROFILE"):
         lmi_cli.invoke.session()
+
+
+def test_sessions_share_one_loader_of_service_models() -> None:
+    """Each client of a new session would parse the service's JSON models again (about 0.1 s a client)."""
+    first, second = lmi_cli.invoke.session(), lmi_cli.invoke.session("eu-west-1")
+    loader = first._session.get_component("data_loader")
+    assert second._session.get_component("data_loader") is loader
+    assert len(loader.search_paths) == len(set(loader.search_paths))  # boto3 appends its path per session
+    assert (first.region_name, second.region_name) == ("us-east-1", "eu-west-1")

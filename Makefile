@@ -83,10 +83,10 @@ lint: install  ## ruff, ruff format --check, mypy, actionlint
 	for dir in $$(find lambda -mindepth 1 -maxdepth 1 -type d -not -name "__pycache__"); do $(VENV)/bin/mypy --strict --ignore-missing-imports $$dir || exit 1; done
 
 test: install lint  ## lint and every test
-	$(PYTEST) -n 2 --dist loadfile
+	$(PYTEST) -n 2 --dist loadfile --no-loadscope-reorder
 
 test-fast: install  ## tests without lint
-	$(PYTEST) -n 2 --dist loadfile
+	$(PYTEST) -n 2 --dist loadfile --no-loadscope-reorder
 
 schema: install-runtime  ## regenerate schema/model-config.schema.json
 	$(PY) -m lmi_cli.schema > schema/model-config.schema.json

@@ -226,7 +226,13 @@ def _read_code(
         shown = linked.relative_to(yaml_path.parent).as_posix()
         return None, [error("code", f"{quoted(shown)} is a symlink (allowed: a directory, like code/<model>)")]
     if not directory.is_dir():
-        return None, [error("code", f"{quoted(code)} is not a directory (looked for {directory})")]
+        return None, [
+            error(
+                "code",
+                f"{quoted(code)} is not a directory (allowed: a directory relative to this YAML file, like "
+                "code/<model>)",
+            )
+        ]
     if yaml_path.parent.resolve().is_relative_to(directory):
         return None, [
             error(

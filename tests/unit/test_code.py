@@ -60,7 +60,7 @@ def test_missing_directory(project: Path) -> None:
     config = project / "model_configs" / "m1.yaml"
     config.write_text(MINIMAL + "code: code/nothing\n")
     assert errors(config) == [
-        f"code: 'code/nothing' is not a directory (looked for {project / 'model_configs/code/nothing'})"
+        "code: 'code/nothing' is not a directory (allowed: a directory relative to this YAML file, like code/<model>)"
     ]
 
 

@@ -156,8 +156,9 @@ def first_to_claim(tmp_path_factory: pytest.TempPathFactory, what: str) -> bool:
     claim `what` (a file created with O_EXCL in the session's directory, which every worker shares)."""
     if os.environ.get("PYTEST_XDIST_WORKER") is None:
         return True
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")  # one per run: the parent may outlive it (not popen)
     try:
-        os.close(os.open(tmp_path_factory.getbasetemp().parent / f"claimed-{what}", os.O_CREAT | os.O_EXCL))
+        os.close(os.open(tmp_path_factory.getbasetemp().parent / f"claimed-{what}-{run}", os.O_CREAT | os.O_EXCL))
     except FileExistsError:
         return False
     return True
@@ -167,7 +168,7 @@ def first_to_claim(tmp_path_factory: pytest.TempPathFactory, what: str) -> bool:
 def examples(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The example configs, synthesized once per worker (jsii makes each synth cost seconds). In one worker of
     the session, with aws-cdk-lib's built-in template validation on (its own rules beside cfn-lint's; errors
-    fail): the same templates again would add about 1.8 s to the other worker."""
+    fail): the same templates again would add about 4 s to the other worker."""
     validate = first_to_claim(tmp_path_factory, "examples-cfn-validate")
     return synth(EXAMPLES, tmp_path_factory.mktemp("examples-out"), cfn_validate=str(validate).lower())
 

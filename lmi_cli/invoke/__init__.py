@@ -62,12 +62,12 @@ class Answer:
 
 
 @functools.cache
-def _service_models() -> Any:
-    """One botocore loader for every session of the process: a new session's own loader parses each service's
-    JSON models again, about 0.1 s a client."""
+def _service_models(data_path: str | None) -> Any:
+    """One botocore loader per data path (AWS_DATA_PATH, or the profile's data_path) for every session of the
+    process: a new session's own loader parses each service's JSON models again, about 0.1 s a client."""
     from botocore.loaders import create_loader
 
-    return create_loader()
+    return create_loader(data_path)
 
 
 def session(region: str | None = None) -> Any:
@@ -78,8 +78,8 @@ def session(region: str | None = None) -> Any:
     from botocore.exceptions import ProfileNotFound
 
     core = botocore.session.get_session()
-    core.register_component("data_loader", _service_models())
     try:
+        core.register_component("data_loader", _service_models(core.get_config_variable("data_path")))
         made = boto3.Session(
             botocore_session=core,
             profile_name=os.environ.get("AWS_PROFILE") or None,
@@ -88,7 +88,7 @@ def session(region: str | None = None) -> Any:
         core.get_scoped_config()  # a profile that does not exist raises here, not when the session is made
     except ProfileNotFound as exc:
         raise InvokeError(f"{exc} (AWS_PROFILE)") from None
-    paths = _service_models().search_paths  # each boto3 session appends its resource models' path again
+    paths = made._session.get_component("data_loader").search_paths  # each boto3 session appends its path again
     paths[:] = dict.fromkeys(paths)
     return made
 

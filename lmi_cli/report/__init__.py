@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lmi_cli.report import markdown, template_diff
-from lmi_cli.report.consequences import INTERRUPTS, consequences, flatten
+from lmi_cli.report.deploy_effects import INTERRUPTS, consequences, flatten
 from lmi_core import aot as aot_plan
 from lmi_core import inputs, naming
 from lmi_core.config import ConfigBase, ModelConfig
@@ -347,16 +347,16 @@ def report_region(given: str | None, cdk_out: Path) -> tuple[str, PriceTable, st
 
 
 def removal_script(stacks: list[str], hosts_others: list[bool], where: str) -> list[str]:
-    """delete-stack for each stack; a component endpoint's only after its components' deletes completed (their
-    stacks import its guard export, so CloudFormation refuses to delete it before)."""
-    lines = []
-    for index, (stack, hosts) in enumerate(zip(stacks, hosts_others, strict=True)):
-        if hosts and index > 0 and not hosts_others[index - 1]:
-            waited = " ".join(stacks[:index])
-            lines.append(
-                f"  for s in {waited}; do aws cloudformation wait stack-delete-complete --stack-name $s{where}; done"
-            )
-        lines.append(f"  aws cloudformation delete-stack --stack-name {stack}{where}")
+    """delete-stack for each stack; component endpoints' last, once the others' deletes completed (their stacks
+    import the endpoint's guard export, so CloudFormation refuses the endpoint's delete before): if one of
+    those fails, the endpoints' deletes are not sent."""
+    others = [stack for stack, hosts in zip(stacks, hosts_others, strict=True) if not hosts]
+    hosts = [stack for stack, hosting in zip(stacks, hosts_others, strict=True) if hosting]
+    lines = [f"  aws cloudformation delete-stack --stack-name {stack}{where}" for stack in others]
+    if hosts:
+        waits = [f"aws cloudformation wait stack-delete-complete --stack-name {stack}{where}" for stack in others]
+        deletes = [f"aws cloudformation delete-stack --stack-name {stack}{where}" for stack in hosts]
+        lines.append("  " + " && ".join(waits + deletes))
     return lines
 
 

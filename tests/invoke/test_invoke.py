@@ -337,3 +337,14 @@ def test_sessions_share_one_loader_of_service_models() -> None:
     assert second._session.get_component("data_loader") is loader
     assert len(loader.search_paths) == len(set(loader.search_paths))  # boto3 appends its path per session
     assert (first.region_name, second.region_name) == ("us-east-1", "eu-west-1")
+
+
+def test_service_models_from_aws_data_path_are_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """AWS_DATA_PATH adds service models, as for a plain boto3 session: the shared loader is per data path."""
+    model = tmp_path / "models" / "mysvc" / "2020-01-01" / "service-2.json"
+    model.parent.mkdir(parents=True)
+    model.write_text(json.dumps({"metadata": {"apiVersion": "2020-01-01"}, "operations": {}, "shapes": {}}))
+    monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path / "models"))
+    assert "mysvc" in lmi_cli.invoke.session().get_available_services()
+    monkeypatch.delenv("AWS_DATA_PATH")
+    assert "mysvc" not in lmi_cli.invoke.session().get_available_services()

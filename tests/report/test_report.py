@@ -679,15 +679,16 @@ def test_component_resources_startup_and_adapters_each_get_a_line() -> None:
 
 def test_a_removed_endpoint_is_deleted_after_its_removed_components() -> None:
     """A component's stack imports its endpoint's guard export: CloudFormation refuses the endpoint's delete
-    until the component's has completed, so the script waits for it."""
-    assert removal_script(["lmi-a", "lmi-c1", "lmi-pool"], [False, False, True], " --region eu-west-1") == [
+    until the component's has completed, so the script waits for it, and stops if a delete failed."""
+    assert removal_script(["lmi-pool", "lmi-a", "lmi-c1"], [True, False, False], " --region eu-west-1") == [
         "  aws cloudformation delete-stack --stack-name lmi-a --region eu-west-1",
         "  aws cloudformation delete-stack --stack-name lmi-c1 --region eu-west-1",
-        "  for s in lmi-a lmi-c1; do aws cloudformation wait stack-delete-complete --stack-name $s --region "
-        "eu-west-1; done",
-        "  aws cloudformation delete-stack --stack-name lmi-pool --region eu-west-1",
+        "  aws cloudformation wait stack-delete-complete --stack-name lmi-a --region eu-west-1 && "
+        "aws cloudformation wait stack-delete-complete --stack-name lmi-c1 --region eu-west-1 && "
+        "aws cloudformation delete-stack --stack-name lmi-pool --region eu-west-1",
     ]
     assert removal_script(["lmi-pool"], [True], "") == ["  aws cloudformation delete-stack --stack-name lmi-pool"]
+    assert removal_script(["lmi-a"], [False], "") == ["  aws cloudformation delete-stack --stack-name lmi-a"]
 
 
 def test_removed_endpoints_come_after_the_other_removed_models(tmp_path: Path) -> None:

@@ -73,8 +73,12 @@ def message(err: Any, kind: str | None, loc: tuple[Any, ...]) -> str:
     error_type = err["type"]
     if error_type == "extra_forbidden":
         return _unknown_key(config_class, kind, loc)
-    if error_type == "missing":
-        return "is required"
+    if error_type == "missing":  # a block names its keys; a value speaks for itself
+        return (
+            f"is required (allowed: {_block_allowed(config_class, loc)})"
+            if _model_at(config_class, loc)
+            else "is required"
+        )
     if error_type == "union_tag_not_found":
         return f"is required (allowed: {_kinds_text()})"
     if error_type == "union_tag_invalid":

@@ -114,7 +114,8 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             stacks[loaded.config.name].add_stack_dependency(stacks[name])
             # and CloudFormation refuses to delete the endpoint's stack while the component's exists: every
             # stack of a kind that hosts others exports the guard, whichever of its models are synthesized
-            assert kind_of(stacks[name].config).hosts_others, f"{name}: a dependency must export its guard"
+            if not kind_of(stacks[name].config).hosts_others:  # a new kind that others depend on must export it
+                raise RuntimeError(f"{name}: stacks depend on it, but its kind exports no in-use guard (hosts_others)")
             import_in_use_guard(stacks[loaded.config.name], stacks[name].stack_name, f"{pascal_case(name)}StackInUse")
     if settings.github_repo:  # the one-off CI/CD identity stack (README, CI/CD)
         from stacks.github_oidc_stack import GithubOidcStack

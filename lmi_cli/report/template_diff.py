@@ -44,6 +44,8 @@ SERVICE_TOKEN_CHANGE = (
     'CloudFormation refuses a new ServiceToken on a custom resource ("Modifying service token is not allowed"): '
     "the deploy fails; the resource needs a new logical id"
 )
+# What an in-place update of a component's property cannot do, by property.
+COMPONENT_IN_PLACE = {"EndpointName": COMPONENT_MOVE, "InferenceComponentName": COMPONENT_RENAME}
 CUSTOM_RESOURCE_TYPES = ("Custom::", "AWS::CloudFormation::CustomResource")
 # The property holding a resource's physical name: CloudFormation's `<TypeShortName>Name`, but for these.
 NAME_PROPERTY_EXCEPTIONS = {"AWS::Events::Rule": "Name"}
@@ -234,12 +236,11 @@ def summary(changes: list[ResourceChange], interrupts: str | None) -> list[str]:
         c.type == "AWS::SageMaker::Endpoint" and c.action == "update" and "EndpointConfigName" in c.properties
         for c in changes
     )
-    if any(c.type == "AWS::SageMaker::InferenceComponent" and c.action == "update" and "EndpointName" in c.properties
-           for c in changes):  # fmt: skip
-        lines.append(f"caution: {COMPONENT_MOVE}")
-    if any(c.type == "AWS::SageMaker::InferenceComponent" and c.action == "update"
-           and "InferenceComponentName" in c.properties for c in changes):  # fmt: skip
-        lines.append(f"caution: {COMPONENT_RENAME}")
+    updated_in_components = {
+        prop for c in changes if c.type == "AWS::SageMaker::InferenceComponent" and c.action == "update"
+        for prop in c.properties
+    }  # fmt: skip
+    lines += [f"caution: {text}" for prop, text in COMPONENT_IN_PLACE.items() if prop in updated_in_components]
     if any(c.type.startswith(CUSTOM_RESOURCE_TYPES) and "ServiceToken" in c.properties for c in changes):
         lines.append(f"caution: {SERVICE_TOKEN_CHANGE}")
     lines += [f"caution: {clash}" for clash in name_clashes(changes)]

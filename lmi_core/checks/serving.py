@@ -181,7 +181,7 @@ def serving_keys_known(document: Mapping[str, Any]) -> Iterator[Finding]:
         elif (problem := number_problem(key, value)) is not None:  # what other checks derive from it is noise
             yield Finding(field, problem, refuses_value=True)
         elif key in lmi_options.BOOL_KEYS and not isinstance(value, bool) and lowered not in ("true", "false"):
-            yield error(field, f"{value!r} is not allowed (allowed: true, false)")
+            yield error(field, f"{quoted(value)} is not allowed (allowed: true, false)")
         elif key in lmi_options.ALLOWED_VALUES and lowered not in {v.lower() for v in lmi_options.ALLOWED_VALUES[key]}:
             allowed = sorted(lmi_options.ALLOWED_VALUES[key])
             yield error(

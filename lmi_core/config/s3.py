@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from lmi_core import naming
+from lmi_core.issues import dotted
 from lmi_core.settings import STAGE_PATTERN
 
 MAX_URI_LENGTH = 1024  # SageMaker's S3Uri members: at most 1024 characters
@@ -58,7 +59,7 @@ def _strings_in(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, s
         for index, item in enumerate(value):
             yield from _strings_in(item, (*path, str(index)))
     elif isinstance(value, str):
-        yield ".".join(path), value
+        yield dotted(path), value
 
 
 def uris_in(value: Any) -> Iterator[tuple[str, str]]:

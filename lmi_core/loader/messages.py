@@ -192,21 +192,11 @@ def _allowed_range(config_class: type[BaseModel] | None, loc: tuple[Any, ...]) -
     def bound(name: str) -> Any:
         return next((getattr(m, name) for m in metadata if hasattr(m, name)), None)
 
-    def first(*names: str) -> Any:
-        return next((value for value in map(bound, names) if value is not None), None)
-
-    step = bound("multiple_of")
-    if bound("gt") is None and bound("lt") is None:  # inclusive bounds: low..high
-        low, high = bound("ge"), bound("le")
-        text = (
-            f"{low}..{high}"
-            if low is not None and high is not None
-            else f">= {low}"
-            if low is not None
-            else f"<= {high}"
-        )
+    ge, gt, le, lt, step = map(bound, ("ge", "gt", "le", "lt", "multiple_of"))
+    if gt is None and lt is None:  # inclusive bounds: low..high
+        text = f"{ge}..{le}" if ge is not None and le is not None else f">= {ge}" if ge is not None else f"<= {le}"
     else:
-        parts = [f"more than {bound('gt')}" if bound("gt") is not None else f"at least {bound('ge')}"]
-        parts.append(f"less than {bound('lt')}" if bound("lt") is not None else f"at most {bound('le')}")
-        text = ", ".join(part for part in parts if not part.endswith(" None"))
+        low = f"more than {gt}" if gt is not None else None if ge is None else f"at least {ge}"
+        high = f"less than {lt}" if lt is not None else None if le is None else f"at most {le}"
+        text = ", ".join(part for part in (low, high) if part is not None)
     return f"{text}, a multiple of {step}" if step else text
